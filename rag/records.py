@@ -1,0 +1,167 @@
+"""Typed records passed between pipeline stages (parse → chunk → index → retrieve → answer)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Meeting:
+    """A meeting (or report session) at which speeches were given."""
+
+    name: str | None
+    level: str | None = None  # "市" or "区" (区/县 level); None when the text does not say
+    date: str | None = None  # ISO YYYY-MM-DD, or None when the text does not allow it
+    publication: str | None = None  # e.g. "重庆日报，2023年10月24日"
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One paragraph of a speech, with its character span [start, end) in the decoded source."""
+
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Speech:
+    """One speaker's contribution to a meeting, as parsed from one source file."""
+
+    meeting: Meeting
+    speaker: str | None  # name without spaces; None when the text names nobody
+    speaker_title: str | None  # the post, e.g. "永川区发展改革委党组书记、主任"
+    unit: str | None  # the speaking unit, e.g. "永川区发展改革委"
+    title: str | None
+    paragraphs: tuple[Paragraph, ...]
+    source: str  # file name
+    index: int = 0  # position of the speech within its source file
+
+    @property
+    def speech_id(self) -> str:
+        return f"{self.source}:{self.index}"
+
+    def to_json(self) -> dict[str, Any]:
+        """The `rag speeches --json` shape."""
+        return {
+            "source": self.source,
+            "meeting": self.meeting.name,
+            "meeting_date": self.meeting.date,
+            "meeting_level": self.meeting.level,
+            "speaker": self.speaker,
+            "speaker_title": self.speaker_title,
+            "unit": self.unit,
+            "title": self.title,
+            "paragraphs": [p.text for p in self.paragraphs],
+            "offsets": [[p.start, p.end] for p in self.paragraphs],
+        }
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """The unit of retrieval: a paragraph, or a sentence-aligned window of a long one."""
+
+    chunk_id: str  # "{source}:{speech}:{paragraph}:{part}"
+    text: str  # what is displayed and cited
+    header: str  # unit · post · speaker | meeting — prepended for embedding and BM25 only
+    speaker: str | None
+    speaker_title: str | None
+    unit: str | None
+    meeting: str | None
+    meeting_date: str | None
+    source: str
+    speech_index: int
+    paragraph: int
+    part: int
+    start: int  # character offsets of `text` in the decoded source file
+    end: int
+    title: str | None = None
+
+    @property
+    def indexed_text(self) -> str:
+        return f"{self.header}｜{self.text}" if self.header else self.text
+
+    @property
+    def speech_id(self) -> str:
+        return f"{self.source}:{self.speech_index}"
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Metadata filters applied inside retrieval. Empty fields do not filter."""
+
+    speaker: str | None = None
+    unit: str | None = None  # substring
+    meeting: str | None = None  # substring
+    source: str | None = None
+    date_from: str | None = None  # ISO, inclusive
+    date_to: str | None = None
+
+    def is_empty(self) -> bool:
+        return not any(asdict(self).values())
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with its fused score."""
+
+    chunk: Chunk
+    score: float
+
+    def to_json(self) -> dict[str, Any]:
+        c = self.chunk
+        return {
+            "chunk_id": c.chunk_id,
+            "text": c.text,
+            "score": round(float(self.score), 6),
+            "speaker": c.speaker,
+            "speaker_title": c.speaker_title,
+            "unit": c.unit,
+            "meeting": c.meeting,
+            "meeting_date": c.meeting_date,
+            "source": c.source,
+            "paragraph": c.paragraph,
+            "title": c.title,
+            "start": c.start,
+            "end": c.end,
+        }
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A numbered source in an answer: the hit it rests on and the sentence it supports."""
+
+    marker: int
+    hit: Hit
+    sentence: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"marker": self.marker, **self.hit.to_json(), "sentence": self.sentence}
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    answer: str
+    answerable: bool
+    citations: tuple[Citation, ...] = ()
+    warnings: tuple[str, ...] = ()
+    mode: str = "extractive"
+    rewritten_question: str | None = None
+    related: tuple[Hit, ...] = field(default=())  # nearest passages when not answerable
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "answerable": self.answerable,
+            "citations": [c.to_json() for c in self.citations],
+            "warnings": list(self.warnings),
+            "mode": self.mode,
+            "rewritten_question": self.rewritten_question,
+            "related": [h.to_json() for h in self.related],
+        }
