@@ -1,0 +1,87 @@
+"""Raw files → Speech records. Entry point: `load_corpus(paths)`."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rag.errors import InputError
+from rag.ingest.decode import read_text
+from rag.ingest.documents import docx_text, pdf_text
+from rag.ingest.parser import parse_text
+from rag.ingest.records_jsonl import iso_date, parse_jsonl
+from rag.records import Speech
+
+SUPPORTED = (".txt", ".md", ".jsonl", ".docx", ".pdf")
+_META_FIELDS = ("meeting", "date", "level", "publication", "speaker", "speaker_title", "unit", "title")
+
+
+@dataclass
+class Corpus:
+    speeches: list[Speech] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+
+
+def load_corpus(paths: list[Path]) -> Corpus:
+    """Parse every supported file under `paths`; bad files become warnings, the batch goes on."""
+    corpus = Corpus()
+    for path in expand_paths(paths, corpus.warnings):
+        try:
+            speeches, warnings = load_file(path)
+        except InputError as exc:
+            corpus.warnings.append(f"{exc} (已跳过 skipped)")
+            continue
+        corpus.speeches.extend(speeches)
+        corpus.warnings.extend(warnings)
+        corpus.files.append(path)
+    return corpus
+
+
+def expand_paths(paths: list[Path], warnings: list[str]) -> list[Path]:
+    found: list[Path] = []
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            found += sorted(p for p in path.iterdir() if p.is_file() and _supported(p))
+        elif path.is_file():
+            if _supported(path):
+                found.append(path)
+            else:
+                warnings.append(f"{path}: 不支持的文件类型 (unsupported type) — 支持 {' '.join(SUPPORTED)}")
+        else:
+            warnings.append(f"{path}: 文件或目录不存在 (not found) — 请检查路径")
+    return found
+
+
+def _supported(path: Path) -> bool:
+    return path.suffix.lower() in SUPPORTED and not path.name.endswith(".meta.json")
+
+
+def load_file(path: Path) -> tuple[list[Speech], list[str]]:
+    """One file → its speeches and any per-record warnings (raises InputError for a bad file)."""
+    suffix = path.suffix.lower()
+    if suffix == ".jsonl":
+        return parse_jsonl(read_text(path), path.name)
+    text = docx_text(path) if suffix == ".docx" else pdf_text(path) if suffix == ".pdf" else read_text(path)
+    if not text.strip():
+        raise InputError(f"{path.name}: 没有可读取的文字 (no text) — 请检查文件内容")
+    return parse_text(text, path.name, read_sidecar(path)), []
+
+
+def read_sidecar(path: Path) -> dict[str, str]:
+    """`NAME.meta.json` beside a raw file overrides or fills meeting/date/speaker fields."""
+    sidecar = path.with_name(path.stem + ".meta.json")
+    if not sidecar.exists():
+        return {}
+    try:
+        data = json.loads(read_text(sidecar))
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{sidecar.name}: 不是合法的 JSON ({exc.msg}) — 请修正或删除该文件") from exc
+    if not isinstance(data, dict):
+        raise InputError(f"{sidecar.name}: 应为 JSON 对象 (object expected) — 请修正该文件")
+    meta = {key: str(data[key]).strip() for key in _META_FIELDS if data.get(key)}
+    if "date" in meta:
+        meta["date"] = iso_date(meta["date"], sidecar.name)
+    return meta

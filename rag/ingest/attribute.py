@@ -1,0 +1,158 @@
+"""Which speaker said which paragraphs.
+
+The strongest signal is the unit a body names in its opening ("双石镇紧扣…" belongs to the speaker
+whose post names 双石镇); layout order (a body right after, or right before, an unclaimed speaker
+line) is only a fallback. A body that matches nobody keeps its unit and an unknown speaker: a
+wrong attribution is worse than none.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rag.ingest.layout import Anchor, Block, is_header_line, ends_sentence
+from rag.ingest.speaker import distinctive_name, split_glued_slogan, unit_mention_score, unit_of_post
+
+MATCH_THRESHOLD = 0.5
+_HEAD = 40
+_MEETING_INTRO = re.compile(r"召开|举行|以下是|发言摘|摘登|交流发言")
+_OPENING_UNIT = re.compile(
+    r"^(?:[^，。；]{0,10}[，,])?(?P<unit>(?![全本我各该这两一])(?:[\u4e00-\u9fff]{2,6}?[区县市])?"
+    r"[\u4e00-\u9fff]{1,8}?(?:街道|镇|乡|委|局|办|集团|公司|中心))"
+)
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """An anchor read as a person: name, post (slogan removed), unit and title."""
+
+    name: str
+    post: str
+    unit: str | None
+    title: str | None
+    position: int
+    distinctive: str
+
+
+@dataclass
+class Segment:
+    blocks: list[Block]
+    speaker: Speaker | None = None
+    score: float = 0.0
+    unit: str | None = None
+    candidates: dict[int, float] = field(default_factory=dict)
+
+    @property
+    def position(self) -> int:
+        return self.blocks[0].position
+
+
+def read_speakers(anchors: list[Anchor], home_places: tuple[str, ...]) -> list[Speaker]:
+    speakers = []
+    for anchor in anchors:
+        slogan, post = split_glued_slogan(anchor.speaker.post)
+        title = " ".join(part for part in (anchor.title, slogan) if part) or None
+        unit = unit_of_post(post)
+        speakers.append(Speaker(anchor.speaker.name, post, unit, title, anchor.position,
+                                distinctive_name(unit or "", home_places)))
+    return speakers
+
+
+def attribute(blocks: list[Block], speakers: list[Speaker]) -> tuple[list[Block], list[Segment]]:
+    """Split body blocks into speeches and attribute each; returns (preamble blocks, segments)."""
+    scores = [_scores(block, speakers) for block in blocks]
+    start = _body_start(blocks, scores, speakers)
+    segments = _segments(blocks[start:], scores[start:], speakers)
+    _assign_by_unit(segments, speakers)
+    _assign_by_layout(segments, speakers)
+    for segment in segments:
+        segment.unit = segment.speaker.unit if segment.speaker else _opening_unit(segment.blocks[0].text)
+    return blocks[:start], segments
+
+
+def _scores(block: Block, speakers: list[Speaker]) -> dict[int, float]:
+    head = block.text[:_HEAD]
+    found = {i: unit_mention_score(head, s.distinctive) for i, s in enumerate(speakers)}
+    return {i: score for i, score in found.items() if score >= MATCH_THRESHOLD}
+
+
+def _body_start(blocks: list[Block], scores: list[dict[int, float]], speakers: list[Speaker]) -> int:
+    """Index of the first block that is speech rather than the meeting's own header text."""
+    first_anchor = speakers[0].position if speakers else None
+    for i, block in enumerate(blocks):
+        if first_anchor is not None and block.position > first_anchor:
+            return i
+        if scores[i]:
+            return i
+    for i, block in enumerate(blocks):
+        if first_anchor is not None and block.position > first_anchor:
+            return i
+        if not _is_header_block(block.text):
+            return i
+    return len(blocks)
+
+
+def _is_header_block(text: str) -> bool:
+    return bool(_MEETING_INTRO.search(text)) or is_header_line(text) or (len(text) <= 40 and not ends_sentence(text))
+
+
+def _segments(blocks: list[Block], scores: list[dict[int, float]], speakers: list[Speaker]) -> list[Segment]:
+    anchor_positions = [s.position for s in speakers]
+    multi = len(speakers) >= 2
+    segments: list[Segment] = []
+    for block, score in zip(blocks, scores):
+        current = segments[-1] if segments else None
+        starts_new = (
+            current is None
+            or any(current.blocks[-1].position < p < block.position for p in anchor_positions)
+            or bool(score) and score.keys() != current.candidates.keys()
+            or multi and _restarts_enumeration(current, block)
+        )
+        if starts_new:
+            segments.append(Segment([block], candidates=score))
+        else:
+            current.blocks.append(block)
+    return segments
+
+
+def _restarts_enumeration(current: Segment, block: Block) -> bool:
+    """ "一是…" again after the current body already reached "二是": a new speech begins."""
+    so_far = "".join(b.text for b in current.blocks)
+    return "二是" in so_far and "一是" in block.text and not re.match(r"^[（(]?[二三四五六七八九十]", block.text)
+
+
+def _assign_by_unit(segments: list[Segment], speakers: list[Speaker]) -> None:
+    claims: dict[int, list[Segment]] = {}
+    for segment in segments:
+        if segment.candidates:
+            best = max(segment.candidates, key=lambda i: (segment.candidates[i], -abs(speakers[i].position - segment.position)))
+            claims.setdefault(best, []).append(segment)
+            segment.score = segment.candidates[best]
+    for index, claimants in claims.items():
+        nearest = min(claimants, key=lambda seg: abs(speakers[index].position - seg.position))
+        nearest.speaker = speakers[index]
+
+
+def _assign_by_layout(segments: list[Segment], speakers: list[Speaker]) -> None:
+    """Give an unclaimed body to an adjacent unclaimed speaker line, in the document's usual order."""
+    claimed = {s.speaker.position for s in segments if s.speaker}
+    after = sum(1 for s in segments if s.speaker and s.speaker.position < s.position)
+    before = sum(1 for s in segments if s.speaker and s.speaker.position > s.position)
+    directions = ["after"] if after > before else ["before"] if before > after else ["after", "before"]
+    order = sorted([("segment", s.position, s) for s in segments] + [("speaker", p.position, p) for p in speakers],
+                   key=lambda item: item[1])
+    for k, (kind, _, item) in enumerate(order):
+        if kind != "segment" or item.speaker or item.candidates:
+            continue
+        for direction in directions:
+            neighbour = order[k - 1] if direction == "after" and k > 0 else order[k + 1] if direction == "before" and k + 1 < len(order) else None
+            if neighbour and neighbour[0] == "speaker" and neighbour[1] not in claimed:
+                item.speaker = neighbour[2]
+                claimed.add(neighbour[1])
+                break
+
+
+def _opening_unit(text: str) -> str | None:
+    match = _OPENING_UNIT.match(text)
+    return match.group("unit") if match else None

@@ -1,0 +1,184 @@
+"""Physical layout → logical blocks: clean lines, speaker lines with their titles, and paragraphs.
+
+Extraction from PDFs and newspaper columns breaks sentences across lines (and blank lines), so a
+paragraph is rebuilt by joining lines until one ends a sentence. Speaker lines are recognised by
+their shape; the one or two short unpunctuated lines right above a speaker line are its title.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass
+
+from rag.ingest import noise
+from rag.ingest.meeting import parse_publication
+from rag.ingest.normalize import collapse_spaces, normalize_chars
+from rag.ingest.speaker import SpeakerLine, parse_speaker_line
+
+_SENTENCE_END = re.compile(r"[。！？；：!?…][”’」』）)】]*$")
+_MID_PUNCT = re.compile(r"[，、；：,;“”]")
+_ENUMERATOR = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}[.、]|第[一二三四五六七八九十]+[，、章节部分])")
+_HEADER_WORDS = re.compile(r"例会|会议|大会|座谈会|汇编|摘登|摘要|发言|召开|举行")
+_MAX_TITLE_LINE = 50
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A speaker line and the title lines above it."""
+
+    speaker: SpeakerLine
+    title: str | None
+    line: Line
+    position: int  # index of the speaker line in the cleaned line list
+    consumed: tuple[int, ...] = ()  # indices of its title and subtitle lines
+
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph rebuilt from one or more lines; `position` orders it among anchors."""
+
+    text: str
+    start: int
+    end: int
+    position: int
+
+
+@dataclass(frozen=True)
+class Layout:
+    lines: list[Line]
+    anchors: list[Anchor]
+    blocks: list[Block]
+    publication: str | None
+
+
+def read_layout(text: str) -> Layout:
+    lines, publication = clean_lines(text)
+    anchors = find_anchors(lines)
+    blocks = build_paragraphs(lines, anchors)
+    return Layout(lines=lines, anchors=anchors, blocks=blocks, publication=publication)
+
+
+def clean_lines(text: str) -> tuple[list[Line], str | None]:
+    """Normalised, stripped, non-noise lines with their offsets; plus the publication line if any."""
+    raw: list[Line] = []
+    offset = 0
+    for piece in text.split("\n"):
+        stripped = piece.strip(" \t\u3000\u00a0\ufeff")
+        lead = len(piece) - len(piece.lstrip(" \t\u3000\u00a0\ufeff"))
+        raw.append(Line(normalize_chars(stripped), offset + lead, offset + lead + len(stripped)))
+        offset += len(piece) + 1
+    toc = noise.toc_span([line.text for line in raw])
+    publication = None
+    lines = []
+    for i, line in enumerate(raw):
+        if i in toc:
+            continue
+        cleaned = noise.strip_inline_noise(line.text).strip()
+        if noise.is_noise_line(cleaned) or noise.is_toc_line(cleaned):
+            continue
+        found = parse_publication(cleaned)
+        if found:
+            publication = publication or found
+            continue
+        lines.append(Line(cleaned, line.start, line.end))
+    return lines, publication
+
+
+def ends_sentence(text: str) -> bool:
+    return bool(_SENTENCE_END.search(text))
+
+
+def is_header_line(text: str) -> bool:
+    """A headline naming the meeting or the collection rather than a speech."""
+    return bool(_HEADER_WORDS.search(text)) and not ends_sentence(text)
+
+
+def find_anchors(lines: list[Line]) -> list[Anchor]:
+    speaker_at = {i: parsed for i, line in enumerate(lines) if (parsed := parse_speaker_line(line.text))}
+    anchors = []
+    taken: set[int] = set()
+    for i, speaker in speaker_at.items():
+        title_lines: list[str] = []
+        consumed: list[int] = []
+        j = i - 1
+        while j >= 0 and len(title_lines) < 2 and j not in speaker_at and j not in taken:
+            text = lines[j].text
+            if ends_sentence(text) or len(text) > _MAX_TITLE_LINE:
+                break
+            if not (text.startswith("——") and is_header_line(text)):  # keep a report's "——在…会议上" subtitle out
+                if is_header_line(text):
+                    break
+                title_lines.insert(0, text)
+            taken.add(j)
+            consumed.append(j)
+            j -= 1
+        anchors.append(Anchor(speaker, _join_title(title_lines), lines[i], i, tuple(consumed)))
+    return anchors
+
+
+def _join_title(parts: list[str]) -> str | None:
+    """Join a title wrapped over two lines; a title and its subtitle keep a space between them."""
+    if not parts:
+        return None
+    title = parts[0]
+    for part in parts[1:]:
+        wrapped = len(part) <= 4 or len(title) >= 28
+        title = f"{title}{part}" if wrapped else f"{title} {part}"
+    return title
+
+
+def build_paragraphs(lines: list[Line], anchors: list[Anchor]) -> list[Block]:
+    """Join body lines into paragraphs; paragraphs never cross a speaker line or a title."""
+    boundary = {a.position for a in anchors} | {i for a in anchors for i in a.consumed}
+    width = _typical_width([line.text for i, line in enumerate(lines) if i not in boundary])
+    blocks: list[Block] = []
+    current: list[Line] = []
+    first = 0
+
+    def close() -> None:
+        if current:
+            text = collapse_spaces("".join(line.text for line in current))
+            blocks.append(Block(text, current[0].start, current[-1].end, first))
+            current.clear()
+
+    for i, line in enumerate(lines):
+        if i in boundary:
+            close()
+            continue
+        if current and not _continues(current, width):
+            close()
+        if not current:
+            first = i
+        current.append(line)
+    close()
+    return blocks
+
+
+def _typical_width(texts: list[str]) -> float:
+    lengths = [len(t) for t in texts if len(t) >= 8]
+    if not lengths:
+        return 0.0
+    return statistics.quantiles(lengths, n=4)[2] if len(lengths) >= 4 else max(lengths)
+
+
+def _continues(current: list[Line], width: float) -> bool:
+    """Whether the paragraph so far runs on into the next line."""
+    last = current[-1].text
+    if ends_sentence(last):
+        return False
+    if len(current) > 1:  # already inside a broken sentence: keep going until it ends
+        return True
+    body = _ENUMERATOR.sub("", last)
+    if _ENUMERATOR.match(last) and len(last) <= 30 and not _MID_PUNCT.search(body):
+        return False  # a section heading such as "一、2024年工作回顾"
+    if _MID_PUNCT.search(body):
+        return True
+    return width > 0 and 0.75 * width <= len(last) <= 1.3 * width

@@ -1,0 +1,91 @@
+"""The meeting a document reports: its name, level (市/区) and ISO date, from the header text."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from rag.records import Meeting
+
+_MEETING_WORD = r"(?:例会|会议|大会|座谈会|推进会|工作会|全会|研讨会|论坛|联席会|调度会|现场会)"
+_DATE = re.compile(r"(?:(?P<year>(?:19|20)\d{2})\s*年\s*)?(?P<month>1[0-2]|0?[1-9])\s*月\s*(?P<day>3[01]|[12]\d|0?[1-9])\s*日")
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+# Ordered from the most to the least explicit way a header names its meeting.
+_NAME_PATTERNS = (
+    re.compile(rf"在(?P<name>[^，。；\s]{{4,50}}?{_MEETING_WORD})上"),
+    re.compile(rf"^[—\-\s]*(?P<name>[^，。；“”]{{4,50}}?{_MEETING_WORD})(?:上|交流发言|发言|材料|摘登|摘要|汇编)"),
+    re.compile(rf"(?P<place>[^，。；\s]{{0,12}}?)(?:召开|举行)(?:了)?(?:“[^”]{{0,30}}”)?(?P<name>[^，。；“”]{{4,50}}?{_MEETING_WORD})"),
+    re.compile(rf"(?P<name>[^，。；“”\s]{{4,50}}?{_MEETING_WORD})(?:召开|举行)"),
+)
+_PUBLICATION = re.compile(
+    r"^[（(]?\s*(?P<paper>[^，,（）()]{2,12}(?:报|刊|网|杂志|新闻))\s*[，,]?\s*(?P<date>(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)\s*[）)]?$"
+)
+_LEADING_DATE = re.compile(r"^\d{1,2}月\d{1,2}日[，,]?")
+
+
+def parse_publication(line: str) -> str | None:
+    """A publication line such as "（重庆日报，2023年10月24日）" → "重庆日报，2023年10月24日"."""
+    match = _PUBLICATION.match(line.strip())
+    return f"{match.group('paper')}，{match.group('date')}" if match else None
+
+
+def find_meeting(header_lines: list[str], publication: str | None = None) -> Meeting:
+    """Meeting name, level and date from the lines before the first speech."""
+    name = _find_name(header_lines)
+    year = _year_from(name) or _year_from(publication)
+    date = _find_date(header_lines, year)
+    if date is None and publication:
+        date = _find_date([publication], None)
+    return Meeting(name=name, level=meeting_level(name), date=date, publication=publication)
+
+
+def _find_name(lines: list[str]) -> str | None:
+    for pattern in _NAME_PATTERNS:
+        for line in lines:
+            match = pattern.search(line)
+            if match:
+                place = (match.groupdict().get("place") or "")
+                place = _LEADING_DATE.sub("", place)
+                return _clean_name(place + match.group("name"))
+    return None
+
+
+def _clean_name(name: str) -> str:
+    """ "我市区县委书记…例会" → "区县委书记…例会": "我市" names no place we know."""
+    name = re.sub(r"^(?:我|本|全)(?=[市区县])", "", name)
+    return re.sub(r"^[市]?(?=区县)", "", name).strip("—-　 ")
+
+
+def meeting_level(name: str | None) -> str | None:
+    """区 for a district/county meeting, 市 for a city-wide one.
+
+    >>> meeting_level("永川区镇街书记和部门一把手2023年第二季度例会"), meeting_level("重庆市区县委书记和部门一把手例会")
+    ('区', '市')
+    """
+    if not name:
+        return None
+    body = re.sub(r"^[\u4e00-\u9fff]{2,3}市(?!区县)", "", name)
+    if re.match(r"^[\u4e00-\u9fff]{2,4}?[区县](?![县委])", body) and not body.startswith("区县"):
+        return "区"
+    return "市"
+
+
+def _year_from(text: str | None) -> str | None:
+    match = _YEAR.search(text or "")
+    return match.group(1) if match else None
+
+
+def _find_date(lines: list[str], year: str | None) -> str | None:
+    for line in lines:
+        for match in _DATE.finditer(line):
+            found_year = match.group("year") or year
+            if found_year:
+                return f"{found_year}-{int(match.group('month')):02d}-{int(match.group('day')):02d}"
+    return None
+
+
+def override(meeting: Meeting, meta: dict[str, str]) -> Meeting:
+    """Apply a sidecar's meeting fields (meeting, date, level, publication)."""
+    changes = {key: meta[src] for key, src in (("name", "meeting"), ("date", "date"), ("level", "level"),
+                                               ("publication", "publication")) if meta.get(src)}
+    return replace(meeting, **changes)

@@ -1,0 +1,62 @@
+"""One raw speech text → Speech records (meeting header, speakers, attributed paragraphs)."""
+
+from __future__ import annotations
+
+import re
+
+from rag.errors import InputError
+from rag.ingest.attribute import attribute, read_speakers
+from rag.ingest.layout import read_layout
+from rag.ingest.meeting import find_meeting, override
+from rag.records import Meeting, Paragraph, Speech
+
+_HOME_PLACE = re.compile(r"^(?P<city>[\u4e00-\u9fff]{2,3}市)?(?P<district>[\u4e00-\u9fff]{2,4}?[区县](?![县委]))?")
+
+
+def parse_text(text: str, source: str, meta: dict[str, str] | None = None) -> list[Speech]:
+    """Parse a decoded document; raise InputError when it holds no recognisable speech."""
+    meta = meta or {}
+    layout = read_layout(text)
+    header_end = layout.anchors[0].position if layout.anchors else min(len(layout.lines), 20)
+    meeting = find_meeting([line.text for line in layout.lines[: max(header_end, 1)][:20]], layout.publication)
+    meeting = override(meeting, meta)
+    speakers = read_speakers(layout.anchors, home_places(meeting.name))
+    _, segments = attribute(layout.blocks, speakers)
+    speeches = []
+    for segment in segments:
+        paragraphs = tuple(Paragraph(b.text, b.start, b.end) for b in segment.blocks)
+        who = segment.speaker
+        speeches.append(Speech(
+            meeting=meeting,
+            speaker=meta.get("speaker") or (who.name if who else None),
+            speaker_title=meta.get("speaker_title") or (who.post if who else None),
+            unit=meta.get("unit") or segment.unit,
+            title=meta.get("title") or (who.title if who else None),
+            paragraphs=paragraphs,
+            source=source,
+            index=len(speeches),
+        ))
+    if not speeches:
+        raise InputError(f"{source}: 没有找到可识别的讲话正文 (no recognisable speech text) — 请确认这是讲话/报告文本")
+    return speeches
+
+
+def home_places(meeting_name: str | None) -> tuple[str, ...]:
+    """Places that every unit of this meeting shares, so they do not tell units apart.
+
+    >>> home_places("永川区镇街书记和部门一把手2023年第二季度例会")
+    ('永川区', '永川')
+    """
+    if not meeting_name:
+        return ()
+    match = _HOME_PLACE.match(meeting_name)
+    places = []
+    for group in ("city", "district"):
+        place = match.group(group) if match else None
+        if place:
+            places += [place, place[:-1]]
+    return tuple(places)
+
+
+def meeting_of(speeches: list[Speech]) -> Meeting | None:
+    return speeches[0].meeting if speeches else None

@@ -1,0 +1,75 @@
+"""`.jsonl` files of ready-made records: one paragraph per line, grouped into speeches."""
+
+from __future__ import annotations
+
+import json
+import re
+from itertools import groupby
+
+from rag.errors import InputError
+from rag.ingest.meeting import meeting_level
+from rag.ingest.normalize import collapse_spaces, normalize_chars
+from rag.records import Meeting, Paragraph, Speech
+
+_FIELDS = ("speaker", "speaker_title", "unit", "meeting", "date", "title", "source")
+_DATE = re.compile(r"^((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+
+
+def parse_jsonl(text: str, file_name: str) -> tuple[list[Speech], list[str]]:
+    """Records → speeches; bad lines become warnings naming file and line, the rest goes on."""
+    rows, warnings = [], []
+    offset = 0
+    for number, line in enumerate(text.split("\n"), start=1):
+        span = (offset, offset + len(line))
+        offset += len(line) + 1
+        if not line.strip():
+            continue
+        try:
+            rows.append((_record(line, file_name, number), span))
+        except InputError as exc:
+            warnings.append(str(exc))
+    speeches = []
+    for key, group in groupby(rows, key=lambda row: tuple(row[0][f] for f in _FIELDS)):
+        fields = dict(zip(_FIELDS, key))
+        paragraphs = tuple(Paragraph(rec["text"], start, end) for rec, (start, end) in group)
+        meeting = Meeting(name=fields["meeting"], level=meeting_level(fields["meeting"]), date=fields["date"])
+        speeches.append(Speech(meeting=meeting, speaker=fields["speaker"], speaker_title=fields["speaker_title"],
+                               unit=fields["unit"], title=fields["title"], paragraphs=paragraphs,
+                               source=fields["source"] or file_name, index=len(speeches)))
+    if not speeches:
+        raise InputError(f"{file_name}: 没有有效记录 (no valid records) — 每行应是含 \"text\" 字段的 JSON 对象")
+    return speeches, warnings
+
+
+def _record(line: str, file_name: str, number: int) -> dict[str, str | None]:
+    where = f"{file_name}:{number}"
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{where}: 不是合法的 JSON ({exc.msg}) — 已跳过该行") from exc
+    if not isinstance(data, dict):
+        raise InputError(f"{where}: 每行应是一个 JSON 对象 (object expected) — 已跳过该行")
+    text = data.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise InputError(f"{where}: 缺少 \"text\" 字段或为空 (missing text) — 已跳过该行")
+    record: dict[str, str | None] = {"text": collapse_spaces(normalize_chars(text.strip()))}
+    for name in _FIELDS:
+        value = data.get(name)
+        if value is not None and not isinstance(value, str):
+            raise InputError(f"{where}: 字段 {name} 应为字符串 (string expected) — 已跳过该行")
+        record[name] = value.strip() if isinstance(value, str) and value.strip() else None
+    if record["speaker"]:
+        record["speaker"] = re.sub(r"\s+", "", record["speaker"])
+    record["date"] = iso_date(record["date"], where)
+    return record
+
+
+def iso_date(value: str | None, where: str) -> str | None:
+    """ "2023年7月28日" / "2023-7-28" → "2023-07-28"."""
+    if value is None:
+        return None
+    match = _DATE.match(value.strip())
+    if not match:
+        raise InputError(f"{where}: 日期 {value!r} 无法识别 (use YYYY-MM-DD) — 已跳过")
+    year, month, day = match.groups()
+    return f"{year}-{int(month):02d}-{int(day):02d}"

@@ -1,0 +1,175 @@
+"""Speaker lines ("永川区发展改革委党组书记、主任 邓正军") and the units named in posts and bodies."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_ROLES = (
+    "党组书记|党委书记|党工委书记|工委书记|总支书记|副书记|书记|副区长|区长|副县长|县长|副市长|市长|副镇长|镇长|乡长|"
+    "副主任|主任|副局长|局长|董事长|总经理|副部长|部长|副主席|主席|院长|校长|行长|处长|所长|常委|秘书长|会长|社长|"
+    "厅长|组长|队长|站长|理事长|总裁|主编|馆长|政委|检察长|负责人|党组成员|经理|署长|司长"
+)
+_NAME = r"[\u4e00-\u9fff](?:[ \u3000]?[\u4e00-\u9fff·]){1,3}"
+_SPEAKER_LINE = re.compile(rf"^(?P<post>.*(?:{_ROLES}))[ \u3000]*(?P<name>{_NAME})$")
+_NOT_IN_NAMES = set("的了们这那是在")
+_SENTENCE_PUNCT = re.compile(r"[。！？；：!?;:]")
+_ROLE_SUFFIX = re.compile(rf"(?:{_ROLES})$")
+_ORGAN_SUFFIX = re.compile(r"(?:党工委|党委|党组|工委|党总支|党支部)$")
+_PARTY_COMMITTEE = re.compile(r"([区县市])\1?委$")
+_ETHNIC_GROUPS = (
+    "土家|苗|回|藏|彝|壮|蒙古|满|侗|瑶|白|哈尼|傣|黎|羌|布依|仡佬|朝鲜|维吾尔|哈萨克|畲|水|纳西|土|仫佬|毛南|景颇|拉祜|佤|傈僳|东乡|柯尔克孜|达斡尔|锡伯|撒拉|鄂温克"
+)
+_ETHNIC_AUTONOMY = re.compile(rf"(?:(?:{_ETHNIC_GROUPS})族)+自治")
+_UNIT_TYPE_SUFFIX = re.compile(r"(?:人民政府|政府|街道|集团|公司|中心|镇|乡|区|县|市|委|局|办|村|社区)+$")
+_UNIT_SUFFIX_AFTER = re.compile(r"(?:委|局|区|县|市|镇|乡|街道|集团|公司|办|政府|人民政府)")
+
+
+@dataclass(frozen=True)
+class SpeakerLine:
+    post: str  # everything before the name, possibly with a slogan glued in front
+    name: str  # without spaces
+
+    @property
+    def unit(self) -> str | None:
+        return unit_of_post(self.post)
+
+
+def parse_speaker_line(line: str) -> SpeakerLine | None:
+    """Recognise "post name" lines, with or without a space before the name.
+
+    >>> parse_speaker_line("永川区发展改革委党组书记、主任 邓正军")
+    SpeakerLine(post='永川区发展改革委党组书记、主任', name='邓正军')
+    >>> parse_speaker_line("璧山区区长江志斌")
+    SpeakerLine(post='璧山区区长', name='江志斌')
+    >>> parse_speaker_line("永高新集团党委书记、董事长 余 波").name
+    '余波'
+    """
+    text = line.strip()
+    if not 4 <= len(text) <= 70 or _SENTENCE_PUNCT.search(text) or "“" in text[-6:]:
+        return None
+    match = _SPEAKER_LINE.match(text)
+    if not match:
+        return None
+    post = match.group("post").strip()
+    name = re.sub(r"[ \u3000]", "", match.group("name"))
+    if len(post) < 2 or not 2 <= len(name.replace("·", "")) <= 4 or set(name) & _NOT_IN_NAMES:
+        return None
+    if _ROLE_SUFFIX.fullmatch(post) or _is_common_word(name):  # "书记 张三"; "…总书记重要"
+        return None
+    return SpeakerLine(post=post, name=name)
+
+
+def _is_common_word(name: str) -> bool:
+    """A frequent dictionary word that is not a person's name ("重要", "精神") cannot be a name."""
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(60)
+    jieba.posseg.dt.tokenizer.check_initialized()
+    tag = jieba.posseg.dt.word_tag_tab.get(name)
+    return tag is not None and not tag.startswith("nr") and jieba.dt.FREQ.get(name, 0) >= 200
+
+
+def unit_of_post(post: str) -> str | None:
+    """The unit a post belongs to: the last comma/顿号 part that names one, minus roles and organs.
+
+    >>> unit_of_post("永川区委常委、区政府副区长，永川高新区党工委书记")
+    '永川高新区'
+    >>> unit_of_post("市委常委、万州区委书记")
+    '万州区'
+    >>> unit_of_post("区卫生健康委党委书记")
+    '区卫生健康委'
+    """
+    for part in reversed(re.split(r"[、，,\s]+", post)):
+        unit = part
+        while True:
+            stripped = _ORGAN_SUFFIX.sub("", _ROLE_SUFFIX.sub("", unit))
+            if stripped == unit:
+                break
+            unit = stripped
+        unit = _PARTY_COMMITTEE.sub(r"\1", unit)
+        if len(unit) >= 2:
+            return unit
+    return None
+
+
+def distinctive_name(unit: str, home_places: tuple[str, ...] = ()) -> str:
+    """The part of a unit name that tells it apart from its neighbours.
+
+    >>> distinctive_name("永川区发展改革委", ("永川区",))
+    '发展改革'
+    >>> distinctive_name("石柱土家族自治县"), distinctive_name("忠县")
+    ('石柱', '忠县')
+    """
+    core = unit
+    for place in sorted(home_places, key=len, reverse=True):
+        if core.startswith(place) and len(core) > len(place):
+            core = core[len(place):]
+    core = _ETHNIC_AUTONOMY.sub("", core)
+    core = re.sub(r"^[区县市]", "", core)
+    stripped = _UNIT_TYPE_SUFFIX.sub("", core)
+    if len(stripped) >= 2:
+        return stripped
+    return core if stripped else ""  # "忠县" keeps its suffix; "人民政府" alone tells nothing
+
+
+def unit_mention_score(text: str, distinctive: str, window: int = 16) -> float:
+    """How strongly the opening of `text` names the unit whose distinctive name is given (0–1).
+
+    A mention is a run of the text that is a subsequence of the distinctive name (so that
+    abbreviations like 卫健委 for 卫生健康委 count), starting within the first `window` characters,
+    and either the whole name, or followed by a unit suffix (委, 局, 区, 镇, 街道 …) and either
+    keeping the name's first character (as abbreviations do) or at least three long.
+
+    >>> unit_mention_score("区卫健委紧扣全区发展思路", "卫生健康")
+    0.5
+    >>> unit_mention_score("推动高质量发展保驾护航", "发展改革")
+    0.0
+    """
+    if len(distinctive) < 2:
+        return 0.0
+    best = 0.0
+    for start in range(min(window, len(text))):
+        length = _subsequence_prefix(text[start:], distinctive)
+        if length < 2:
+            continue
+        whole = text[start:start + length] == distinctive
+        suffixed = bool(_UNIT_SUFFIX_AFTER.match(text, start + length))
+        abbreviation = text[start] == distinctive[0] or length >= 3
+        if whole or (suffixed and abbreviation):
+            best = max(best, length / len(distinctive))
+    return best
+
+
+def _subsequence_prefix(text: str, target: str) -> int:
+    """Length of the longest prefix of `text` that is a subsequence of `target`."""
+    position = 0
+    for count, char in enumerate(text):
+        found = target.find(char, position)
+        if found < 0:
+            return count
+        position = found + 1
+    return len(text)
+
+
+def split_glued_slogan(post: str) -> tuple[str | None, str]:
+    """Separate a slogan glued in front of a post ("加快建设现代制造业基地永川区委书记").
+
+    The post starts at the first place name; what stands before it is a slogan only if it holds a
+    verb (unit names have none): "西部科学城重庆高新区…" stays whole.
+    """
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(60)
+    position = 0
+    has_verb = False
+    for token in jieba.posseg.cut(post):
+        if token.flag == "ns":
+            if has_verb and position >= 4:
+                return post[:position], post[position:]
+            return None, post
+        has_verb = has_verb or token.flag == "v"
+        position += len(token.word)
+    return None, post
