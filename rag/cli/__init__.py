@@ -29,27 +29,13 @@ def _register_commands() -> None:
 
 
 def main() -> None:
+    """Run the app; click reports usage errors (exit 2), RagError becomes a message and exit 1."""
     _register_commands()
     try:
-        app(standalone_mode=False)
+        app()
     except UsageError as exc:
         typer.echo(f"用法错误: {exc}", err=True)
         sys.exit(2)
     except RagError as exc:
         typer.echo(f"错误: {exc}", err=True)
         sys.exit(1)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        typer.echo("已取消", err=True)
-        sys.exit(1)
-    except Exception as exc:  # click usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.exceptions.UsageError):
-            exc.show()
-            sys.exit(2)
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(1)
-        raise

@@ -10,6 +10,7 @@ import typer
 
 from rag.cli import app
 from rag.config import DEFAULT_SEEDS
+from rag.errors import RagError
 
 
 @app.command()
@@ -23,6 +24,8 @@ def speeches(
     corpus = load_corpus(paths or [DEFAULT_SEEDS])
     for warning in corpus.warnings:
         typer.echo(f"警告: {warning}", err=True)
+    if not corpus.speeches:
+        raise RagError("没有解析出任何讲话 (no speech found) — 请检查上面的警告和输入路径")
     if as_json:
         typer.echo(json.dumps([s.to_json() for s in corpus.speeches], ensure_ascii=False, indent=2))
         return

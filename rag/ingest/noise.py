@@ -19,6 +19,7 @@ _TOC_ENTRY = re.compile(r"^\d{1,2}\s*[．.、]\S")
 _PAGE_NUMBER = re.compile(r"^[-—\s]*(?:第\s*)?\d{1,3}\s*(?:页)?[-—\s]*$")
 _AD_WORDS = ("素材库", "会员", "客服", "公众号", "代笔", "下载", "欢迎加入", "联系", "微信", "网盘",
              "谨防假冒", "扫码", "关注我们", "二维码", "优惠", "订阅")
+_CONTACT = re.compile(r"客服|公众号|微信|QQ|\d[\d ]{4,}|[A-Za-z]{3,}\d*$")
 _CREDIT = re.compile(
     r"^[（(【\[]?\s*(?:本版|本文|本期)?(?:稿件|文字|图片)?(?:由)?\s*(?:本报)?(?:记者|通讯员|编辑|责任编辑|供稿|整理|摄影?)"
     r"[^。！？]{0,30}[）)】\]]?$"
@@ -53,8 +54,10 @@ def is_noise_line(line: str) -> bool:
 
 
 def is_advert(text: str) -> bool:
+    """Advertising: several ad words with a way to get in touch, or a 【bracketed】 promo."""
     hits = sum(1 for word in _AD_WORDS if word in text)
-    return hits >= 2 or (text.startswith("【") and hits >= 1)
+    contact = bool(_CONTACT.search(text))
+    return (hits >= 2 and contact) or hits >= 3 or (text.startswith("【") and hits >= 1)
 
 
 def is_credit(text: str) -> bool:
