@@ -84,6 +84,8 @@ def test_toc_span_covers_wrapped_entries():
     ("永高新集团党委书记、董事长 余 波", "永高新集团党委书记、董事长", "余波"),
     ("璧山区区长江志斌", "璧山区区长", "江志斌"),
     ("区政府副区长，区公安局党委书记、局长 甘 宇", "区政府副区长，区公安局党委书记、局长", "甘宇"),
+    ("■ 王伟（荣昌区委书记）", "荣昌区委书记", "王伟"),  # name first, post in brackets
+    ("——江津区委书记 李应兰：", "江津区委书记", "李应兰"),
 ])
 def test_speaker_lines(line, post, name):
     parsed = parse_speaker_line(normalize_chars(line))

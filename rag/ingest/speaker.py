@@ -12,6 +12,8 @@ _ROLES = (
 )
 _NAME = r"[\u4e00-\u9fff](?:[ \u3000]?[\u4e00-\u9fff·]){1,3}"
 _SPEAKER_LINE = re.compile(rf"^(?P<post>.*(?:{_ROLES}))[ \u3000]*(?P<name>{_NAME})$")
+_NAME_FIRST_LINE = re.compile(rf"^(?P<name>{_NAME})[ \u3000]*[（(](?P<post>[^（）()]*(?:{_ROLES}))[）)]$")
+_LEAD_MARKS = re.compile(r"^[■□●○◎◆◇▲△★☆·•—\-\s]+")
 _NOT_IN_NAMES = set("的了们这那是在")
 _SENTENCE_PUNCT = re.compile(r"[。！？；：!?;:]")
 _ROLE_SUFFIX = re.compile(rf"(?:{_ROLES})$")
@@ -44,11 +46,13 @@ def parse_speaker_line(line: str) -> SpeakerLine | None:
     SpeakerLine(post='璧山区区长', name='江志斌')
     >>> parse_speaker_line("永高新集团党委书记、董事长 余 波").name
     '余波'
+    >>> parse_speaker_line("■ 王伟（荣昌区委书记）")
+    SpeakerLine(post='荣昌区委书记', name='王伟')
     """
-    text = line.strip()
+    text = _LEAD_MARKS.sub("", line.strip()).rstrip("：:")
     if not 4 <= len(text) <= 70 or _SENTENCE_PUNCT.search(text) or "“" in text[-6:]:
         return None
-    match = _SPEAKER_LINE.match(text)
+    match = _SPEAKER_LINE.match(text) or _NAME_FIRST_LINE.match(text)
     if not match:
         return None
     post = match.group("post").strip()
