@@ -111,6 +111,10 @@ class Hit:
 
     chunk: Chunk
     score: float
+    # Raw component scores when the chunk was in that ranking (None otherwise): cosine of the best
+    # dense model, and BM25. Rank-based fused scores say nothing absolute; these can (answerability).
+    dense_score: float | None = None
+    bm25_score: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         c = self.chunk

@@ -1,0 +1,158 @@
+"""`rag ingest`, `rag search`, `rag info`, `rag eval`: argument parsing and output only."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from rag.cli import app
+from rag.config import DEFAULT_SEEDS, PROJECT_ROOT, Settings
+from rag.errors import UsageError
+from rag.records import Filters
+
+_INDEX = typer.Option(None, "--index", help="索引目录（默认 embeddings/ 或 RAG_INDEX_DIR）")
+
+
+@app.command()
+def ingest(
+    paths: Optional[list[Path]] = typer.Argument(None, help="文件或目录，默认 seeds/"),
+    index: Optional[Path] = _INDEX,
+    rebuild: bool = typer.Option(False, "--rebuild", help="丢弃旧索引，全部重建"),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON 报告"),
+) -> None:
+    """解析文件并加入索引；未变化的文件不会重新嵌入。"""
+    from rag.build import ingest_paths
+
+    settings = Settings.from_env(index_dir=index)
+    with _progress_bar() as progress:
+        report = ingest_paths(paths or [DEFAULT_SEEDS], settings, progress=progress, rebuild=rebuild)
+    for warning in report.warnings:
+        typer.echo(f"警告: {warning}", err=True)
+    if as_json:
+        typer.echo(json.dumps(report.to_json(), ensure_ascii=False))
+    elif report.unchanged:
+        typer.echo(f"索引已是最新: {report.index_dir}（{report.total_chunks} 块）")
+    else:
+        typer.echo(f"已索引 {len(report.sources)} 个来源，新增 {report.added} 块，替换 {report.removed} 块，"
+                   f"新嵌入 {report.embedded}，复用 {report.reused}；共 {report.total_chunks} 块 → {report.index_dir}")
+
+
+@app.command()
+def search(
+    query: str = typer.Argument(..., help="查询；`-` 表示从标准输入逐行读取，每行输出一个 JSON"),
+    top_k: Optional[int] = typer.Option(None, "--top-k", "-k", min=1, help="返回条数（默认 5）"),
+    speaker: Optional[str] = typer.Option(None, "--speaker", help="讲话人（全名）"),
+    unit: Optional[str] = typer.Option(None, "--unit", help="单位（子串）"),
+    meeting: Optional[str] = typer.Option(None, "--meeting", help="会议（子串）"),
+    source: Optional[str] = typer.Option(None, "--source", help="来源文件名"),
+    date_from: Optional[str] = typer.Option(None, "--date-from", help="会议日期下限 YYYY-MM-DD"),
+    date_to: Optional[str] = typer.Option(None, "--date-to", help="会议日期上限 YYYY-MM-DD"),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+    index: Optional[Path] = _INDEX,
+) -> None:
+    """混合检索（向量 + BM25，RRF 融合），过滤条件在检索内部生效。"""
+    from rag.retrieve import Retriever
+
+    for d in (date_from, date_to):
+        if d is not None and not _is_iso_date(d):
+            raise UsageError(f"日期格式应为 YYYY-MM-DD: {d!r} (bad date)")
+    settings = Settings.from_env(index_dir=index, top_k=top_k)
+    filters = Filters(speaker, unit, meeting, source, date_from, date_to)
+    retriever = Retriever.open(settings)
+    if query == "-":
+        for line in sys.stdin:
+            if line.strip():
+                hits = retriever.search(line.strip(), settings.top_k, filters)
+                typer.echo(json.dumps({"query": line.strip(), "hits": [h.to_json() for h in hits]}, ensure_ascii=False))
+        return
+    if not query.strip():
+        raise UsageError("查询为空 (empty query)")
+    hits = retriever.search(query, settings.top_k, filters)
+    if as_json:
+        typer.echo(json.dumps({"query": query, "hits": [h.to_json() for h in hits]}, ensure_ascii=False, indent=2))
+        return
+    if not hits:
+        typer.echo("没有符合条件的结果")
+    for rank, h in enumerate(hits, 1):
+        c = h.chunk
+        typer.echo(f"[{rank}] {h.score:.4f}  {c.speaker or '（未知）'} · {c.speaker_title or ''} · "
+                   f"{c.meeting or ''} {c.meeting_date or ''}  ({c.chunk_id})\n    {c.text}\n")
+
+
+@app.command()
+def info(
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+    index: Optional[Path] = _INDEX,
+) -> None:
+    """索引概况：模型、维度、块数、讲话数、来源、构建时间。"""
+    from rag.index import read_manifest
+
+    settings = Settings.from_env(index_dir=index)
+    m = read_manifest(settings.index_dir)
+    data = {
+        "embedding_model": m["embedding_model"],
+        "embedding_models": [x["loadable"] for x in m["models"]],
+        "dim": m["dim"], "chunks": m["chunks"], "speeches": m["speeches"], "sources": m["sources"],
+        "built_at": m["built_at"], "ann": m["ann"], "corpus_fingerprint": m["corpus_fingerprint"],
+        "index_dir": str(settings.index_dir),
+    }
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    for key, value in data.items():
+        typer.echo(f"{key}: {', '.join(value) if isinstance(value, list) else value}")
+
+
+@app.command(name="eval")
+def eval_cmd(
+    dev_dir: Path = typer.Option(PROJECT_ROOT / "eval", "--dev", help="含 dev_*.jsonl 的目录"),
+    seeds: Path = typer.Option(DEFAULT_SEEDS, "--seeds", help="评测语料"),
+    index: Path = typer.Option(PROJECT_ROOT / "eval" / ".index", "--index", help="评测专用索引目录（含全部模型）"),
+    out: Optional[Path] = typer.Option(None, "--out", help="结果 JSON（默认 eval/results/eval-<时间>.json）"),
+) -> None:
+    """检索评测：BM25、各向量模型及其融合的 hit@1/hit@5/MRR@5 与多讲话人覆盖。"""
+    from rag.evaluate import run_eval
+
+    result, path = run_eval(dev_dir, seeds, index, out)
+    typer.echo(json.dumps(result["summary"], ensure_ascii=False, indent=2))
+    if isinstance(result.get("answers"), dict) and "summary" in result["answers"]:
+        typer.echo(result["answers"]["summary"])
+    typer.echo(f"结果已保存: {path}")
+
+
+def _is_iso_date(text: str) -> bool:
+    import datetime
+
+    try:
+        datetime.date.fromisoformat(text)
+        return True
+    except ValueError:
+        return False
+
+
+class _progress_bar:
+    """A rich progress bar on stderr fed by ingest's (done, total, what) callback."""
+
+    def __enter__(self):
+        from rich.console import Console
+        from rich.progress import Progress
+
+        self._bar = Progress(transient=True, console=Console(stderr=True))
+        self._task = None
+        self._bar.start()
+        return self
+
+    def __call__(self, done: int, total: int, what: str) -> None:
+        if self._task is None:
+            self._task = self._bar.add_task(what, total=total)
+        self._bar.update(self._task, completed=done, total=total, description=what)
+        if done >= total:
+            self._bar.remove_task(self._task)
+            self._task = None
+
+    def __exit__(self, *exc) -> None:
+        self._bar.stop()

@@ -1,0 +1,108 @@
+"""`rag ingest/search/info` as a user runs them: arguments, stdin, JSON shapes, messages and exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from _index_support import FILE_A, FILE_B
+
+HIT_KEYS = {"chunk_id", "text", "score", "speaker", "speaker_title", "unit", "meeting", "meeting_date", "source", "paragraph"}
+
+
+def rag(*args: str, stdin: str | None = None, index: Path | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+    if index is not None:
+        env["RAG_INDEX_DIR"] = str(index)
+    return subprocess.run([sys.executable, "-c", "from rag.cli import main; main()", *args], input=stdin,
+                          capture_output=True, text=True, env=env, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """An index over two fixture files, built once through the CLI."""
+    root = tmp_path_factory.mktemp("cli")
+    (root / "corpus").mkdir()
+    (root / "corpus" / "a.txt").write_text(FILE_A, encoding="utf-8")
+    (root / "corpus" / "b.txt").write_text(FILE_B, encoding="utf-8")
+    result = rag("ingest", str(root / "corpus"), "--index", str(root / "index"))
+    assert result.returncode == 0, result.stderr
+    assert "新增 6 块" in result.stdout
+    return root
+
+
+def test_second_ingest_is_a_no_op(built):
+    result = rag("ingest", str(built / "corpus"), "--index", str(built / "index"), "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["unchanged"] is True and report["embedded"] == 0 and report["total_chunks"] == 6
+
+
+def test_search_json_shape_and_filters(built):
+    result = rag("search", "金龙镇协议引资多少亿元？", "--json", "--top-k", "2", index=built / "index")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["query"] == "金龙镇协议引资多少亿元？" and len(data["hits"]) == 2
+    assert HIT_KEYS <= set(data["hits"][0]) and data["hits"][0]["speaker"] == "李凯"
+    result = rag("search", "金龙镇协议引资", "--json", "--speaker", "王志杰", "--index", str(built / "index"))
+    assert {h["speaker"] for h in json.loads(result.stdout)["hits"]} == {"王志杰"}
+    result = rag("search", "市场主体", "--json", "--unit", "双石镇", "--date-from", "2023-07-01",
+                 "--date-to", "2023-07-31", "--meeting", "第二季度", "--source", "a.txt", index=built / "index")
+    assert {h["speaker"] for h in json.loads(result.stdout)["hits"]} == {"刘佳"}
+
+
+def test_search_reads_queries_from_stdin(built):
+    result = rag("search", "-", "--top-k", "1", stdin="金龙镇协议引资\n\n涪陵区数字化转型\n", index=built / "index")
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(x) for x in result.stdout.splitlines()]
+    assert [x["query"] for x in lines] == ["金龙镇协议引资", "涪陵区数字化转型"]
+    assert [x["hits"][0]["speaker"] for x in lines] == ["李凯", "王志杰"]
+
+
+def test_search_plain_text_output(built):
+    result = rag("search", "亩均效益", index=built / "index")
+    assert result.returncode == 0 and "[1]" in result.stdout and "刘佳" in result.stdout
+
+
+def test_info_json(built):
+    result = rag("info", "--json", "--index", str(built / "index"))
+    assert result.returncode == 0, result.stderr
+    info = json.loads(result.stdout)
+    assert info["embedding_model"] == "e5-small" and info["dim"] == 384
+    assert (info["chunks"], info["speeches"], info["sources"]) == (6, 3, ["a.txt", "b.txt"])
+    assert info["built_at"].endswith("Z")
+
+
+def test_missing_index_exit_1_with_hint(tmp_path):
+    for args in (("search", "营商环境"), ("info",)):
+        result = rag(*args, "--index", str(tmp_path / "none"))
+        assert result.returncode == 1
+        assert "索引不存在" in result.stderr and "rag ingest" in result.stderr
+
+
+def test_corrupt_manifest_exit_1_with_hint(tmp_path):
+    (tmp_path / "manifest.json").write_text("{oops", encoding="utf-8")
+    result = rag("search", "营商环境", "--index", str(tmp_path))
+    assert result.returncode == 1 and "rag ingest --rebuild" in result.stderr
+
+
+def test_usage_errors_exit_2(built):
+    assert rag("search", "营商环境", "--date-from", "2023/01/01", index=built / "index").returncode == 2
+    assert rag("search", "营商环境", "--top-k", "0", index=built / "index").returncode == 2
+    assert rag("search", index=built / "index").returncode == 2
+
+
+def test_missing_input_file_exit_1(tmp_path):
+    result = rag("ingest", str(tmp_path / "nope.txt"), "--index", str(tmp_path / "index"))
+    assert result.returncode == 1 and "nope.txt" in result.stderr
+
+
+def test_help_lists_the_commands():
+    result = rag("--help")
+    assert result.returncode == 0
+    assert all(cmd in result.stdout for cmd in ("ingest", "search", "info", "eval"))

@@ -1,0 +1,103 @@
+"""Hybrid retrieval: fusion, filters applied inside the search, BM25 tokenisation, real e5 model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from _index_support import FILE_B, corpus_dir, e5, e5_model  # noqa: F401  (fixtures)
+from rag.bm25 import Tokenizer, user_terms
+from rag.build import ingest_paths
+from rag.config import Settings
+from rag.index import Index
+from rag.records import Filters
+from rag.retrieve import BM25, Retriever, rrf
+
+
+def test_rrf_sums_weighted_reciprocal_ranks():
+    fused = rrf({"a": [1, 2, 3], "b": [3, 1]}, k=60)
+    assert [doc for doc, _ in fused] == [1, 3, 2]
+    assert fused[0][1] == pytest.approx(1 / 61 + 1 / 62)
+    weighted = rrf({"a": [1, 2, 3], "b": [3, 1]}, {"a": 0.1, "b": 1.0}, k=60)
+    assert [doc for doc, _ in weighted] == [3, 1, 2]
+
+
+def test_rrf_breaks_ties_deterministically():
+    assert rrf({"a": [5, 9], "b": [9, 5]}) == rrf({"b": [9, 5], "a": [5, 9]})
+    assert [d for d, _ in rrf({"a": [5], "b": [9]})] == [5, 9]  # equal score and rank: lower id first
+
+
+def test_tokenizer_keeps_corpus_terms_whole():
+    tokenizer = Tokenizer(["亩均效益", "刘佳"])
+    tokens = tokenizer("刘佳说“亩均效益”改革，增长6.3%？")
+    assert "亩均效益" in tokens and "刘佳" in tokens and "6.3%" in tokens
+    assert not any(t in tokens for t in ("“", "，", "？"))
+
+
+@pytest.fixture()
+def retriever(tmp_path: Path, corpus_dir: Path, e5) -> Retriever:
+    (corpus_dir / "b.txt").write_text(FILE_B, encoding="utf-8")
+    settings = Settings(index_dir=tmp_path / "index", embed_model="e5-small")
+    ingest_paths([corpus_dir], settings, embedders=[e5])
+    return Retriever(Index.load(settings.index_dir), {"e5-small": e5})
+
+
+def test_hybrid_finds_exact_figures_and_paraphrases(retriever):
+    top = retriever.search("金龙镇协议引资多少？", 1)[0]
+    assert top.chunk.speaker == "李凯" and "26亿元" in top.chunk.text
+    top = retriever.search("涪陵区在数字化转型上做了什么", 1)[0]
+    assert top.chunk.speaker == "王志杰" and "5G" in top.chunk.text
+    assert top.dense_score is not None and 0 < top.dense_score <= 1.0001
+
+
+def test_user_dictionary_holds_units_speakers_and_quoted_terms(retriever):
+    terms = user_terms(retriever.index.chunks)
+    assert {"亩均效益", "刘佳", "王志杰", "永川区双石镇"} <= set(terms)
+
+
+def test_speaker_filter_returns_k_hits_even_when_they_rank_low(retriever):
+    query = "金龙镇签约项目和协议引资"  # 李凯's topic; 王志杰's chunks rank last without a filter
+    unfiltered = [h.chunk.speaker for h in retriever.search(query, 6)]
+    assert unfiltered[:2] == ["李凯", "李凯"]
+    hits = retriever.search(query, 2, Filters(speaker="王志杰"))
+    assert len(hits) == 2 and {h.chunk.speaker for h in hits} == {"王志杰"}
+
+
+@pytest.mark.parametrize("filters, expected", [
+    (Filters(unit="双石镇"), {"刘佳"}),
+    (Filters(meeting="第一季度"), {"王志杰"}),
+    (Filters(source="b.txt"), {"王志杰"}),
+    (Filters(source="a"), {"刘佳", "李凯"}),
+    (Filters(date_from="2023-05-01"), {"刘佳", "李凯"}),
+    (Filters(date_to="2023-05-01"), {"王志杰"}),
+    (Filters(date_from="2023-04-23", date_to="2023-04-23"), {"王志杰"}),
+])
+def test_each_filter_applies_inside_the_search(retriever, filters, expected):
+    hits = retriever.search("新增市场主体", 10, filters)
+    assert {h.chunk.speaker for h in hits} == expected
+    assert len(hits) == sum(1 for c in retriever.index.chunks if c.speaker in expected)
+
+
+def test_filter_matching_nothing_and_empty_query_give_no_hits(retriever):
+    assert retriever.search("新增市场主体", 5, Filters(speaker="不存在")) == []
+    assert retriever.search("   ", 5) == []
+
+
+def test_single_component_retrievers_use_the_same_code(retriever):
+    bm25_only = Retriever(retriever.index, retriever.embedders, components=[BM25])
+    hits = bm25_only.search("5000户", 3)
+    assert hits[0].chunk.speaker == "王志杰" and hits[0].dense_score is None and hits[0].bm25_score > 0
+    dense_only = Retriever(retriever.index, retriever.embedders, components=["e5-small"])
+    assert len(dense_only.search("乡村振兴", 3)) == 3
+    with pytest.raises(ValueError):
+        Retriever(retriever.index, {}, components=["m3e-small"])
+
+
+def test_llama_index_adapter_returns_the_same_hits(retriever):
+    from rag.retrieve import as_llama_retriever
+
+    nodes = as_llama_retriever(retriever, k=3).retrieve("金龙镇协议引资多少？")
+    hits = retriever.search("金龙镇协议引资多少？", 3)
+    assert [n.node.node_id for n in nodes] == [h.chunk.chunk_id for h in hits]
+    assert nodes[0].node.metadata["speaker"] == "李凯" and nodes[0].node.get_content() == hits[0].chunk.text
