@@ -1,0 +1,143 @@
+"""`rag ask` and `rag chat`: argument parsing and output only; answering lives in rag/answer.py."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from rag.cli import app
+from rag.config import Settings
+from rag.errors import UsageError
+from rag.records import Answer, Filters
+
+_INDEX = typer.Option(None, "--index", help="索引目录（默认 embeddings/ 或 RAG_INDEX_DIR）")
+_TOP_K = typer.Option(None, "--top-k", "-k", min=1, help="检索的段落数（默认 8；比较类问题会多取）")
+_SPEAKER = typer.Option(None, "--speaker", help="讲话人（全名）")
+_UNIT = typer.Option(None, "--unit", help="单位（子串）")
+_MEETING = typer.Option(None, "--meeting", help="会议（子串）")
+_SOURCE = typer.Option(None, "--source", help="来源文件名")
+_DATE_FROM = typer.Option(None, "--date-from", help="会议日期下限 YYYY-MM-DD")
+_DATE_TO = typer.Option(None, "--date-to", help="会议日期上限 YYYY-MM-DD")
+_NO_LLM = typer.Option(False, "--no-llm", help="即使配置了 LLM 也只用抽取式回答")
+
+
+def _filters(speaker, unit, meeting, source, date_from, date_to) -> Filters:
+    for d in (date_from, date_to):
+        if d is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", d):
+            raise UsageError(f"日期格式应为 YYYY-MM-DD: {d!r} (bad date)")
+    return Filters(speaker, unit, meeting, source, date_from, date_to)
+
+
+def _answerer(index: Optional[Path], no_llm: bool):
+    from rag.answer import open_answerer
+
+    return open_answerer(Settings.from_env(index_dir=index), use_llm=not no_llm)
+
+
+def render(answer: Answer) -> str:
+    """Plain output: the answer, then the numbered sources (speaker · post · meeting · date, cited sentence)."""
+    from rag.citations import source_line
+
+    lines = []
+    if answer.rewritten_question:
+        lines.append(f"（改写为：{answer.rewritten_question}）")
+    lines.append(answer.answer)
+    if answer.citations:
+        lines.append("")
+        lines.append("来源：")
+        lines.extend(source_line(c.marker, c.hit, c.sentence) for c in answer.citations)
+    for w in answer.warnings:
+        lines.append(f"注意: {w}")
+    return "\n".join(lines)
+
+
+def _stream_plain(answerer, question: str, filters: Filters, history, top_k) -> Answer:
+    """Print LLM text as it arrives, then the checked answer when it differs."""
+    from rag.answer import Delta
+
+    streamed, final = [], None
+    live = answerer.mode == "llm" and sys.stdout.isatty()
+    for event in answerer.stream(question, filters, history, top_k):
+        if isinstance(event, Delta):
+            streamed.append(event.text)
+            if live:
+                typer.echo(event.text, nl=False)
+        else:
+            final = event
+    if live:
+        typer.echo("\n" + "─" * 20)
+    typer.echo(render(final))
+    return final
+
+
+@app.command()
+def ask(
+    question: str = typer.Argument(..., help="问题；`-` 表示从标准输入逐行读取，每行输出一个 JSON"),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+    top_k: Optional[int] = _TOP_K,
+    speaker: Optional[str] = _SPEAKER,
+    unit: Optional[str] = _UNIT,
+    meeting: Optional[str] = _MEETING,
+    source: Optional[str] = _SOURCE,
+    date_from: Optional[str] = _DATE_FROM,
+    date_to: Optional[str] = _DATE_TO,
+    index: Optional[Path] = _INDEX,
+    no_llm: bool = _NO_LLM,
+) -> None:
+    """带引用的回答：每句附来源编号，资料不能回答时明确说“资料中未找到”。"""
+    filters = _filters(speaker, unit, meeting, source, date_from, date_to)
+    if question != "-" and not question.strip():
+        raise UsageError("问题为空 — 请输入一个问题 (empty question)")
+    answerer = _answerer(index, no_llm)
+    if question == "-":
+        for line in sys.stdin:
+            if line.strip():
+                answer = answerer.ask(line.strip(), filters, top_k=top_k)
+                typer.echo(json.dumps(answer.to_json(), ensure_ascii=False))
+        return
+    if as_json:
+        typer.echo(json.dumps(answerer.ask(question, filters, top_k=top_k).to_json(), ensure_ascii=False, indent=2))
+        return
+    _stream_plain(answerer, question, filters, (), top_k)
+
+
+@app.command()
+def chat(
+    as_json: bool = typer.Option(False, "--json", help="每轮输出一个 JSON 对象"),
+    top_k: Optional[int] = _TOP_K,
+    speaker: Optional[str] = _SPEAKER,
+    unit: Optional[str] = _UNIT,
+    meeting: Optional[str] = _MEETING,
+    source: Optional[str] = _SOURCE,
+    date_from: Optional[str] = _DATE_FROM,
+    date_to: Optional[str] = _DATE_TO,
+    index: Optional[Path] = _INDEX,
+    no_llm: bool = _NO_LLM,
+) -> None:
+    """多轮问答：追问（“那铜梁呢？”“他还提到了什么？”）先改写为完整问题再检索。空行或 exit 结束。"""
+    filters = _filters(speaker, unit, meeting, source, date_from, date_to)
+    answerer = _answerer(index, no_llm)
+    interactive = sys.stdin.isatty()
+    history: list[Answer] = []
+    if interactive:
+        typer.echo("政言问答（输入问题；空行或 exit 退出）")
+    while True:
+        if interactive:
+            typer.echo("问> ", nl=False)
+        line = sys.stdin.readline()
+        if not line or line.strip() in ("exit", "quit", "退出") or (interactive and not line.strip()):
+            break
+        if not line.strip():
+            continue
+        if as_json:
+            answer = answerer.ask(line.strip(), filters, history, top_k)
+            typer.echo(json.dumps(answer.to_json(), ensure_ascii=False))
+        else:
+            answer = _stream_plain(answerer, line.strip(), filters, history, top_k)
+            typer.echo("")
+        history.append(answer)

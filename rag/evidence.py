@@ -1,0 +1,293 @@
+"""Sentence evidence: split retrieved chunks into sentences and score each against the question.
+
+Scores combine the embedding model's question–sentence similarity with term coverage, a
+preference for sentences holding the asked-for figure/unit, and the retrieval rank. Choosing and
+composing the answer is rag/answer.py's job.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from rag.chunk import sentence_spans
+from rag.question import QuestionInfo, place_in
+from rag.records import Hit
+
+MAX_EXCERPT = 72  # longer sentences are cut to the clauses around the best-matching one
+_CLAUSE_END = re.compile(r"[，,：:]")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_ANY_UNIT = r"(?:万|亿|千|百)?(?:元|家|个|户|人|斤|吨|亩|项|座|所|次|条|公里|千米|平方公里|辆|台|套|倍|名|间|千瓦|GWh|%|％)"
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How the parts of a sentence score add up (chosen on the development set; see docs/ANSWERS.md)."""
+
+    dense: float = 0.45
+    lexical: float = 0.35
+    figure: float = 0.15
+    rank: float = 0.05
+    dense_floor: float = 0.72  # e5 cosines sit in [0.7, 0.95]; rescale that band to [0, 1]
+    dense_ceiling: float = 0.92
+    embed_top: int = 14  # only this many lexically best sentences are embedded (cost control)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One sentence of a retrieved chunk with its scores."""
+
+    hit: Hit
+    rank: int  # of the hit in the retrieval list
+    position: int  # of the sentence in its chunk
+    sentence: str
+    excerpt: str  # what the answer quotes: the sentence, or its best clauses when long
+    coverage: float  # share of question terms in the sentence itself
+    context_coverage: float  # … in the sentence or its chunk's metadata (unit, post, speaker, meeting, title)
+    has_figure: bool
+    has_unit: bool
+    places_ok: bool  # every place the question names occurs in the chunk or its metadata
+    focus: float = 0.0  # figure questions: coverage of the clause holding a figure; else = coverage
+    about_speaker: bool = False  # the question's terms and places only name this chunk's speaker/unit/post
+    # ("李春奎还提到了什么", "铜梁区还提到了什么")
+    dense: float = 0.0
+    score: float = 0.0
+
+    @property
+    def group(self) -> str:
+        """Who said it, for grouping comparison answers: speaker, else unit, else source."""
+        c = self.hit.chunk
+        return c.speaker or c.unit or c.speech_id
+
+
+class SentenceVectors:
+    """Question and sentence embeddings with a bounded in-memory cache (sentences repeat across asks)."""
+
+    def __init__(self, embedder, capacity: int = 20000) -> None:
+        self._embedder = embedder
+        self._capacity = capacity
+        self._passages: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def query(self, text: str) -> np.ndarray:
+        if text not in self._queries:
+            self._put(self._queries, text, self._embedder.encode_queries([text])[0])
+        self._queries.move_to_end(text)
+        return self._queries[text]
+
+    def passages(self, texts: Sequence[str]) -> np.ndarray:
+        missing = list(dict.fromkeys(t for t in texts if t not in self._passages))
+        if missing:
+            for t, v in zip(missing, self._embedder.encode_passages(missing)):
+                self._put(self._passages, t, v)
+        for t in texts:
+            self._passages.move_to_end(t)
+        return np.stack([self._passages[t] for t in texts]) if texts else np.zeros((0, 1), np.float32)
+
+    def _put(self, store: OrderedDict, key: str, vector: np.ndarray) -> None:
+        store[key] = np.asarray(vector, dtype=np.float32)
+        while len(store) > self._capacity:
+            store.popitem(last=False)
+
+
+@lru_cache(maxsize=4096)
+def _subwords(term: str) -> tuple[str, ...]:
+    from rag.question import _jieba
+
+    return tuple(w for w in _jieba().lcut_for_search(term) if len(w) >= 2 and w != term)
+
+
+def term_match(term: str, text: str) -> float:
+    """1 for an exact match; partial credit when the term's sub-words or most of its character pairs occur.
+
+    >>> term_match("集体经济", "村集体经济收入"), term_match("粮食产量", "粮食种植面积、产量达9.7亿斤"), term_match("高新技术", "高企")
+    (1.0, 0.8, 0.0)
+    """
+    if term in text:
+        return 1.0
+    if len(term) < 3:
+        return 0.0
+    subs = _subwords(term)
+    sub_share = sum(w in text for w in subs) / len(subs) if subs else 0.0
+    pairs = [term[i:i + 2] for i in range(len(term) - 1)]
+    pair_share = sum(p in text for p in pairs) / len(pairs)
+    share = max(sub_share, pair_share if pair_share >= 0.6 else 0.0)
+    return 0.8 * share if share >= 0.5 else 0.0
+
+
+class TermWeights:
+    """Inverse document frequency of question terms over the indexed texts: "房地产" outweighs "增长".
+
+    Without texts every term weighs the same (log 2 + 1). Numbers weigh little: years and counts
+    the question gives say nothing about the answer.
+    """
+
+    def __init__(self, texts: Sequence[str] = ()) -> None:
+        self._texts = list(texts)
+        self._cache: dict[str, float] = {}
+
+    def known(self, text: str) -> bool:
+        """Does any indexed text contain `text`?"""
+        return any(text in t for t in self._texts)
+
+    def __call__(self, term: str) -> float:
+        if term.isdigit():
+            return 0.5
+        if term not in self._cache:
+            df = sum(term in t for t in self._texts)
+            self._cache[term] = math.log((len(self._texts) + 1) / (df + 1)) + 1.0
+        return self._cache[term]
+
+
+def coverage(terms: Sequence[str], text: str, weight=None) -> float:
+    """Weighted share of the terms found in text (partial matches count partly)."""
+    if not terms:
+        return 0.0
+    weight = weight or TermWeights()
+    total = sum(weight(t) for t in terms)
+    return sum(weight(t) * term_match(t, text) for t in terms) / total
+
+
+def _clauses(sentence: str) -> list[str]:
+    return [c for c in re.split(r"[，,；;：:]", sentence) if c.strip()]
+
+
+def figure_coverage(sentence: str, info: QuestionInfo, weight=None) -> float:
+    """Best term coverage of a clause stating a number the question did not give, read together with
+    the clause before it: the figure must sit next to what was asked ("新增城镇就业1.14万人"), not
+    elsewhere in the sentence ("人均可支配收入稳步增长" beside "预算收入增长6%")."""
+    best = 0.0
+    parts = _clauses(sentence)
+    for i, clause in enumerate(parts):
+        if figure_flags(clause, None, _given(info))[0]:
+            window = (parts[i - 1] if i else "") + "，" + clause
+            best = max(best, coverage(info.terms, window, weight))
+    return best
+
+
+def figure_flags(text: str, unit: str | None, given: Sequence[str] = ()) -> tuple[bool, bool]:
+    """(holds a number, holds a number with the asked-for unit); numbers the question itself gives
+    (a year, "500强") do not count as an answer.
+
+    >>> figure_flags("新增城镇就业1.14万人", "人"), figure_flags("2024年工作回顾", None, ["2024"])
+    ((True, True), (False, False))
+    """
+    for number in given:
+        text = re.sub(rf"(?<![\d.]){re.escape(number)}(?![\d])", "", text)
+    has = _NUMBER.search(text) is not None
+    pattern = rf"\d(?:\.\d+)?\s*(?:万|亿|千|百)?{re.escape(unit)}" if unit else rf"\d(?:\.\d+)?\s*{_ANY_UNIT}"
+    return has, has and re.search(pattern, text) is not None
+
+
+def excerpt(sentence: str, info: QuestionInfo, limit: int = MAX_EXCERPT) -> str:
+    """The sentence, or when longer than `limit` the clauses around the best-matching one, marked with ……"""
+    if len(sentence) <= limit:
+        return sentence
+    cuts = [m.end() for m in _CLAUSE_END.finditer(sentence)]
+    bounds = list(zip([0] + cuts, cuts + [len(sentence)]))
+    if len(bounds) == 1:
+        return sentence
+
+    def clause_score(b: tuple[int, int]) -> float:
+        text = sentence[b[0]:b[1]]
+        has, with_unit = figure_flags(text, info.unit, _given(info))
+        return coverage(info.terms, text) + 0.3 * (has and info.wants_figure) + 0.3 * with_unit
+
+    best = max(range(len(bounds)), key=lambda i: (clause_score(bounds[i]), -i))
+    lo = hi = best
+    while True:
+        options = [j for j in (lo - 1, hi + 1) if 0 <= j < len(bounds)
+                   and bounds[max(hi, j)][1] - bounds[min(lo, j)][0] <= limit]
+        if not options:
+            break
+        j = max(options, key=lambda k: clause_score(bounds[k]))
+        lo, hi = min(lo, j), max(hi, j)
+    text = sentence[bounds[lo][0]:bounds[hi][1]].rstrip("，,：:")
+    if hi < len(bounds) - 1:
+        text += "……"
+    return ("……" if lo > 0 else "") + text
+
+
+def _given(info: QuestionInfo) -> list[str]:
+    return _NUMBER.findall(info.text)
+
+
+def _is_heading(sentence: str) -> bool:
+    """A section title such as "一、2024年工作回顾": short and without sentence-final punctuation."""
+    return len(sentence) < 20 and not re.search(r"[。！？!?；;…，,]", sentence)
+
+
+def _context(hit: Hit) -> str:
+    c = hit.chunk
+    return "｜".join(x for x in (c.header, c.unit, c.speaker_title, c.speaker, c.meeting, c.title) if x)
+
+
+def candidates(hits: Sequence[Hit], info: QuestionInfo, weight: TermWeights | None = None) -> list[Candidate]:
+    """Every sentence of the hits, duplicates (overlapping windows) kept once at their best rank."""
+    weight = weight or TermWeights()
+    seen: set[str] = set()
+    out: list[Candidate] = []
+    for rank, hit in enumerate(hits):
+        context = _context(hit)
+        c = hit.chunk
+        who = "｜".join(x for x in (c.speaker, c.unit, c.speaker_title) if x)
+        about = bool(info.terms or info.places) and all(term_match(t, who) == 1.0 for t in info.terms) \
+            and all(place_in(p, who) for p in info.places)
+        places_ok = all(place_in(p, hit.chunk.text + context) for p in info.places)
+        for position, (a, b) in enumerate(sentence_spans(hit.chunk.text)):
+            sentence = hit.chunk.text[a:b].strip()
+            key = re.sub(r"\W", "", sentence)
+            if len(key) < 8 or key in seen or _is_heading(sentence):
+                continue
+            seen.add(key)
+            has, with_unit = figure_flags(sentence, info.unit, _given(info))
+            out.append(Candidate(
+                hit=hit, rank=rank, position=position, sentence=sentence, excerpt=excerpt(sentence, info),
+                coverage=coverage(info.terms, sentence, weight),
+                context_coverage=coverage(info.terms, sentence + "｜" + context, weight),
+                has_figure=has, has_unit=with_unit, places_ok=places_ok,
+                focus=figure_coverage(sentence, info, weight) if info.wants_figure else coverage(info.terms, sentence, weight),
+                about_speaker=about,
+            ))
+    return out
+
+
+def _figure_score(c: Candidate, info: QuestionInfo) -> float:
+    if not info.wants_figure:
+        return 0.0
+    return 0.5 * c.has_figure + 0.5 * c.has_unit
+
+
+def _lexical(c: Candidate) -> float:
+    return 0.6 * c.coverage + 0.4 * c.context_coverage
+
+
+def score(cands: Sequence[Candidate], info: QuestionInfo, vectors: SentenceVectors,
+          weights: Weights = Weights()) -> list[Candidate]:
+    """Candidates with dense and total scores, best first. Only the lexically best few are embedded;
+    the rest keep dense = 0 and so rank below them."""
+    from dataclasses import replace
+
+    def prelim(c: Candidate) -> float:
+        return weights.lexical * _lexical(c) + weights.figure * _figure_score(c, info) + weights.rank / (1 + c.rank)
+
+    ordered = sorted(cands, key=prelim, reverse=True)
+    head = [c for c in ordered if c.places_ok][: weights.embed_top] or ordered[: weights.embed_top]
+    dense = {}
+    if head:
+        q = vectors.query(info.text)
+        sims = vectors.passages([c.sentence for c in head]) @ q
+        dense = {id(c): float(s) for c, s in zip(head, sims)}
+    scored = []
+    for c in ordered:
+        d = dense.get(id(c), 0.0)
+        band = (d - weights.dense_floor) / (weights.dense_ceiling - weights.dense_floor)
+        total = prelim(c) + weights.dense * min(max(band, 0.0), 1.0)
+        scored.append(replace(c, dense=d, score=total))
+    return sorted(scored, key=lambda c: c.score, reverse=True)

@@ -1,0 +1,143 @@
+"""Follow-up questions → standalone questions, before retrieval.
+
+With an LLM the model rewrites; otherwise rules carry the previous question's topic and entities
+over: "那铜梁呢?" swaps the place, "他还提到了什么?" names the previously cited speaker.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from rag.errors import RagError
+from rag.question import analyse, place_stem, places
+from rag.records import Answer
+
+_ELLIPSIS_START = re.compile(r"^(那么|那|还有|另外|而|那个|再问)")
+_FOCUS = re.compile(r"^(?:那么|那|还有|另外|而|那个)?\s*(?P<x>[^，,。？?！!呢]{1,16}?)\s*(?:的情况|方面)?\s*呢[？?！!。]?$")
+_PERSON_PRONOUN = re.compile(r"他们|她们|他|她|该同志|这位|此人")
+_PLACE_PRONOUN = re.compile(r"该区|该县|该镇|该地|当地|那里|这里|那边|该街道")
+_COMPARE_WORDS = re.compile(r"各地|各区县|哪些地方|哪些区县|哪些单位|各单位")
+_SUFFIX_PREFERENCE = ("区", "县", "市", "镇", "街道", "乡", "自治县", "新区", "高新区")
+SHORT = 7  # characters (punctuation excluded) below which a question is treated as elliptical
+
+
+def _plain_len(text: str) -> int:
+    return len(re.sub(r"[\W_]", "", text))
+
+
+def is_follow_up(question: str) -> bool:
+    """Does the question lean on the conversation?
+
+    >>> is_follow_up("那铜梁呢?"), is_follow_up("他还提到了什么?"), is_follow_up("涪陵区一季度规上工业增加值增长多少?")
+    (True, True, False)
+    """
+    q = question.strip()
+    return bool(
+        _ELLIPSIS_START.match(q) or q.rstrip("？?！!。 ").endswith("呢")
+        or _PERSON_PRONOUN.search(q) or _PLACE_PRONOUN.search(q) or _plain_len(q) <= SHORT
+    )
+
+
+def _previous_question(turn: Answer) -> str:
+    return turn.rewritten_question or turn.question
+
+
+def _previous_speaker(turn: Answer) -> str | None:
+    """The first cited chunk's own speaker (or its unit when the speaker is unknown); after a refusal,
+    that of the first passage listed as related."""
+    for chunk in [c.hit.chunk for c in turn.citations] + [h.chunk for h in turn.related]:
+        if chunk.speaker or chunk.unit:
+            return chunk.speaker or chunk.unit
+    return None
+
+
+def _named(x: str, previous_place: str | None, known: Callable[[str], bool]) -> str:
+    """A bare focus word gets the administrative suffix under which the corpus knows it
+    ("铜梁" → "铜梁区"), else stays as it is when the corpus knows it (a person), else takes the
+    previous place's suffix, so that an unknown place is refused rather than answered for another."""
+    if places(x) or not re.fullmatch(r"[\u4e00-\u9fff]{2,6}", x):
+        return x
+    suffixes = ([place_stem_suffix(previous_place)] if previous_place else []) + list(_SUFFIX_PREFERENCE)
+    for suffix in dict.fromkeys(s for s in suffixes if s):
+        if known(x + suffix):
+            return x + suffix
+    if known(x) or not previous_place:
+        return x
+    return x + place_stem_suffix(previous_place)
+
+
+def rule_rewrite(question: str, history: Sequence[Answer], known: Callable[[str], bool] = lambda s: False) -> str:
+    """Rewrite without a model; returns the question unchanged when it stands alone. `known(text)`
+    says whether the corpus contains a text (to name places fully).
+
+    >>> from rag.records import Answer
+    >>> rule_rewrite("那铜梁呢?", [Answer("九龙坡区一季度新增城镇就业多少人?", "", True)])
+    '铜梁区一季度新增城镇就业多少人?'
+    """
+    q = question.strip()
+    if not history or not is_follow_up(q):
+        return q
+    prev_turn = history[-1]
+    prev = _previous_question(prev_turn)
+    info = analyse(prev)
+    focus = _FOCUS.match(q)
+    if focus:
+        x = _named(focus.group("x").strip(), info.places[0] if info.places else None, known)
+        if info.places:
+            return prev.replace(info.places[0], x, 1)
+        speaker = _previous_speaker(prev_turn)
+        if speaker and speaker in prev:  # "李春奎还提到了什么?" → "那铜梁呢?" → "铜梁区还提到了什么?"
+            return prev.replace(speaker, x, 1)
+        if _COMPARE_WORDS.search(prev):
+            return _COMPARE_WORDS.sub(x, prev, count=1)
+        return f"{x}{prev}"
+    speaker = _previous_speaker(prev_turn)
+    if speaker and _PERSON_PRONOUN.search(q):
+        q = _PERSON_PRONOUN.sub(speaker, q, count=1)
+    if info.places and _PLACE_PRONOUN.search(q):
+        q = _PLACE_PRONOUN.sub(info.places[0], q, count=1)
+    now = analyse(q)
+    if _plain_len(q) <= SHORT and not now.places and not (speaker and speaker in q):
+        # a bare "具体数字?" keeps the whole previous topic
+        return "".join(info.places) + "".join(info.terms) + "：" + q
+    if not now.places and info.places and not (speaker and speaker in q):
+        q = "".join(info.places) + q
+    if not now.terms and info.terms:
+        q = q.rstrip("？?") + "（" + "".join(info.terms) + "）？"
+    return q
+
+
+def place_stem_suffix(place: str) -> str:
+    """ "九龙坡区" → "区" """
+    return place[len(place_stem(place)):]
+
+
+class Rewriter:
+    """Rewrites follow-ups; an LLM when given one, else the rules (also the fallback when the LLM fails)."""
+
+    def __init__(self, llm=None, max_chars: int = 80, known: Callable[[str], bool] | None = None) -> None:
+        self._llm = llm
+        self._max_chars = max_chars
+        self._known = known or (lambda text: False)
+
+    def rewrite(self, question: str, history: Sequence[Answer]) -> str:
+        if not history or not is_follow_up(question):
+            return question.strip()
+        if self._llm is not None:
+            rewritten = self._llm_rewrite(question, history)
+            if rewritten:
+                return rewritten
+        return rule_rewrite(question, history, self._known)
+
+    def _llm_rewrite(self, question: str, history: Sequence[Answer]) -> str | None:
+        from rag.llm import complete, rewrite_messages
+
+        pairs = [(_previous_question(t), t.answer) for t in history]
+        try:
+            text = complete(self._llm, rewrite_messages(pairs, question), max_tokens=64)
+        except RagError:
+            return None
+        line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+        line = re.sub(r"^(改写后的问题|问题)[:：]\s*", "", line).strip("“”\"' ")
+        return line if 2 <= len(line) <= self._max_chars else None

@@ -1,0 +1,145 @@
+"""`rag ask` and `rag chat` as a user runs them, over a real index (real e5 model) of two tiny files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+CITATION_KEYS = {"marker", "chunk_id", "text", "score", "speaker", "speaker_title", "unit", "meeting",
+                 "meeting_date", "source", "paragraph"}
+
+FILE_A = """永川区镇街书记和部门一把手2023年第二季度例会上这样说
+
+7月28日,永川区召开镇街书记和部门一把手2023年第二季度例会。会上,双石镇、金龙镇等单位主要负责同志先后作交流发言,以下是发言摘要。
+
+做强特色产业 建设和美乡村
+
+永川区双石镇党委书记 刘佳
+
+上半年，双石镇推进“亩均效益”改革，盘活闲置厂房12万平方米，新增市场主体320户。
+
+我们新建高标准农田8000亩，推广玉米大豆带状复合种植，村集体经济收入平均增长18%。
+
+聚焦项目招商 推动提质增效
+
+永川区金龙镇党委书记 李凯
+
+上半年，金龙镇签约项目9个，协议引资26亿元，新增就业岗位1500个。
+
+金龙镇完成老旧小区改造4个，惠及居民860户。
+"""
+
+FILE_B = """区县委书记和部门一把手2023年第一季度例会发言摘要
+
+4月23日,重庆召开区县委书记和部门一把手2023年第一季度例会。
+
+抓实营商环境 激发市场活力
+
+涪陵区委书记 王志杰
+
+一季度，涪陵区规上工业增加值增长10.2%，新增市场主体5000户，持续优化营商环境。
+
+涪陵区推动数字化转型，新建5G基站600个，培育智能工厂3家。
+"""
+
+
+def rag(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_LLM")}
+    env.update({"HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"})
+    return subprocess.run([sys.executable, "-c", "from rag.cli import main; main()", *args], input=stdin,
+                          capture_output=True, text=True, env=env, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory) -> str:
+    root = tmp_path_factory.mktemp("answer_cli")
+    (root / "corpus").mkdir()
+    (root / "corpus" / "a.txt").write_text(FILE_A, encoding="utf-8")
+    (root / "corpus" / "b.txt").write_text(FILE_B, encoding="utf-8")
+    result = rag("ingest", str(root / "corpus"), "--index", str(root / "index"))
+    assert result.returncode == 0, result.stderr
+    return str(root / "index")
+
+
+def test_ask_json(index):
+    result = rag("ask", "涪陵区一季度规上工业增加值增长多少?", "--json", "--index", index)
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert set(out) >= {"question", "answer", "answerable", "citations", "warnings", "mode"}
+    assert out["answerable"] is True and out["mode"] == "extractive"
+    assert "10.2%" in out["answer"] and "[1]" in out["answer"]
+    cite = out["citations"][0]
+    assert CITATION_KEYS <= set(cite)
+    assert cite["marker"] == 1 and cite["speaker"] == "王志杰" and cite["meeting_date"] == "2023-04-23"
+    assert "10.2%" in cite["text"]
+
+
+def test_ask_plain_prints_answer_then_numbered_sources(index):
+    result = rag("ask", "金龙镇协议引资多少?", "--index", index)
+    assert result.returncode == 0, result.stderr
+    answer, _, sources = result.stdout.partition("来源：")
+    assert "26亿元" in answer and "[1]" in answer
+    assert "[1] 李凯 · 永川区金龙镇党委书记 · " in sources and "2023-07-28" in sources
+
+
+def test_ask_not_answerable(index):
+    result = rag("ask", "重庆市渝中区如何发展夜间经济?", "--json", "--index", index)
+    out = json.loads(result.stdout)
+    assert out["answerable"] is False and out["citations"] == []
+    assert out["answer"].startswith("资料中未找到") and "相关但未直接回答" in out["answer"]
+
+
+def test_ask_reads_questions_from_stdin(index):
+    result = rag("ask", "-", "--index", index, stdin="金龙镇协议引资多少?\n\n双石镇新增市场主体多少户?\n")
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [x["question"] for x in lines] == ["金龙镇协议引资多少?", "双石镇新增市场主体多少户?"]
+    assert "320户" in lines[1]["answer"] and lines[1]["citations"][0]["speaker"] == "刘佳"
+
+
+def test_ask_speaker_filter(index):
+    result = rag("ask", "新增市场主体多少户?", "--json", "--speaker", "王志杰", "--index", index)
+    out = json.loads(result.stdout)
+    assert {c["speaker"] for c in out["citations"]} <= {"王志杰"}
+
+
+def test_chat_rewrites_follow_ups(index):
+    result = rag("chat", "--json", "--index", index, stdin="金龙镇协议引资多少?\n那双石镇呢?\n")
+    assert result.returncode == 0, result.stderr
+    first, second = [json.loads(line) for line in result.stdout.splitlines()]
+    assert second["question"] == "那双石镇呢?"
+    assert second["rewritten_question"] == "双石镇协议引资多少?"
+
+
+def test_chat_plain_shows_the_rewritten_question(index):
+    result = rag("chat", "--index", index, stdin="金龙镇协议引资多少?\n那双石镇呢?\n")
+    assert "（改写为：双石镇协议引资多少?）" in result.stdout
+
+
+@pytest.mark.parametrize("args", [
+    ("ask", "问题", "--date-from", "2023/01/01"),
+    ("ask", "  "),
+    ("ask", "问题", "--top-k", "0"),
+])
+def test_usage_errors_exit_2(index, args):
+    result = rag(*args, "--index", index)
+    assert result.returncode == 2
+
+
+def test_missing_index_exit_1_with_hint(tmp_path):
+    result = rag("ask", "问题", "--index", str(tmp_path / "nothing"))
+    assert result.returncode == 1 and "rag ingest" in result.stderr
+
+
+def test_configured_but_unreachable_llm_still_answers(index, tmp_path):
+    env_args = ("ask", "金龙镇协议引资多少?", "--json", "--index", index)
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "RAG_LLM_BASE_URL": "http://127.0.0.1:9/v1", "RAG_LLM_MODEL": "m"}
+    result = subprocess.run([sys.executable, "-c", "from rag.cli import main; main()", *env_args],
+                            capture_output=True, text=True, env=env, timeout=600)
+    out = json.loads(result.stdout)
+    assert out["mode"] == "extractive" and "26亿元" in out["answer"]
+    assert any("RAG_LLM_BASE_URL" in w for w in out["warnings"])
