@@ -1,0 +1,125 @@
+"""Screenshots of the four screens → docs/screen-{chat,similar,library,upload}.png.
+
+    python bench/screenshots.py                       # serve the app on a temporary copy of the index
+    python bench/screenshots.py --url http://127.0.0.1:7860/   # use a running app (nothing is uploaded)
+
+Drives the system Chromium (never `playwright install`). The upload screen shows the parse preview
+only; the file is not added to the index.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import socket
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHAT = ["九龙坡区一季度新增城镇就业多少人?", "他还提到了什么?", "各地在优化营商环境方面有哪些做法?"]
+SAMPLE = """永川区镇街书记和部门一把手2025年第一季度例会上这样说
+
+3月28日,永川区召开镇街书记和部门一把手2025年第一季度例会。会上,区城市管理局等单位主要负责同志先后作交流发言。
+
+智慧路灯点亮城市夜
+
+区城市管理局局长 张明远
+
+区城市管理局今年新建智慧路灯3721盏，覆盖全部主干道，夜间交通事故下降了三成。
+
+我们还建成了城市照明管理平台，实现路灯故障自动报警、按需调光。
+"""
+
+
+def start_app(index: Path | None) -> tuple[str, object, Path]:
+    """Serve the app on a free port over a copy of `index` (or a fresh index of seeds/)."""
+    from rag.config import Settings
+    from ui.app import launch_app
+    from ui.server import create_app
+
+    work = Path(tempfile.mkdtemp(prefix="zy-shots-"))
+    if index is not None and index.is_dir():
+        shutil.copytree(index, work / "index")
+    demo = create_app(Settings.from_env(index_dir=work / "index"), work / "uploads")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    launch_app(demo, "127.0.0.1", port, block=False)
+    return f"http://127.0.0.1:{port}/", demo, work
+
+
+def shoot(url: str, out: Path, chromium: str) -> list[Path]:
+    from playwright.sync_api import sync_playwright
+
+    out.mkdir(parents=True, exist_ok=True)
+    shots = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 960})
+        page.set_default_timeout(120_000)
+        page.goto(url)
+        page.wait_for_selector("#zy-question textarea")
+
+        for turn, question in enumerate(CHAT):
+            page.fill("#zy-question textarea", question)
+            page.click("#zy-ask")
+            page.wait_for_function(f"document.querySelectorAll('#zy-sources details.zy-turn').length > {turn}")
+        shots.append(_save(page, out / "screen-chat.png"))
+
+        page.locator("#zy-sources details[open] .zy-similar-btn").first.click()
+        page.wait_for_selector("#zy-sim-results .zy-unit")
+        shots.append(_save(page, out / "screen-similar.png"))
+
+        page.get_by_role("tab", name="资料库").click()
+        meeting = page.locator("#zy-lib-meeting input")
+        meeting.click()
+        page.locator("ul[role=listbox] li").first.click()
+        page.wait_for_selector("#zy-lib-view .zy-para")
+        shots.append(_save(page, out / "screen-library.png"))
+
+        sample = Path(tempfile.mkdtemp()) / "城市管理局发言.txt"
+        sample.write_text(SAMPLE, encoding="utf-8")
+        page.get_by_role("tab", name="上传").click()
+        page.locator("#zy-up-files input[type=file]").set_input_files(str(sample))
+        page.wait_for_selector(f"#zy-up-files :text('{sample.stem}')")
+        page.click("#zy-up-parse")
+        page.wait_for_selector("#zy-up-status table")
+        shots.append(_save(page, out / "screen-upload.png"))
+        browser.close()
+    return shots
+
+
+def _save(page, path: Path) -> Path:
+    page.wait_for_timeout(400)  # let the last re-render settle
+    page.screenshot(path=str(path), full_page=False)
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", help="a running app; otherwise one is started here")
+    parser.add_argument("--index", type=Path, default=ROOT / "embeddings", help="index to copy (default embeddings/)")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs")
+    parser.add_argument("--chromium", default="/usr/bin/chromium")
+    args = parser.parse_args()
+    demo = work = None
+    url = args.url
+    if url is None:
+        url, demo, work = start_app(args.index)
+    try:
+        for path in shoot(url, args.out, args.chromium):
+            print(path)
+    finally:
+        if demo is not None:
+            demo.close()
+        if work is not None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

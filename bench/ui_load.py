@@ -1,0 +1,116 @@
+"""Load check: N concurrent sessions ask dev-set questions (and one similar-initiatives lookup) through
+the app's queue via gradio_client; reports latency percentiles and any errors. Bounded in count and time.
+
+    python bench/ui_load.py --url http://127.0.0.1:7860/           # against a running app
+    python bench/ui_load.py                                        # starts the app on a copy of embeddings/
+    python bench/ui_load.py --sessions 10 --questions 2 --timeout 300 --out bench/results/ui_load.json
+
+Exit code 0 when every request succeeded (and answers held their expected facts), else 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor, wait
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def load_questions(path: Path) -> list[dict]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [{"q": r["q"], "facts": r.get("facts", [])} for r in rows]
+
+
+def session(url: str, questions: list[dict], deadline: float) -> list[dict]:
+    """One browser-like session: its own client (own Gradio session), questions in turn, then /similar."""
+    from gradio_client import Client
+
+    results = []
+    client = Client(url, verbose=False)
+    for item in questions:
+        if time.monotonic() > deadline:
+            results.append({"kind": "ask", "q": item["q"], "ok": False, "error": "deadline"})
+            break
+        start = time.monotonic()
+        try:
+            conv, sources, *_ = client.predict(item["q"], None, None, None, "", "", api_name="/ask")
+            missing = [f for f in item["facts"] if f not in conv]
+            results.append({"kind": "ask", "q": item["q"], "ok": not missing and "出错了" not in conv,
+                            "missing": missing, "seconds": time.monotonic() - start})
+        except Exception as exc:  # a load check records failures instead of stopping
+            results.append({"kind": "ask", "q": item["q"], "ok": False, "error": repr(exc),
+                            "seconds": time.monotonic() - start})
+    start = time.monotonic()
+    try:
+        html, _ = client.predict("亩均效益改革", 5, api_name="/similar")
+        results.append({"kind": "similar", "ok": "zy-unit" in html, "seconds": time.monotonic() - start})
+    except Exception as exc:
+        results.append({"kind": "similar", "ok": False, "error": repr(exc), "seconds": time.monotonic() - start})
+    return results
+
+
+def run(url: str, sessions: int, per_session: int, timeout: float, questions: list[dict]) -> dict:
+    deadline = time.monotonic() + timeout
+    start = time.monotonic()
+    with ThreadPoolExecutor(max_workers=sessions) as pool:
+        futures = [
+            pool.submit(session, url, [questions[(i * per_session + j) % len(questions)] for j in range(per_session)], deadline)
+            for i in range(sessions)
+        ]
+        done, pending = wait(futures, timeout=timeout + 30)
+    results = [r for f in done if not f.exception() for r in f.result()]
+    crashed = [repr(f.exception()) for f in done if f.exception()]
+    latencies = sorted(r["seconds"] for r in results if "seconds" in r and r["ok"])
+    summary = {
+        "url": url, "sessions": sessions, "questions_per_session": per_session,
+        "requests": len(results), "ok": sum(r["ok"] for r in results),
+        "failed": [r for r in results if not r["ok"]] + [{"error": e} for e in crashed],
+        "sessions_unfinished": len(pending),
+        "wall_seconds": round(time.monotonic() - start, 2),
+        "latency_p50": round(statistics.median(latencies), 2) if latencies else None,
+        "latency_p95": round(latencies[int(0.95 * (len(latencies) - 1))], 2) if latencies else None,
+        "latency_max": round(latencies[-1], 2) if latencies else None,
+    }
+    summary["passed"] = not summary["failed"] and not pending and summary["requests"] == sessions * (per_session + 1)
+    return summary
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="concurrent-session load check of the Gradio app")
+    parser.add_argument("--url", help="a running app; otherwise one is started on a copy of --index")
+    parser.add_argument("--index", type=Path, default=ROOT / "embeddings")
+    parser.add_argument("--sessions", type=int, default=10)
+    parser.add_argument("--questions", type=int, default=2, help="questions per session")
+    parser.add_argument("--timeout", type=float, default=300, help="seconds for the whole check")
+    parser.add_argument("--dev", type=Path, default=ROOT / "eval" / "dev_qa.jsonl")
+    parser.add_argument("--out", type=Path, help="also write the JSON summary here")
+    args = parser.parse_args()
+    if not 1 <= args.sessions <= 50 or not 1 <= args.questions <= 10:
+        parser.error("--sessions must be 1..50 and --questions 1..10")
+    demo = None
+    url = args.url
+    if url is None:
+        from bench.screenshots import start_app
+
+        url, demo, _ = start_app(args.index)
+    try:
+        summary = run(url, args.sessions, args.questions, args.timeout, load_questions(args.dev))
+    finally:
+        if demo is not None:
+            demo.close()
+    text = json.dumps(summary, ensure_ascii=False, indent=2)
+    print(text)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text + "\n", encoding="utf-8")
+    sys.exit(0 if summary["passed"] else 1)
+
+
+if __name__ == "__main__":
+    main()

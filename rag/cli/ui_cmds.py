@@ -1,0 +1,70 @@
+"""`rag serve` (the Gradio app) and `rag similar`: argument parsing and output only."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from rag.cli import app
+from rag.config import Settings
+from rag.errors import UsageError
+
+_INDEX = typer.Option(None, "--index", help="索引目录（默认 embeddings/ 或 RAG_INDEX_DIR）")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="监听地址（默认只对本机开放）"),
+    port: int = typer.Option(7860, "--port", min=1, max=65535, help="端口"),
+    index: Optional[Path] = _INDEX,
+    uploads: Optional[Path] = typer.Option(None, "--uploads", help="上传文件目录（默认 data/uploads/）"),
+    no_upload: bool = typer.Option(False, "--no-upload", help="不提供上传页"),
+    concurrency: int = typer.Option(4, "--concurrency", min=1, max=64, help="同时处理的请求数"),
+    open_browser: bool = typer.Option(False, "--open", help="启动后在本机浏览器中打开"),
+) -> None:
+    """启动网页界面：问答、相似举措、资料库、上传。没有索引时先用 seeds/ 建索引。"""
+    import logging
+
+    from ui.app import launch_app
+    from ui.server import DEFAULT_UPLOADS, create_app
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    settings = Settings.from_env(index_dir=index)
+    demo = create_app(settings, uploads or DEFAULT_UPLOADS, allow_upload=not no_upload)
+    typer.echo(f"政言 已启动: http://{host}:{port}  (Ctrl+C 退出)", err=True)
+    launch_app(demo, host, port, concurrency=concurrency, block=True, inbrowser=open_browser)
+
+
+@app.command()
+def similar(
+    text_or_chunk_id: str = typer.Argument(..., help="主题文字，或段落编号（如 001_215da853636daeab.txt:3:2:0）"),
+    top_k: int = typer.Option(8, "--top-k", "-k", help="返回条数"),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON（字段同 rag search）"),
+    index: Optional[Path] = _INDEX,
+) -> None:
+    """相似举措：与主题或某段落相近、来自其他单位和讲话人的段落（排除同一讲话）。"""
+    from rag.retrieve import Retriever
+    from rag.similar import find_similar
+
+    if top_k < 1:
+        raise UsageError(f"--top-k 必须大于 0，收到 {top_k}")
+    retriever = Retriever.open(Settings.from_env(index_dir=index))
+    by_id = {c.chunk_id: c for c in retriever.index.chunks}
+    result = find_similar(retriever, text_or_chunk_id, get_chunk=by_id.get, top_k=top_k)
+    if as_json:
+        typer.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        return
+    if result.origin is not None:
+        o = result.origin
+        typer.echo(f"原段落: {o.speaker or '（未知）'} · {o.unit or ''} · {o.meeting or ''}\n    {o.text}\n")
+    if not result.hits:
+        typer.echo("没有找到其他单位的相似段落")
+    for unit, hits in result.groups().items():
+        typer.echo(f"== {unit} ==")
+        for h in hits:
+            c = h.chunk
+            typer.echo(f"  {h.score:.4f}  {c.speaker or '（未知）'} · {c.speaker_title or ''} · "
+                       f"{c.meeting or ''} {c.meeting_date or ''}  ({c.chunk_id})\n      {c.text}")

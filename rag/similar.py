@@ -1,0 +1,105 @@
+"""Similar initiatives: paragraphs from other units and speakers close to a topic or to an indexed chunk.
+
+Retrieval itself is the Retriever's; this module only chooses the query, over-fetches, drops the
+origin's own speech/unit/speaker, and summarises where the topic appears (unit × meeting).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from rag.errors import UsageError
+from rag.records import Chunk, Filters, Hit
+
+# "{source}:{speech}:{paragraph}:{part}" — the source name itself may contain ':'
+_CHUNK_ID = re.compile(r"^.+:\d+:\d+:\d+$")
+UNKNOWN_UNIT = "（单位未知）"
+
+
+class SearchesChunks(Protocol):
+    def search(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]: ...
+
+
+@dataclass(frozen=True)
+class SimilarResult:
+    query: str
+    origin: Chunk | None  # the chunk asked about, when the argument was a chunk id
+    hits: tuple[Hit, ...]
+    pool: tuple[Hit, ...] = field(default=(), repr=False)  # wider set behind the overview, origin included
+
+    def groups(self) -> dict[str, list[Hit]]:
+        """Hits grouped by unit, units ordered by their best hit."""
+        grouped: dict[str, list[Hit]] = {}
+        for hit in self.hits:
+            grouped.setdefault(hit.chunk.unit or UNKNOWN_UNIT, []).append(hit)
+        return grouped
+
+    def overview(self) -> tuple[list[str], list[tuple[str, str | None]], dict[tuple[str, str], int]]:
+        """(units, meetings as (name, date), counts[(unit, meeting)]) over the pool; meetings by date."""
+        counts: Counter[tuple[str, str]] = Counter()
+        units: dict[str, None] = {}
+        meetings: dict[str, str | None] = {}
+        for hit in self.pool or self.hits:
+            unit = hit.chunk.unit or UNKNOWN_UNIT
+            meeting = hit.chunk.meeting or "（会议未知）"
+            units.setdefault(unit, None)
+            meetings.setdefault(meeting, hit.chunk.meeting_date)
+            counts[(unit, meeting)] += 1
+        ordered = sorted(meetings.items(), key=lambda m: (m[1] or "9999", m[0]))
+        return list(units), ordered, dict(counts)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "origin": self.origin.chunk_id if self.origin else None,
+            "hits": [h.to_json() for h in self.hits],
+        }
+
+
+def looks_like_chunk_id(text: str) -> bool:
+    """`looks_like_chunk_id('a.txt:0:3:0')` → True; `looks_like_chunk_id('亩均效益')` → False."""
+    return bool(_CHUNK_ID.match(text.strip()))
+
+
+def is_other(hit: Hit, origin: Chunk) -> bool:
+    """True when `hit` comes from another speech, unit and speaker than `origin` (unknowns do not match)."""
+    c = hit.chunk
+    if c.speech_id == origin.speech_id:
+        return False
+    if origin.unit and c.unit == origin.unit:
+        return False
+    return not (origin.speaker and c.speaker == origin.speaker)
+
+
+def find_similar(
+    retriever: SearchesChunks,
+    text_or_chunk_id: str,
+    *,
+    get_chunk: Callable[[str], Chunk | None],
+    top_k: int = 8,
+    filters: Filters | None = None,
+    pool_k: int = 40,
+) -> SimilarResult:
+    """Similar paragraphs for a topic, or for the indexed chunk whose id is given.
+
+    For a chunk id the chunk's own speech, unit and speaker are excluded; an unknown id is a UsageError.
+    """
+    query = text_or_chunk_id.strip()
+    if not query:
+        raise UsageError("相似举措需要一个主题或段落编号（chunk_id），例如: rag similar 亩均效益")
+    if top_k < 1:
+        raise UsageError(f"--top-k 必须大于 0，收到 {top_k}")
+    origin = get_chunk(query) if looks_like_chunk_id(query) else None
+    if looks_like_chunk_id(query) and origin is None:
+        raise UsageError(f"索引中没有段落 {query} — 用 `rag search` 或 `rag similar 主题文字` 查找")
+    search_text = origin.text if origin else query
+    pool = retriever.search(search_text, max(pool_k, top_k * 4), filters or Filters())
+    if origin is None:
+        hits = pool[:top_k]
+    else:
+        hits = [h for h in pool if is_other(h, origin)][:top_k]
+    return SimilarResult(query=query, origin=origin, hits=tuple(hits), pool=tuple(pool))

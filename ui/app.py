@@ -1,0 +1,115 @@
+"""Builds the Gradio Blocks app from injected retriever/answerer/store objects; no retrieval logic here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rag.records import Chunk
+from ui.store import CorpusStore
+from ui.upload import UploadManager
+
+CSS_PATH = Path(__file__).with_name("style.css")
+TITLE = "政言 · 政府讲话语义问答"
+
+
+@dataclass
+class Services:
+    """What the screens call: the same objects the CLI uses, passed in by the caller."""
+
+    retriever: Any  # .search(query, k, filters) -> list[Hit]
+    answerer: Any  # .ask(question, filters, history) -> Answer; optional .stream(...)
+    store: CorpusStore
+    get_chunk: Callable[[str], Chunk | None]
+    uploads: UploadManager | None = None
+    similar_js: str = ""
+
+
+def build_app(
+    retriever: Any,
+    answerer: Any,
+    corpus_store: CorpusStore,
+    *,
+    get_chunk: Callable[[str], Chunk | None],
+    uploads: UploadManager | None = None,
+) -> Any:
+    """The four-screen app (问答, 相似举措, 资料库, 上传). Serve it with `launch_app`."""
+    return build_app_from(Services(retriever, answerer, corpus_store, get_chunk, uploads))
+
+
+def build_app_from(services: Services) -> Any:
+    """As `build_app`; handlers read `services` on every call, so its answerer may be replaced later."""
+    import gradio as gr
+
+    from ui.chat_tab import build_chat_tab
+    from ui.library_tab import build_library_tab, build_upload_tab
+    from ui.similar_tab import SIMILAR_JS, build_similar_tab, wire_similar_bridge
+
+    services.similar_js = SIMILAR_JS
+    with gr.Blocks(title=TITLE) as demo:
+        gr.HTML(
+            '<div class="zy-header"><h1>政言</h1><span>政府讲话语义问答 · 每个回答都注明讲话人、会议和原文段落</span></div>',
+            elem_id="zy-header",
+        )
+        with gr.Tabs(elem_id="zy-tabs") as tabs:
+            with gr.Tab("问答", id="chat", elem_id="zy-tab-chat"):
+                chat = build_chat_tab(services)
+            with gr.Tab("相似举措", id="similar", elem_id="zy-tab-similar"):
+                similar = build_similar_tab(services)
+            with gr.Tab("资料库", id="library", elem_id="zy-tab-library") as library_tab:
+                library = build_library_tab(services)
+            upload = None
+            if services.uploads is not None:
+                with gr.Tab("上传", id="upload", elem_id="zy-tab-upload"):
+                    upload = build_upload_tab(services)
+        wire_similar_bridge(services, tabs, similar, "similar")
+        _wire_refresh(services, chat, library, library_tab, upload)
+    return demo
+
+
+def _wire_refresh(services: Services, chat: Any, library: Any, library_tab: Any, upload: Any) -> None:
+    """After an upload (or on opening the library) the dropdowns list the new meetings and speakers."""
+    import gradio as gr
+
+    store = services.store
+
+    def choices() -> tuple:
+        return (
+            gr.Dropdown(choices=store.meetings()),
+            gr.Dropdown(choices=store.units()),
+            gr.Dropdown(choices=store.speakers()),
+            gr.Dropdown(choices=store.meetings()),
+            gr.Dropdown(choices=store.speakers()),
+        )
+
+    targets = [chat.filters[0], chat.filters[1], chat.filters[2], library.meeting, library.speaker]
+    library_tab.select(choices, None, targets, api_name=False, queue=False)
+    if upload is not None:
+        upload.commit.then(choices, None, targets, api_name=False, queue=False)
+
+
+def launch_app(demo: Any, host: str = "127.0.0.1", port: int = 7860, *, concurrency: int = 4, block: bool = True,
+               inbrowser: bool = False) -> Any:
+    """Queue (bounded concurrency, so 10+ sessions wait instead of failing) and serve."""
+    import gradio as gr
+
+    demo.queue(default_concurrency_limit=concurrency, max_size=256)
+    return demo.launch(
+        server_name=host,
+        server_port=port,
+        prevent_thread_lock=not block,
+        inbrowser=inbrowser,
+        show_error=False,
+        quiet=True,
+        max_file_size="20mb",
+        footer_links=[],
+        css=CSS_PATH.read_text(encoding="utf-8"),
+        theme=gr.themes.Soft(
+            primary_hue="red",
+            font=["Noto Sans CJK SC", "Noto Sans SC", "PingFang SC", "Microsoft YaHei", "sans-serif"],
+            font_mono=["Noto Sans Mono CJK SC", "monospace"],
+        ),
+        ssr_mode=False,
+    )

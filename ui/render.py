@@ -1,0 +1,174 @@
+"""Pure HTML/Markdown rendering of answers, citations and passages. Every document string is escaped here.
+
+Nothing in this module touches Gradio, the index or the network: records in, strings out.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Sequence
+
+from rag.records import Answer, Chunk, Citation, Hit
+
+NOT_FOUND = "资料中未找到"
+_MARKER = re.compile(r"\[(\d{1,3})\]")
+
+
+def esc(text: object) -> str:
+    """Escape text for HTML; None becomes an empty string. `esc('<b>')` → `'&lt;b&gt;'`."""
+    return "" if text is None else html.escape(str(text), quote=True)
+
+
+def esc_multiline(text: str | None) -> str:
+    """Escape and keep line breaks. `esc_multiline('a\\n<b>')` → `'a<br>&lt;b&gt;'`."""
+    return "<br>".join(esc(line) for line in (text or "").split("\n"))
+
+
+def meta_parts(chunk: Chunk) -> list[str]:
+    """The non-empty attribution fields, in display order: speaker · post · unit · meeting · date."""
+    speaker = chunk.speaker or "（讲话人未知）"
+    return [p for p in (speaker, chunk.speaker_title, chunk.unit, chunk.meeting, chunk.meeting_date) if p]
+
+
+def meta_line(chunk: Chunk) -> str:
+    """Escaped 'speaker · post · unit · meeting · date' line."""
+    return " · ".join(esc(p) for p in meta_parts(chunk))
+
+
+def highlight(text: str, sentence: str | None) -> str:
+    """Escape `text` and wrap the first occurrence of `sentence` in <mark>.
+
+    `highlight('甲。<乙>。', '<乙>。')` → `'甲。<mark>&lt;乙&gt;。</mark>'`
+    """
+    sentence = (sentence or "").strip()
+    pos = text.find(sentence) if sentence else -1
+    if pos < 0:
+        return esc_multiline(text)
+    end = pos + len(sentence)
+    return f"{esc_multiline(text[:pos])}<mark>{esc_multiline(text[pos:end])}</mark>{esc_multiline(text[end:])}"
+
+
+def link_markers(escaped: str, turn: int) -> str:
+    """Turn `[n]` markers in already-escaped text into links to source card n of this turn."""
+    return _MARKER.sub(
+        lambda m: f'<a class="zy-cite" href="#zy-src-{turn}-{m.group(1)}" data-marker="{m.group(1)}">[{m.group(1)}]</a>',
+        escaped,
+    )
+
+
+def similar_button(chunk_id: str) -> str:
+    return f'<button class="zy-similar-btn" type="button" data-chunk="{esc(chunk_id)}">找相似</button>'
+
+
+def source_card(citation: Citation, turn: int) -> str:
+    """One cited paragraph: marker, attribution, text with the supporting sentence highlighted."""
+    chunk = citation.hit.chunk
+    return (
+        f'<div class="zy-src" id="zy-src-{turn}-{citation.marker}" data-chunk="{esc(chunk.chunk_id)}">'
+        f'<div class="zy-src-head"><span class="zy-marker">[{citation.marker}]</span> {meta_line(chunk)}</div>'
+        f'<div class="zy-src-text">{highlight(chunk.text, citation.sentence)}</div>'
+        f'<div class="zy-src-foot"><span>{esc(chunk.source)} · 第{chunk.paragraph + 1}段</span>'
+        f"{similar_button(chunk.chunk_id)}</div></div>"
+    )
+
+
+def passage_card(hit: Hit, extra: str = "") -> str:
+    """A retrieved passage without a marker (nearest passages, similar initiatives)."""
+    chunk = hit.chunk
+    return (
+        f'<div class="zy-src zy-passage" data-chunk="{esc(chunk.chunk_id)}">'
+        f'<div class="zy-src-head">{meta_line(chunk)}{extra}</div>'
+        f'<div class="zy-src-text">{esc_multiline(chunk.text)}</div>'
+        f'<div class="zy-src-foot"><span>{esc(chunk.source)} · 第{chunk.paragraph + 1}段 · 相关度 {hit.score:.3f}</span>'
+        f"{similar_button(chunk.chunk_id)}</div></div>"
+    )
+
+
+def render_answer_body(answer: Answer, turn: int) -> str:
+    """The assistant bubble: rewritten question, answer with linked markers, not-found notice, warnings."""
+    parts = []
+    if answer.rewritten_question and answer.rewritten_question != answer.question:
+        parts.append(f'<div class="zy-rewritten">理解为：{esc(answer.rewritten_question)}</div>')
+    text = answer.answer
+    if answer.mode == "error":
+        return f'<div class="zy-error">{esc_multiline(text)}</div>'
+    if not answer.answerable:
+        parts.append(f'<div class="zy-notfound">{NOT_FOUND}</div>')
+        text = text.removeprefix(NOT_FOUND).lstrip("：:，, ")  # the badge already says it
+    parts.append(f'<div class="zy-answer-text">{link_markers(esc_multiline(text), turn)}</div>')
+    for warning in answer.warnings:
+        parts.append(f'<div class="zy-warning">⚠ {esc(warning)}</div>')
+    return "".join(parts)
+
+
+def render_conversation(turns: Sequence[tuple[str, str]]) -> str:
+    """Chat log from (question, assistant-bubble-html) pairs; the question is escaped here."""
+    if not turns:
+        return '<div class="zy-chat zy-empty">输入问题，或点击下方示例问题开始。</div>'
+    rows = []
+    for question, body in turns:
+        rows.append(f'<div class="zy-msg zy-user"><div class="zy-bubble">{esc_multiline(question)}</div></div>')
+        rows.append(f'<div class="zy-msg zy-bot"><div class="zy-bubble">{body}</div></div>')
+    return f'<div class="zy-chat">{"".join(rows)}</div>'
+
+
+def pending_body(text: str) -> str:
+    """An answer still streaming in."""
+    return f'<div class="zy-answer-text zy-streaming">{esc_multiline(text) or "检索中…"}</div>'
+
+
+def render_sources(answers: Sequence[Answer]) -> str:
+    """Sources panel: the latest answer's citations first; earlier answers folded below."""
+    if not answers:
+        return '<div class="zy-sources zy-empty">引用的段落会显示在这里。</div>'
+    blocks = []
+    for turn in range(len(answers) - 1, -1, -1):
+        answer = answers[turn]
+        if answer.citations:
+            cards = "".join(source_card(c, turn) for c in answer.citations)
+        elif answer.related:
+            cards = '<div class="zy-note">没有可引用的段落；最接近的资料：</div>' + "".join(
+                passage_card(h) for h in answer.related
+            )
+        else:
+            cards = '<div class="zy-note">没有找到相关段落。</div>'
+        opened = " open" if turn == len(answers) - 1 else ""
+        blocks.append(
+            f'<details class="zy-turn"{opened}><summary>第{turn + 1}问：{esc(answer.question)}</summary>{cards}</details>'
+        )
+    return f'<div class="zy-sources">{"".join(blocks)}</div>'
+
+
+def source_line(marker: int | None, chunk: Chunk) -> str:
+    """Plain-text attribution for Markdown export."""
+    head = f"[{marker}] " if marker is not None else "- "
+    return f"{head}{' · '.join(meta_parts(chunk))}（{chunk.source}，第{chunk.paragraph + 1}段）"
+
+
+def answer_markdown(answer: Answer) -> str:
+    """An answer with its source list, as Markdown for copying or download."""
+    lines = [f"## 问题\n\n{answer.question}\n"]
+    if answer.rewritten_question and answer.rewritten_question != answer.question:
+        lines.append(f"（理解为：{answer.rewritten_question}）\n")
+    text = answer.answer if answer.answerable or answer.answer.startswith(NOT_FOUND) else f"{NOT_FOUND}。{answer.answer}"
+    lines.append(f"## 回答\n\n{text}\n")
+    lines.append("## 来源\n")
+    for citation in answer.citations:
+        lines.append(source_line(citation.marker, citation.hit.chunk))
+        lines.append(_quote(citation.hit.chunk.text) + "\n")
+    if not answer.citations:
+        for hit in answer.related:
+            lines.append(source_line(None, hit.chunk))
+            lines.append(_quote(hit.chunk.text) + "\n")
+        if not answer.related:
+            lines.append("（无）")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _quote(text: str) -> str:
+    return "\n".join(f"> {line}" for line in text.splitlines() or [""])
+
+
+def conversation_markdown(answers: Iterable[Answer]) -> str:
+    return "\n---\n\n".join(answer_markdown(a) for a in answers)

@@ -1,0 +1,164 @@
+"""Uploads: sanitised names under the upload folder, a parse-only preview, then an incremental index add.
+
+Files are parsed in a private staging folder first; nothing reaches the upload folder or the index
+unless parsing succeeded, and the index itself is only touched through the injected `index_files`
+(which must leave the old index intact when it fails; rag.build does).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import threading
+import unicodedata
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rag.errors import InputError, RagError
+from rag.records import Speech
+
+ALLOWED_SUFFIXES = (".txt", ".md", ".jsonl", ".docx", ".pdf")
+MAX_BYTES = 20 * 1024 * 1024
+_UNSAFE = re.compile(r"[^\w.\-]+")
+
+Progress = Callable[[float, str], None]
+IndexFiles = Callable[[Sequence[Path], Progress], int]  # indexes files in place; returns chunks added
+ParseFiles = Callable[[Sequence[Path]], tuple[list[Speech], list[str]]]  # (speeches, warnings)
+
+
+def sanitize_name(name: str) -> str:
+    """A safe, flat file name: no folders, no leading dots, only word characters, '.', '-' and '_'.
+
+    `sanitize_name('../../etc/passwd.txt')` → `'passwd.txt'`; `sanitize_name('报告 (1).md')` → `'报告_1.md'`
+    """
+    base = unicodedata.normalize("NFKC", name).replace("\\", "/").rsplit("/", 1)[-1]
+    base = _UNSAFE.sub("_", base).strip("._") or "upload"
+    stem, dot, suffix = base.rpartition(".")
+    if not dot:
+        stem, suffix = base, ""
+    stem = stem[:80].strip("._") or "upload"
+    return f"{stem}.{suffix.lower()}" if suffix else stem
+
+
+def unique_name(name: str, taken: set[str]) -> str:
+    """`unique_name('a.txt', {'a.txt'})` → `'a_2.txt'`."""
+    if name not in taken:
+        return name
+    stem, dot, suffix = name.rpartition(".")
+    stem, suffix = (stem, f".{suffix}") if dot else (name, "")
+    n = 2
+    while f"{stem}_{n}{suffix}" in taken:
+        n += 1
+    return f"{stem}_{n}{suffix}"
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@dataclass
+class Staged:
+    """Parsed uploads waiting for confirmation."""
+
+    folder: Path | None
+    files: list[Path] = field(default_factory=list)
+    speeches: list[Speech] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+class UploadManager:
+    """Stages, parses and commits uploads; one commit at a time so concurrent uploads cannot interleave."""
+
+    def __init__(self, upload_dir: Path, parse: ParseFiles, index_files: IndexFiles, taken: Callable[[], set[str]]):
+        self.upload_dir = Path(upload_dir)
+        self._parse = parse
+        self._index = index_files
+        self._taken = taken  # source names already in the corpus
+        self._lock = threading.Lock()
+
+    def _staging_root(self) -> Path:
+        return self.upload_dir / ".staging"
+
+    def _known_hashes(self) -> dict[str, str]:
+        if not self.upload_dir.is_dir():
+            return {}
+        return {sha256(p): p.name for p in self.upload_dir.iterdir() if p.is_file()}
+
+    def stage(self, paths: Sequence[str | Path]) -> Staged:
+        """Copy the files into a fresh staging folder under sanitised names and parse them (no indexing)."""
+        folder = self._staging_root() / uuid.uuid4().hex
+        folder.mkdir(parents=True, exist_ok=True)
+        staged = Staged(folder=folder)
+        taken = self._taken() | {p.name for p in self.upload_dir.glob("*")}
+        known = self._known_hashes()
+        for raw in paths:
+            self._stage_one(Path(raw), staged, taken, known)
+        for path in list(staged.files):
+            try:
+                speeches, warnings = self._parse([path])
+            except Exception as exc:  # a damaged .pdf/.docx raises the library's own errors
+                why = str(exc) if isinstance(exc, RagError) else f"无法解析（{type(exc).__name__}），文件可能已损坏"
+                staged.errors.append(f"{path.name}: {why}")
+                staged.files.remove(path)
+                continue
+            foreign = sorted({s.source for s in speeches} - {path.name})
+            if not speeches or foreign:
+                why = f"记录的 source 字段（{'、'.join(foreign)}）与文件名不符" if foreign else "没有解析出任何讲话段落"
+                staged.errors.append(f"{path.name}: {why} — 未加入")
+                staged.files.remove(path)
+                continue
+            staged.speeches += speeches
+            staged.warnings += warnings
+        return staged
+
+    def _stage_one(self, src: Path, staged: Staged, taken: set[str], known: dict[str, str]) -> None:
+        original = src.name
+        name = sanitize_name(original)
+        if not name.lower().endswith(ALLOWED_SUFFIXES):
+            staged.errors.append(f"{original}: 不支持的文件类型，只接受 {' '.join(ALLOWED_SUFFIXES)}")
+            return
+        if not src.is_file():
+            staged.errors.append(f"{original}: 文件不存在或不可读")
+            return
+        if src.stat().st_size > MAX_BYTES:
+            staged.errors.append(f"{original}: 文件超过 {MAX_BYTES // 1024 // 1024} MB")
+            return
+        digest = sha256(src)
+        if digest in known:
+            staged.errors.append(f"{original}: 与已上传的 {known[digest]} 内容相同，已跳过")
+            return
+        name = unique_name(name, taken)
+        taken.add(name)
+        known[digest] = name
+        target = staged.folder / name  # type: ignore[operator]
+        shutil.copyfile(src, target)
+        staged.files.append(target)
+
+    def commit(self, staged: Staged, progress: Progress) -> int:
+        """Move the staged files into the upload folder and index them; on failure remove them again."""
+        if not staged.speeches or staged.folder is None:
+            raise InputError("没有可加入索引的讲话 — 先上传并解析文件")
+        with self._lock:
+            clashes = [p.name for p in staged.files if (self.upload_dir / p.name).exists()]
+            if clashes:
+                raise InputError(f"{', '.join(clashes)} 刚被另一位用户上传 — 请重新上传并解析")
+            self.upload_dir.mkdir(parents=True, exist_ok=True)
+            final = [self.upload_dir / p.name for p in staged.files]
+            for src, dst in zip(staged.files, final):
+                shutil.move(str(src), dst)
+            try:
+                added = self._index(final, progress)
+            except BaseException:
+                for path in final:
+                    path.unlink(missing_ok=True)
+                raise
+        self.discard(staged)
+        return added
+
+    def discard(self, staged: Staged | None) -> None:
+        if staged and staged.folder and staged.folder.is_dir():
+            shutil.rmtree(staged.folder, ignore_errors=True)
