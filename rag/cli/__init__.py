@@ -18,14 +18,8 @@ app = typer.Typer(
 
 
 def _register_commands() -> None:
-    # Each command lives in its own module; importing it registers it on `app`.
-    from rag.cli import speeches  # noqa: F401
-    for optional in ("index_cmds", "answer_cmds", "ui_cmds"):
-        try:
-            __import__(f"rag.cli.{optional}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"rag.cli.{optional}":
-                raise
+    # Each command group lives in its own module; importing it registers its commands on `app`.
+    from rag.cli import answer_cmds, index_cmds, speeches, ui_cmds  # noqa: F401
 
 
 def main() -> None:
