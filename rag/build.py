@@ -81,6 +81,9 @@ def ingest_paths(paths: Sequence[Path], settings: Settings, progress: Progress |
     previous = _load_previous(index_dir, warnings) if old is not None else None
     kept = [c for c in previous.chunks if c.source not in new_sources] if previous else []
     chunks = kept + new_chunks
+    if not chunks:
+        details = "；".join(warnings) or "没有可识别的讲话正文"
+        raise InputError(f"没有可索引的内容 (nothing to index): {details}")
     if len({c.chunk_id for c in chunks}) != len(chunks):
         raise InputError("重复的段落编号: 两个输入文件同名？— 重命名其中一个 (duplicate chunk ids: same file name twice?)")
     models = list(embedders) if embedders is not None else [load_embedder(n) for n in embedder_names(settings.embed_model)]

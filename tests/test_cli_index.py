@@ -106,3 +106,12 @@ def test_help_lists_the_commands():
     result = rag("--help")
     assert result.returncode == 0
     assert all(cmd in result.stdout for cmd in ("ingest", "search", "info", "eval"))
+
+
+def test_ingest_of_only_bad_files_says_why_and_writes_nothing(tmp_path):
+    (tmp_path / "empty.txt").write_text("", encoding="utf-8")
+    (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02" * 50)
+    result = rag("ingest", str(tmp_path / "empty.txt"), str(tmp_path / "binary.txt"), "--index", str(tmp_path / "idx"))
+    assert result.returncode == 1
+    assert "empty.txt" in result.stderr and "binary.txt" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "idx" / "manifest.json").exists()
