@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Sequence
 
@@ -23,7 +25,7 @@ FILE_A = """永川区镇街书记和部门一把手2023年第二季度例会上�
 
 上半年，双石镇推进“亩均效益”改革，盘活闲置厂房12万平方米，新增市场主体320户。
 
-我们新建高标准农田8000亩，村集体经济收入平均增长18%。
+我们新建高标准农田8000亩，推广玉米大豆带状复合种植，村集体经济收入平均增长18%。
 
 聚焦项目招商 推动提质增效
 
@@ -94,3 +96,13 @@ def speech(paragraphs: Sequence[str], speaker: str = "刘佳", source: str = "s.
         pos += len(text) + gap
     post = f"{unit}党委书记" if unit else None
     return Speech(Meeting(meeting, "区", date), speaker, post, unit, "标题", tuple(paras), source, index), source_text
+
+
+def run_rag(*args: str, stdin: str | None = None, index: Path | None = None) -> subprocess.CompletedProcess:
+    """The `rag` console script in a subprocess, offline, with no LLM configured."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_LLM")}
+    env.update({"HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"})
+    if index is not None:
+        env["RAG_INDEX_DIR"] = str(index)
+    return subprocess.run([sys.executable, "-c", "from rag.cli import main; main()", *args], input=stdin,
+                          capture_output=True, text=True, env=env, timeout=600)

@@ -9,49 +9,11 @@ import sys
 
 import pytest
 
+from _index_support import FILE_A, FILE_B
+from _index_support import run_rag as rag
+
 CITATION_KEYS = {"marker", "chunk_id", "text", "score", "speaker", "speaker_title", "unit", "meeting",
                  "meeting_date", "source", "paragraph"}
-
-FILE_A = """永川区镇街书记和部门一把手2023年第二季度例会上这样说
-
-7月28日,永川区召开镇街书记和部门一把手2023年第二季度例会。会上,双石镇、金龙镇等单位主要负责同志先后作交流发言,以下是发言摘要。
-
-做强特色产业 建设和美乡村
-
-永川区双石镇党委书记 刘佳
-
-上半年，双石镇推进“亩均效益”改革，盘活闲置厂房12万平方米，新增市场主体320户。
-
-我们新建高标准农田8000亩，推广玉米大豆带状复合种植，村集体经济收入平均增长18%。
-
-聚焦项目招商 推动提质增效
-
-永川区金龙镇党委书记 李凯
-
-上半年，金龙镇签约项目9个，协议引资26亿元，新增就业岗位1500个。
-
-金龙镇完成老旧小区改造4个，惠及居民860户。
-"""
-
-FILE_B = """区县委书记和部门一把手2023年第一季度例会发言摘要
-
-4月23日,重庆召开区县委书记和部门一把手2023年第一季度例会。
-
-抓实营商环境 激发市场活力
-
-涪陵区委书记 王志杰
-
-一季度，涪陵区规上工业增加值增长10.2%，新增市场主体5000户，持续优化营商环境。
-
-涪陵区推动数字化转型，新建5G基站600个，培育智能工厂3家。
-"""
-
-
-def rag(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_LLM")}
-    env.update({"HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"})
-    return subprocess.run([sys.executable, "-c", "from rag.cli import main; main()", *args], input=stdin,
-                          capture_output=True, text=True, env=env, timeout=600)
 
 
 @pytest.fixture(scope="module")

@@ -3,24 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from _index_support import FILE_A, FILE_B
+from _index_support import run_rag as rag
 
 HIT_KEYS = {"chunk_id", "text", "score", "speaker", "speaker_title", "unit", "meeting", "meeting_date", "source", "paragraph"}
-
-
-def rag(*args: str, stdin: str | None = None, index: Path | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
-    if index is not None:
-        env["RAG_INDEX_DIR"] = str(index)
-    return subprocess.run([sys.executable, "-c", "from rag.cli import main; main()", *args], input=stdin,
-                          capture_output=True, text=True, env=env, timeout=600)
 
 
 @pytest.fixture(scope="module")
