@@ -39,7 +39,6 @@ class Speaker:
 class Segment:
     blocks: list[Block]
     speaker: Speaker | None = None
-    score: float = 0.0
     unit: str | None = None
     candidates: dict[int, float] = field(default_factory=dict)
 
@@ -59,8 +58,8 @@ def read_speakers(anchors: list[Anchor], home_places: tuple[str, ...]) -> list[S
     return speakers
 
 
-def attribute(blocks: list[Block], speakers: list[Speaker]) -> tuple[list[Block], list[Segment]]:
-    """Split body blocks into speeches and attribute each; returns (preamble blocks, segments)."""
+def attribute(blocks: list[Block], speakers: list[Speaker]) -> list[Segment]:
+    """Split body blocks (after the meeting's own header text) into speeches and attribute each."""
     scores = [_scores(block, speakers) for block in blocks]
     start = _body_start(blocks, scores, speakers)
     segments = _segments(blocks[start:], scores[start:], speakers)
@@ -68,7 +67,7 @@ def attribute(blocks: list[Block], speakers: list[Speaker]) -> tuple[list[Block]
     _assign_by_layout(segments, speakers)
     for segment in segments:
         segment.unit = segment.speaker.unit if segment.speaker else _opening_unit(segment.blocks[0].text)
-    return blocks[:start], segments
+    return segments
 
 
 def _scores(block: Block, speakers: list[Speaker]) -> dict[int, float]:
@@ -126,9 +125,9 @@ def _assign_by_unit(segments: list[Segment], speakers: list[Speaker]) -> None:
     claims: dict[int, list[Segment]] = {}
     for segment in segments:
         if segment.candidates:
-            best = max(segment.candidates, key=lambda i: (segment.candidates[i], -abs(speakers[i].position - segment.position)))
+            best = max(segment.candidates,
+                       key=lambda i: (segment.candidates[i], -abs(speakers[i].position - segment.position)))
             claims.setdefault(best, []).append(segment)
-            segment.score = segment.candidates[best]
     for index, claimants in claims.items():
         nearest = min(claimants, key=lambda seg: abs(speakers[index].position - seg.position))
         nearest.speaker = speakers[index]
@@ -139,17 +138,17 @@ def _assign_by_layout(segments: list[Segment], speakers: list[Speaker]) -> None:
     claimed = {s.speaker.position for s in segments if s.speaker}
     after = sum(1 for s in segments if s.speaker and s.speaker.position < s.position)
     before = sum(1 for s in segments if s.speaker and s.speaker.position > s.position)
-    directions = ["after"] if after > before else ["before"] if before > after else ["after", "before"]
-    order = sorted([("segment", s.position, s) for s in segments] + [("speaker", p.position, p) for p in speakers],
-                   key=lambda item: item[1])
-    for k, (kind, _, item) in enumerate(order):
-        if kind != "segment" or item.speaker or item.candidates:
+    # -1: the speaker line just above the body; +1: the one just below it.
+    offsets = (-1,) if after > before else (1,) if before > after else (-1, 1)
+    timeline: list[Segment | Speaker] = sorted([*segments, *speakers], key=lambda item: item.position)
+    for k, item in enumerate(timeline):
+        if not isinstance(item, Segment) or item.speaker or item.candidates:
             continue
-        for direction in directions:
-            neighbour = order[k - 1] if direction == "after" and k > 0 else order[k + 1] if direction == "before" and k + 1 < len(order) else None
-            if neighbour and neighbour[0] == "speaker" and neighbour[1] not in claimed:
-                item.speaker = neighbour[2]
-                claimed.add(neighbour[1])
+        for offset in offsets:
+            neighbour = timeline[k + offset] if 0 <= k + offset < len(timeline) else None
+            if isinstance(neighbour, Speaker) and neighbour.position not in claimed:
+                item.speaker = neighbour
+                claimed.add(neighbour.position)
                 break
 
 

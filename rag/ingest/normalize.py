@@ -25,7 +25,6 @@ _HALF_PUNCT_NEAR_CJK = re.compile(
 )
 _SPACE_BETWEEN = re.compile(rf"(?<=[{_CJK}{_CJK_PUNCT}0-9%])[ \u3000\u00a0]+(?=[{_CJK}{_CJK_PUNCT}0-9])")
 _SPACE_AROUND_NUMBER = re.compile(rf"(?<=[{_CJK}])[ \u3000\u00a0]+(?=[0-9])|(?<=[0-9%])[ \u3000\u00a0]+(?=[{_CJK}])")
-CJK_CHAR = re.compile(rf"[{_CJK}]")
 
 
 def normalize_chars(text: str) -> str:
@@ -46,7 +45,3 @@ def collapse_spaces(text: str) -> str:
     """
     text = _SPACE_AROUND_NUMBER.sub("", text)
     return _SPACE_BETWEEN.sub("", text)
-
-
-def has_cjk(text: str) -> bool:
-    return bool(CJK_CHAR.search(text))

@@ -8,7 +8,7 @@ from rag.errors import InputError
 from rag.ingest.attribute import attribute, read_speakers
 from rag.ingest.layout import read_layout
 from rag.ingest.meeting import find_meeting, override
-from rag.records import Meeting, Paragraph, Speech
+from rag.records import Paragraph, Speech
 
 _HOME_PLACE = re.compile(r"^(?P<city>[\u4e00-\u9fff]{2,3}市)?(?P<district>[\u4e00-\u9fff]{2,4}?[区县](?![县委]))?")
 
@@ -21,7 +21,7 @@ def parse_text(text: str, source: str, meta: dict[str, str] | None = None) -> li
     meeting = find_meeting([line.text for line in layout.lines[: max(header_end, 1)][:20]], layout.publication)
     meeting = override(meeting, meta)
     speakers = read_speakers(layout.anchors, home_places(meeting.name))
-    _, segments = attribute(layout.blocks, speakers)
+    segments = attribute(layout.blocks, speakers)
     speeches = []
     for segment in segments:
         paragraphs = tuple(Paragraph(b.text, b.start, b.end) for b in segment.blocks)
@@ -56,7 +56,3 @@ def home_places(meeting_name: str | None) -> tuple[str, ...]:
         if place:
             places += [place, place[:-1]]
     return tuple(places)
-
-
-def meeting_of(speeches: list[Speech]) -> Meeting | None:
-    return speeches[0].meeting if speeches else None

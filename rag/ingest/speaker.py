@@ -32,10 +32,6 @@ class SpeakerLine:
     post: str  # everything before the name, possibly with a slogan glued in front
     name: str  # without spaces
 
-    @property
-    def unit(self) -> str | None:
-        return unit_of_post(self.post)
-
 
 def parse_speaker_line(line: str) -> SpeakerLine | None:
     """Recognise "post name" lines, with or without a space before the name.
