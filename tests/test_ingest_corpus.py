@@ -205,3 +205,59 @@ def test_missing_path_and_unsupported_type_warn(tmp_path):
 def test_document_without_speech_raises():
     with pytest.raises(InputError, match="x.txt"):
         parse_text("目录\n（下转6版）\n", "x.txt")
+
+
+DIGEST = """凝心聚力 奋勇争先
+——全市2024年三季度区县委书记例会发言摘登
+
+编者按 10月15日，我市2024年三季度区县委书记例会召开，会上，江津、合川等区县作交流发言。
+
+推动制造业高质量发展
+江津区委书记 张小山
+我们坚持工业强区，前三季度规上工业产值增长9.2%。
+江津区推动智能化改造，新建数字化车间15个。
+
+加快建设交通枢纽
+合川区委书记 王大海
+今年以来，我们全力推进交通建设，完成投资40亿元。
+
+（本版稿件由记者刘一整理）
+"""
+
+
+def test_opening_without_unit_stays_with_the_speaker_above():
+    speeches = parse_text(DIGEST, "digest.txt")
+    assert [(s.speaker, len(s.paragraphs)) for s in speeches] == [("张小山", 2), ("王大海", 1)]
+    assert (speeches[0].meeting.name, speeches[0].meeting.level, speeches[0].meeting.date) == (
+        "2024年三季度区县委书记例会", "市", "2024-10-15")
+
+
+REPORT = """荣昌区人民政府工作报告
+
+——2024年1月10日在荣昌区第十九届人民代表大会第四次会议上
+
+荣昌区人民政府区长 李明华
+
+各位代表：
+
+现在，我代表区人民政府，向大会报告工作，请予审议。
+
+一、2023年工作回顾
+
+过去一年，全区地区生产总值增长6.5%，规上工业增加值增长8.1%。
+
+（一）坚持产业立区，
+发展动能持续增强。新引进项目52个。
+"""
+
+
+def test_single_speaker_report_from_its_header():
+    speeches = parse_text(REPORT, "report.txt")
+    assert len(speeches) == 1
+    report = speeches[0]
+    assert (report.speaker, report.speaker_title, report.title) == ("李明华", "荣昌区人民政府区长", "荣昌区人民政府工作报告")
+    assert (report.meeting.name, report.meeting.level, report.meeting.date) == (
+        "荣昌区第十九届人民代表大会第四次会议", "区", "2024-01-10")
+    assert [p.text for p in report.paragraphs][2:] == [
+        "一、2023年工作回顾", "过去一年，全区地区生产总值增长6.5%，规上工业增加值增长8.1%。",
+        "（一）坚持产业立区，发展动能持续增强。新引进项目52个。"]

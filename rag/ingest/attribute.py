@@ -40,7 +40,8 @@ class Segment:
     blocks: list[Block]
     speaker: Speaker | None = None
     unit: str | None = None
-    candidates: dict[int, float] = field(default_factory=dict)
+    candidates: dict[int, float] = field(default_factory=dict)  # speakers whose unit the opening names
+    under: int | None = None  # the speaker line right above, when nothing else stands between
 
     @property
     def position(self) -> int:
@@ -97,22 +98,30 @@ def _is_header_block(text: str) -> bool:
 
 
 def _segments(blocks: list[Block], scores: list[dict[int, float]], speakers: list[Speaker]) -> list[Segment]:
-    anchor_positions = [s.position for s in speakers]
     multi = len(speakers) >= 2
     segments: list[Segment] = []
+    previous = -1
     for block, score in zip(blocks, scores):
         current = segments[-1] if segments else None
+        between = [i for i, s in enumerate(speakers) if previous < s.position < block.position]
         starts_new = (
             current is None
-            or any(current.blocks[-1].position < p < block.position for p in anchor_positions)
-            or bool(score) and score.keys() != current.candidates.keys()
+            or bool(between)
+            or bool(score) and score.keys() != current.candidates.keys() and not _names_its_speaker(current, score)
             or multi and _restarts_enumeration(current, block)
         )
         if starts_new:
-            segments.append(Segment([block], candidates=score))
+            segments.append(Segment([block], candidates=score, under=between[-1] if between else None))
         else:
             current.blocks.append(block)
+        previous = block.position
     return segments
+
+
+def _names_its_speaker(current: Segment, score: dict[int, float]) -> bool:
+    """An opening without a unit ("我们坚持…") right under a speaker line, then a paragraph naming
+    that speaker's unit: both are that speaker's body."""
+    return not current.candidates and current.under is not None and current.under in score
 
 
 def _restarts_enumeration(current: Segment, block: Block) -> bool:

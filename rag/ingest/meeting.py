@@ -31,12 +31,13 @@ def parse_publication(line: str) -> str | None:
 
 def find_meeting(header_lines: list[str], publication: str | None = None) -> Meeting:
     """Meeting name, level and date from the lines before the first speech."""
-    name = _find_name(header_lines)
+    raw = _find_name(header_lines)
+    name = _clean_name(raw) if raw else None
     year = _year_from(name) or _year_from(publication)
     date = _find_date(header_lines, year)
     if date is None and publication:
         date = _find_date([publication], None)
-    return Meeting(name=name, level=meeting_level(name), date=date, publication=publication)
+    return Meeting(name=name, level=meeting_level(raw), date=date, publication=publication)
 
 
 def _find_name(lines: list[str]) -> str | None:
@@ -46,14 +47,13 @@ def _find_name(lines: list[str]) -> str | None:
             if match:
                 place = (match.groupdict().get("place") or "")
                 place = _LEADING_DATE.sub("", place)
-                return _clean_name(place + match.group("name"))
+                return (place + match.group("name")).strip("—-　 ")
     return None
 
 
 def _clean_name(name: str) -> str:
-    """ "我市区县委书记…例会" → "区县委书记…例会": "我市" names no place we know."""
-    name = re.sub(r"^(?:我|本|全)(?=[市区县])", "", name)
-    return re.sub(r"^[市]?(?=区县)", "", name).strip("—-　 ")
+    """ "我市区县委书记…例会" → "区县委书记…例会": "我市", "全区" name no place we know."""
+    return re.sub(r"^(?:我|本|全)[市区县]", "", name)
 
 
 def meeting_level(name: str | None) -> str | None:
@@ -64,6 +64,9 @@ def meeting_level(name: str | None) -> str | None:
     """
     if not name:
         return None
+    own = re.match(r"^(?:我|本|全)([市区县])", name)
+    if own:
+        return "市" if own.group(1) == "市" else "区"
     body = re.sub(r"^[\u4e00-\u9fff]{2,3}市(?!区县)", "", name)
     if re.match(r"^[\u4e00-\u9fff]{2,4}?[区县](?![县委])", body) and not body.startswith("区县"):
         return "区"
