@@ -9,9 +9,12 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
+from rag.ingest.parser import PARSER_VERSION
 from rag.records import Chunk, Paragraph, Speech
 
-CHUNKER_VERSION = 2  # bump when the rules below change: the index is rebuilt, not mixed
+# The text pipeline's version (parser and the chunking rules below): an index built by another is
+# rebuilt, never mixed. Bump the second number when the rules below change.
+CHUNKER_VERSION = f"p{PARSER_VERSION}-c2"
 MAX_CHARS = 300  # a paragraph up to this long stays whole; longer ones are windowed
 MIN_TAIL = 60  # a last window adding fewer new characters than this merges into the previous one
 TINY_PARAGRAPH = 20  # shorter paragraphs not ending a sentence (headings, "各位代表：") join the next one
