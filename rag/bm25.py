@@ -46,10 +46,21 @@ class Tokenizer:
         for term in terms:
             self._jieba.add_word(term, freq=None)
         self.terms = list(terms)
+        self._terms = frozenset(terms)
+        self._base = jieba.dt
 
     def __call__(self, text: str) -> list[str]:
-        """Search-mode tokens, lower-cased, without punctuation and function words."""
-        tokens = (t.strip().lower() for t in self._jieba.lcut_for_search(text))
+        """Search-mode tokens, lower-cased, without punctuation and function words.
+
+        A corpus term is kept whole *and* split as jieba would split it without the term, so that
+        “亩均效益改革” still matches a query for 亩均效益, and 经济信息委 matches 永川区经济信息委.
+        """
+        tokens = []
+        for token in self._jieba.lcut_for_search(text):
+            tokens.append(token)
+            if len(token) > 3 and token in self._terms:
+                tokens += self._base.lcut_for_search(token)
+        tokens = (t.strip().lower() for t in tokens)
         return [t for t in tokens if t and t not in _STOP and _KEEP.search(t)]
 
 

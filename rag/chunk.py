@@ -13,8 +13,8 @@ from rag.ingest.parser import PARSER_VERSION
 from rag.records import Chunk, Paragraph, Speech
 
 # The text pipeline's version (parser and the chunking rules below): an index built by another is
-# rebuilt, never mixed. Bump the second number when the rules below change.
-CHUNKER_VERSION = f"p{PARSER_VERSION}-c2"
+# rebuilt, never mixed. Bump the second number when the rules below or the BM25 tokens change.
+CHUNKER_VERSION = f"p{PARSER_VERSION}-c3"
 MAX_CHARS = 300  # a paragraph up to this long stays whole; longer ones are windowed
 MIN_TAIL = 60  # a last window adding fewer new characters than this merges into the previous one
 TINY_PARAGRAPH = 20  # shorter paragraphs not ending a sentence (headings, "各位代表：") join the next one
