@@ -261,3 +261,13 @@ def test_single_speaker_report_from_its_header():
     assert [p.text for p in report.paragraphs][2:] == [
         "一、2023年工作回顾", "过去一年，全区地区生产总值增长6.5%，规上工业增加值增长8.1%。",
         "（一）坚持产业立区，发展动能持续增强。新引进项目52个。"]
+
+
+def test_body_without_unit_before_its_speaker_line_is_kept():
+    text = ("某区2025年第一季度例会上这样说\n\n"
+            "今年以来，我们全力稳就业，新增城镇就业1.2万人。\n"
+            "稳就业惠民生\n某区人力社保局局长 钱多多\n"
+            "加快产业升级\n某区经济信息委主任 赵一鸣\n"
+            "今年以来，全区工业投资增长12%。\n")
+    speeches = parse_text(text, "before.txt")
+    assert [(s.speaker, s.paragraphs[0].text[:4]) for s in speeches] == [("钱多多", "今年以来"), ("赵一鸣", "今年以来")]

@@ -78,19 +78,16 @@ def _scores(block: Block, speakers: list[Speaker]) -> dict[int, float]:
 
 
 def _body_start(blocks: list[Block], scores: list[dict[int, float]], speakers: list[Speaker]) -> int:
-    """Index of the first block that is speech rather than the meeting's own header text."""
-    first_anchor = speakers[0].position if speakers else None
-    for i, block in enumerate(blocks):
-        if first_anchor is not None and block.position > first_anchor:
-            return i
-        if scores[i]:
-            return i
-    for i, block in enumerate(blocks):
-        if first_anchor is not None and block.position > first_anchor:
-            return i
-        if not _is_header_block(block.text):
-            return i
-    return len(blocks)
+    """Index of the first block that is speech rather than the meeting's own header text.
+
+    Before the first speaker line, speech starts at the first block naming a speaker's unit, or,
+    when none does, at the first block that does not read as a headline or meeting notice.
+    """
+    before = [i for i, block in enumerate(blocks) if not speakers or block.position < speakers[0].position]
+    named = next((i for i in before if scores[i]), None)
+    if named is not None:
+        return named
+    return next((i for i in before if not _is_header_block(blocks[i].text)), len(before))
 
 
 def _is_header_block(text: str) -> bool:

@@ -10,7 +10,7 @@ from rag.ingest.layout import read_layout
 from rag.ingest.meeting import find_meeting, override
 from rag.records import Paragraph, Speech
 
-PARSER_VERSION = 3  # bump when parsing rules change: indexes built with older rules are rebuilt
+PARSER_VERSION = 4  # bump when parsing rules change: indexes built with older rules are rebuilt
 _HOME_PLACE = re.compile(r"^(?P<city>[\u4e00-\u9fff]{2,3}市)?(?P<district>[\u4e00-\u9fff]{2,4}?[区县](?![县委]))?")
 
 
