@@ -3,34 +3,19 @@
 from __future__ import annotations
 
 import json
-import re
 import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-from rag.cli import app
+from rag.cli import app, options
 from rag.config import Settings
 from rag.errors import UsageError
 from rag.records import Answer, Filters
 
-_INDEX = typer.Option(None, "--index", help="索引目录（默认 embeddings/ 或 RAG_INDEX_DIR）")
 _TOP_K = typer.Option(None, "--top-k", "-k", min=1, help="检索的段落数（默认 8；比较类问题会多取）")
-_SPEAKER = typer.Option(None, "--speaker", help="讲话人（全名）")
-_UNIT = typer.Option(None, "--unit", help="单位（子串）")
-_MEETING = typer.Option(None, "--meeting", help="会议（子串）")
-_SOURCE = typer.Option(None, "--source", help="来源文件名")
-_DATE_FROM = typer.Option(None, "--date-from", help="会议日期下限 YYYY-MM-DD")
-_DATE_TO = typer.Option(None, "--date-to", help="会议日期上限 YYYY-MM-DD")
 _NO_LLM = typer.Option(False, "--no-llm", help="即使配置了 LLM 也只用抽取式回答")
-
-
-def _filters(speaker, unit, meeting, source, date_from, date_to) -> Filters:
-    for d in (date_from, date_to):
-        if d is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", d):
-            raise UsageError(f"日期格式应为 YYYY-MM-DD: {d!r} (bad date)")
-    return Filters(speaker, unit, meeting, source, date_from, date_to)
 
 
 def _answerer(index: Optional[Path], no_llm: bool):
@@ -80,17 +65,17 @@ def ask(
     question: str = typer.Argument(..., help="问题；`-` 表示从标准输入逐行读取，每行输出一个 JSON"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
     top_k: Optional[int] = _TOP_K,
-    speaker: Optional[str] = _SPEAKER,
-    unit: Optional[str] = _UNIT,
-    meeting: Optional[str] = _MEETING,
-    source: Optional[str] = _SOURCE,
-    date_from: Optional[str] = _DATE_FROM,
-    date_to: Optional[str] = _DATE_TO,
-    index: Optional[Path] = _INDEX,
+    speaker: Optional[str] = options.SPEAKER,
+    unit: Optional[str] = options.UNIT,
+    meeting: Optional[str] = options.MEETING,
+    source: Optional[str] = options.SOURCE,
+    date_from: Optional[str] = options.DATE_FROM,
+    date_to: Optional[str] = options.DATE_TO,
+    index: Optional[Path] = options.INDEX,
     no_llm: bool = _NO_LLM,
 ) -> None:
     """带引用的回答：每句附来源编号，资料不能回答时明确说“资料中未找到”。"""
-    filters = _filters(speaker, unit, meeting, source, date_from, date_to)
+    filters = options.filters_from(speaker, unit, meeting, source, date_from, date_to)
     if question != "-" and not question.strip():
         raise UsageError("问题为空 — 请输入一个问题 (empty question)")
     answerer = _answerer(index, no_llm)
@@ -110,17 +95,17 @@ def ask(
 def chat(
     as_json: bool = typer.Option(False, "--json", help="每轮输出一个 JSON 对象"),
     top_k: Optional[int] = _TOP_K,
-    speaker: Optional[str] = _SPEAKER,
-    unit: Optional[str] = _UNIT,
-    meeting: Optional[str] = _MEETING,
-    source: Optional[str] = _SOURCE,
-    date_from: Optional[str] = _DATE_FROM,
-    date_to: Optional[str] = _DATE_TO,
-    index: Optional[Path] = _INDEX,
+    speaker: Optional[str] = options.SPEAKER,
+    unit: Optional[str] = options.UNIT,
+    meeting: Optional[str] = options.MEETING,
+    source: Optional[str] = options.SOURCE,
+    date_from: Optional[str] = options.DATE_FROM,
+    date_to: Optional[str] = options.DATE_TO,
+    index: Optional[Path] = options.INDEX,
     no_llm: bool = _NO_LLM,
 ) -> None:
     """多轮问答：追问（“那铜梁呢？”“他还提到了什么？”）先改写为完整问题再检索。空行或 exit 结束。"""
-    filters = _filters(speaker, unit, meeting, source, date_from, date_to)
+    filters = options.filters_from(speaker, unit, meeting, source, date_from, date_to)
     answerer = _answerer(index, no_llm)
     interactive = sys.stdin.isatty()
     history: list[Answer] = []

@@ -9,18 +9,16 @@ from typing import Optional
 
 import typer
 
-from rag.cli import app
+from rag.cli import app, options
 from rag.config import DEFAULT_SEEDS, PROJECT_ROOT, Settings
 from rag.errors import UsageError
-from rag.records import Filters
 
-_INDEX = typer.Option(None, "--index", help="索引目录（默认 embeddings/ 或 RAG_INDEX_DIR）")
 
 
 @app.command()
 def ingest(
     paths: Optional[list[Path]] = typer.Argument(None, help="文件或目录，默认 seeds/"),
-    index: Optional[Path] = _INDEX,
+    index: Optional[Path] = options.INDEX,
     rebuild: bool = typer.Option(False, "--rebuild", help="丢弃旧索引，全部重建"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON 报告"),
 ) -> None:
@@ -45,23 +43,20 @@ def ingest(
 def search(
     query: str = typer.Argument(..., help="查询；`-` 表示从标准输入逐行读取，每行输出一个 JSON"),
     top_k: Optional[int] = typer.Option(None, "--top-k", "-k", min=1, help="返回条数（默认 5）"),
-    speaker: Optional[str] = typer.Option(None, "--speaker", help="讲话人（全名）"),
-    unit: Optional[str] = typer.Option(None, "--unit", help="单位（子串）"),
-    meeting: Optional[str] = typer.Option(None, "--meeting", help="会议（子串）"),
-    source: Optional[str] = typer.Option(None, "--source", help="来源文件名"),
-    date_from: Optional[str] = typer.Option(None, "--date-from", help="会议日期下限 YYYY-MM-DD"),
-    date_to: Optional[str] = typer.Option(None, "--date-to", help="会议日期上限 YYYY-MM-DD"),
+    speaker: Optional[str] = options.SPEAKER,
+    unit: Optional[str] = options.UNIT,
+    meeting: Optional[str] = options.MEETING,
+    source: Optional[str] = options.SOURCE,
+    date_from: Optional[str] = options.DATE_FROM,
+    date_to: Optional[str] = options.DATE_TO,
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
-    index: Optional[Path] = _INDEX,
+    index: Optional[Path] = options.INDEX,
 ) -> None:
     """混合检索（向量 + BM25，RRF 融合），过滤条件在检索内部生效。"""
     from rag.retrieve import Retriever
 
-    for d in (date_from, date_to):
-        if d is not None and not _is_iso_date(d):
-            raise UsageError(f"日期格式应为 YYYY-MM-DD: {d!r} (bad date)")
+    filters = options.filters_from(speaker, unit, meeting, source, date_from, date_to)
     settings = Settings.from_env(index_dir=index, top_k=top_k)
-    filters = Filters(speaker, unit, meeting, source, date_from, date_to)
     retriever = Retriever.open(settings)
     if query == "-":
         for line in sys.stdin:
@@ -86,7 +81,7 @@ def search(
 @app.command()
 def info(
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
-    index: Optional[Path] = _INDEX,
+    index: Optional[Path] = options.INDEX,
 ) -> None:
     """索引概况：模型、维度、块数、讲话数、来源、构建时间。"""
     from rag.index import read_manifest
@@ -122,16 +117,6 @@ def eval_cmd(
     if isinstance(result.get("answers"), dict) and "summary" in result["answers"]:
         typer.echo(result["answers"]["summary"])
     typer.echo(f"结果已保存: {path}")
-
-
-def _is_iso_date(text: str) -> bool:
-    import datetime
-
-    try:
-        datetime.date.fromisoformat(text)
-        return True
-    except ValueError:
-        return False
 
 
 class _progress_bar:

@@ -8,18 +8,17 @@ from typing import Optional
 
 import typer
 
-from rag.cli import app
+from rag.cli import app, options
 from rag.config import Settings
 from rag.errors import UsageError
 
-_INDEX = typer.Option(None, "--index", help="索引目录（默认 embeddings/ 或 RAG_INDEX_DIR）")
 
 
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="监听地址（默认只对本机开放）"),
     port: int = typer.Option(7860, "--port", min=1, max=65535, help="端口"),
-    index: Optional[Path] = _INDEX,
+    index: Optional[Path] = options.INDEX,
     uploads: Optional[Path] = typer.Option(None, "--uploads", help="上传文件目录（默认 data/uploads/）"),
     no_upload: bool = typer.Option(False, "--no-upload", help="不提供上传页"),
     concurrency: int = typer.Option(4, "--concurrency", min=1, max=64, help="同时处理的请求数"),
@@ -43,7 +42,7 @@ def similar(
     text_or_chunk_id: str = typer.Argument(..., help="主题文字，或段落编号（如 001_215da853636daeab.txt:3:2:0）"),
     top_k: int = typer.Option(8, "--top-k", "-k", help="返回条数"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON（字段同 rag search）"),
-    index: Optional[Path] = _INDEX,
+    index: Optional[Path] = options.INDEX,
 ) -> None:
     """相似举措：与主题或某段落相近、来自其他单位和讲话人的段落（排除同一讲话）。"""
     from rag.retrieve import Retriever
