@@ -143,15 +143,21 @@ def _previous(index_dir: Path) -> tuple[dict[str, Any] | None, list[str]]:
     except IndexMissingError:
         return None, []
     except IndexMismatchError as exc:
-        return None, [f"重建索引: {exc}"]
+        return None, [_rebuilt(exc)]
 
 
 def _load_previous(index_dir: Path, warnings: list[str]) -> Index | None:
     try:
         return Index.load(index_dir)
     except IndexMismatchError as exc:
-        warnings.append(f"重建索引: {exc}")
+        warnings.append(_rebuilt(exc))
         return None
+
+
+def _rebuilt(exc: IndexMismatchError) -> str:
+    """The mismatch message tells other commands to rebuild; here the rebuild is already happening."""
+    reason = str(exc).split(" — ")[0]
+    return f"重建索引（已自动重建，复用可读的向量）: {reason}"
 
 
 def _unchanged(manifest: dict[str, Any], hashes: dict[str, str], spec: str) -> bool:
