@@ -57,11 +57,11 @@ def questions() -> list[str]:
 
 
 def phase_build(model: str, index_dir: Path, sample: int) -> dict:
-    from rag.build import EMBED_BATCH, ingest_paths
+    from rag.ingest import EMBED_BATCH, ingest_paths
     from rag.chunk import chunk_speeches
     from rag.config import DEFAULT_SEEDS, Settings
     from rag.embed import load_embedders
-    from rag.ingest import load_corpus
+    from rag.parse import load_corpus
 
     embedders = load_embedders(model)
     chunks = chunk_speeches(load_corpus([DEFAULT_SEEDS]).speeches)
@@ -186,7 +186,7 @@ def phase_scale_bm25(n: int, n_queries: int) -> dict:
     from rag.bm25 import Bm25Index, Tokenizer
     from rag.chunk import chunk_speeches, sentence_spans
     from rag.config import DEFAULT_SEEDS
-    from rag.ingest import load_corpus
+    from rag.parse import load_corpus
 
     chunks = chunk_speeches(load_corpus([DEFAULT_SEEDS]).speeches)
     sentences = [c.text[a:b] for c in chunks for a, b in sentence_spans(c.text)]

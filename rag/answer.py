@@ -134,7 +134,7 @@ class Answerer:
             yield final
             return
         if self._llm is not None:
-            from rag.generate import llm_answer
+            from rag.llm_answer import llm_answer
 
             yield from llm_answer(self._llm, base, standalone, info, hits, ranked, self.config)
             return

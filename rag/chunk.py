@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
-from rag.ingest.parser import PARSER_VERSION
+from rag.parse.parser import PARSER_VERSION
 from rag.records import Chunk, Paragraph, Speech
 
 # The text pipeline's version (parser and the chunking rules below): an index built by another is

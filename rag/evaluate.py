@@ -129,7 +129,7 @@ FAMILIES: tuple[Callable[[EvalContext], dict[str, Any]], ...] = (retrieval_famil
 def run_eval(dev_dir: Path, seeds: Path, index_dir: Path, out: Path | None = None,
              families: Sequence[Callable[[EvalContext], dict[str, Any]]] = FAMILIES) -> tuple[dict[str, Any], Path]:
     """Build (or refresh) an evaluation index holding every model, run the families, save JSON."""
-    from rag.build import ingest_paths
+    from rag.ingest import ingest_paths
 
     settings = Settings.from_env(index_dir=index_dir, embed_model=HYBRID)
     ingest_paths([seeds], settings)

@@ -192,9 +192,3 @@ def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
     tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
     os.replace(tmp, path)
 
-
-def ingest_paths(*args: Any, **kwargs: Any):
-    """Alias of `rag.build.ingest_paths` (the builder imports this module, so it lives there)."""
-    from rag.build import ingest_paths as build_ingest
-
-    return build_ingest(*args, **kwargs)

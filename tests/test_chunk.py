@@ -126,7 +126,7 @@ def test_real_seed_chunks():
     from pathlib import Path
 
     from rag.config import DEFAULT_SEEDS
-    from rag.ingest import load_corpus
+    from rag.parse import load_corpus
 
     speeches = load_corpus([Path(DEFAULT_SEEDS)]).speeches
     chunks = chunk_speeches(speeches)

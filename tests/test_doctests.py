@@ -6,8 +6,8 @@ import importlib
 import pytest
 
 MODULES = ["rag.bm25", "rag.chunk", "rag.citations", "rag.evaluate", "rag.evidence", "rag.question",
-           "rag.retrieve", "rag.rewrite", "rag.vectors", "rag.ingest.decode", "rag.ingest.meeting",
-           "rag.ingest.noise", "rag.ingest.normalize", "rag.ingest.parser", "rag.ingest.speaker"]
+           "rag.retrieve", "rag.rewrite", "rag.vectors", "rag.parse.decode", "rag.parse.meeting",
+           "rag.parse.noise", "rag.parse.normalize", "rag.parse.parser", "rag.parse.speaker"]
 
 
 @pytest.mark.parametrize("name", MODULES)

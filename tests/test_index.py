@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from _index_support import FILE_B, corpus_dir, e5, e5_model  # noqa: F401  (fixtures)
-from rag.build import ingest_paths
+from rag.ingest import ingest_paths
 from rag.config import Settings
 from rag.errors import IndexMismatchError, IndexMissingError, InputError
 from rag.index import Index, read_manifest

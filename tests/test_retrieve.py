@@ -8,7 +8,7 @@ import pytest
 
 from _index_support import FILE_B, corpus_dir, e5, e5_model  # noqa: F401  (fixtures)
 from rag.bm25 import Tokenizer, user_terms
-from rag.build import ingest_paths
+from rag.ingest import ingest_paths
 from rag.config import Settings
 from rag.index import Index
 from rag.records import Filters

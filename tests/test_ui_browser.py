@@ -47,7 +47,7 @@ def free_port() -> int:
 def app_url(tmp_path_factory):
     if not Path(CHROMIUM).exists():
         pytest.skip("system Chromium missing — run `make browser-deps`")
-    from rag.build import ingest_paths
+    from rag.ingest import ingest_paths
     from rag.config import DEFAULT_SEEDS, Settings
     from ui.app import launch_app
     from ui.server import create_app

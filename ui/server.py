@@ -42,7 +42,7 @@ def ensure_index(settings: Settings, seeds: Path = DEFAULT_SEEDS) -> None:
     try:
         read_manifest(Path(settings.index_dir))
     except IndexMissingError:
-        from rag.build import ingest_paths
+        from rag.ingest import ingest_paths
 
         log.warning("no index at %s; building it from %s", settings.index_dir, seeds)
         ingest_paths([seeds], settings)
@@ -50,7 +50,7 @@ def ensure_index(settings: Settings, seeds: Path = DEFAULT_SEEDS) -> None:
 
 def indexed_speeches(index: Any) -> list[Speech]:
     """Re-parse the input files recorded in the manifest, keeping speeches whose source is indexed."""
-    from rag.ingest import load_corpus
+    from rag.parse import load_corpus
 
     files = [Path(p) for p in index.manifest.get("inputs", {}) if Path(p).is_file()]
     if not files:
@@ -60,7 +60,7 @@ def indexed_speeches(index: Any) -> list[Speech]:
 
 
 def parse_files(paths: Sequence[Path]) -> tuple[list[Speech], list[str]]:
-    from rag.ingest import load_corpus
+    from rag.parse import load_corpus
 
     corpus = load_corpus(list(paths))
     return list(corpus.speeches), list(corpus.warnings)
@@ -76,7 +76,7 @@ class Reindexer:
         self._lock = threading.Lock()
 
     def __call__(self, paths: Sequence[Path], progress: Any) -> int:
-        from rag.build import ingest_paths
+        from rag.ingest import ingest_paths
         from rag.index import Index
 
         retriever = self.services.retriever

@@ -23,7 +23,7 @@ def ingest(
     as_json: bool = typer.Option(False, "--json", help="输出 JSON 报告"),
 ) -> None:
     """解析文件并加入索引；未变化的文件不会重新嵌入。"""
-    from rag.build import ingest_paths
+    from rag.ingest import ingest_paths
 
     settings = Settings.from_env(index_dir=index)
     with _progress_bar() as progress:

@@ -19,7 +19,7 @@ def speeches(
     as_json: bool = typer.Option(False, "--json", help="输出 JSON 数组"),
 ) -> None:
     """列出解析出的每篇讲话：会议、日期、讲话人、职务、单位、段落数。"""
-    from rag.ingest import load_corpus
+    from rag.parse import load_corpus
 
     corpus = load_corpus(paths or [DEFAULT_SEEDS])
     for warning in corpus.warnings:

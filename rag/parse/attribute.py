@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rag.ingest.layout import Anchor, Block, is_header_line, ends_sentence
-from rag.ingest.speaker import distinctive_name, split_glued_slogan, unit_mention_score, unit_of_post
+from rag.parse.layout import Anchor, Block, is_header_line, ends_sentence
+from rag.parse.speaker import distinctive_name, split_glued_slogan, unit_mention_score, unit_of_post
 
 MATCH_THRESHOLD = 0.5
 _HEAD = 40

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 from rag.errors import InputError
-from rag.ingest.attribute import attribute, read_speakers
-from rag.ingest.layout import read_layout
-from rag.ingest.meeting import find_meeting, override
+from rag.parse.attribute import attribute, read_speakers
+from rag.parse.layout import read_layout
+from rag.parse.meeting import find_meeting, override
 from rag.records import Paragraph, Speech
 
 PARSER_VERSION = 4  # bump when parsing rules change: indexes built with older rules are rebuilt

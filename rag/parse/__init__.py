@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rag.errors import InputError
-from rag.ingest.decode import read_text
-from rag.ingest.documents import docx_text, pdf_text
-from rag.ingest.parser import parse_text
-from rag.ingest.records_jsonl import iso_date, parse_jsonl
+from rag.parse.decode import read_text
+from rag.parse.documents import docx_text, pdf_text
+from rag.parse.parser import parse_text
+from rag.parse.records_jsonl import iso_date, parse_jsonl
 from rag.records import Speech
 
 SUPPORTED = (".txt", ".md", ".jsonl", ".docx", ".pdf")

@@ -11,10 +11,10 @@ import re
 import statistics
 from dataclasses import dataclass
 
-from rag.ingest import noise
-from rag.ingest.meeting import parse_publication
-from rag.ingest.normalize import collapse_spaces, normalize_chars
-from rag.ingest.speaker import SpeakerLine, parse_speaker_line
+from rag.parse import noise
+from rag.parse.meeting import parse_publication
+from rag.parse.normalize import collapse_spaces, normalize_chars
+from rag.parse.speaker import SpeakerLine, parse_speaker_line
 
 _SENTENCE_END = re.compile(r"[。！？；：!?…][”’」』）)】]*$")
 _MID_PUNCT = re.compile(r"[，、；：,;“”]")

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from rag.errors import InputError
-from rag.ingest import load_corpus, load_file
-from rag.ingest.normalize import collapse_spaces, normalize_chars
-from rag.ingest.parser import parse_text
+from rag.parse import load_corpus, load_file
+from rag.parse.normalize import collapse_spaces, normalize_chars
+from rag.parse.parser import parse_text
 
 ROOT = Path(__file__).resolve().parent.parent
 NOISE = ("##", "AAA", "哒哒", "素材库", "下转", "编者按", "核心提示", "……", "记者陈国栋", "江北区委书记滕宏伟：", "这样说")

@@ -7,8 +7,8 @@ import re
 from itertools import groupby
 
 from rag.errors import InputError
-from rag.ingest.meeting import meeting_level
-from rag.ingest.normalize import collapse_spaces, normalize_chars
+from rag.parse.meeting import meeting_level
+from rag.parse.normalize import collapse_spaces, normalize_chars
 from rag.records import Meeting, Paragraph, Speech
 
 _FIELDS = ("speaker", "speaker_title", "unit", "meeting", "date", "title", "source")

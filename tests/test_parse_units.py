@@ -3,11 +3,11 @@
 import pytest
 
 from rag.errors import InputError
-from rag.ingest.decode import decode_bytes
-from rag.ingest.meeting import find_meeting, meeting_level, parse_publication
-from rag.ingest.noise import is_advert, is_credit, is_noise_line, strip_inline_noise, toc_span
-from rag.ingest.normalize import collapse_spaces, normalize_chars
-from rag.ingest.speaker import (
+from rag.parse.decode import decode_bytes
+from rag.parse.meeting import find_meeting, meeting_level, parse_publication
+from rag.parse.noise import is_advert, is_credit, is_noise_line, strip_inline_noise, toc_span
+from rag.parse.normalize import collapse_spaces, normalize_chars
+from rag.parse.speaker import (
     distinctive_name, parse_speaker_line, split_glued_slogan, unit_mention_score, unit_of_post,
 )
 

@@ -72,7 +72,7 @@ def ingest_paths(paths: Sequence[Path], settings: Settings, progress: Progress |
     old, warnings = (None, []) if rebuild else _previous(index_dir)
     if old is not None and _unchanged(old, hashes, settings.embed_model):
         return IngestReport(str(index_dir), True, (), 0, 0, 0, 0, old["chunks"])
-    from rag.ingest import load_corpus
+    from rag.parse import load_corpus
 
     corpus = load_corpus([Path(p) for p in paths])
     warnings += corpus.warnings
