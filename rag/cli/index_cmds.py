@@ -16,9 +16,9 @@ from rag.cli import options
 from rag.config import DEFAULT_SEEDS, PROJECT_ROOT, Settings
 from rag.errors import UsageError
 from rag.evaluate import run_eval
-from rag.index import read_manifest
 from rag.ingest import ingest_paths
 from rag.retrieve import Retriever
+from rag.store import open_store
 
 
 def ingest(
@@ -82,16 +82,9 @@ def info(
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
     index: Optional[Path] = options.INDEX,
 ) -> None:
-    """索引概况：模型、维度、块数、讲话数、来源、构建时间。"""
+    """索引概况：存储后端、模型、维度、块数、讲话数、来源、构建时间。"""
     settings = Settings.from_env(index_dir=index)
-    m = read_manifest(settings.index_dir)
-    data = {
-        "embedding_model": m["embedding_model"],
-        "embedding_models": [x["loadable"] for x in m["models"]],
-        "dim": m["dim"], "chunks": m["chunks"], "speeches": m["speeches"], "sources": m["sources"],
-        "built_at": m["built_at"], "ann": m["ann"], "corpus_fingerprint": m["corpus_fingerprint"],
-        "index_dir": str(settings.index_dir),
-    }
+    data = {**open_store(settings).info(), "index_dir": str(settings.index_dir)}
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
