@@ -5,7 +5,6 @@ Saved as bm25s's own plain files (npy + json, no pickle) plus `userdict.txt`.
 
 from __future__ import annotations
 
-import logging
 import re
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -13,10 +12,10 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from rag.records import Chunk
+from rag.zh import BM25_STOPWORDS, segmenter
 
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』\s]{2,10})[”\"」』]")
 _KEEP = re.compile(r"[\w%.]")  # tokens made only of punctuation or spaces carry no signal
-_STOP = frozenset("的 了 和 与 及 在 是 有 为 对 把 将 等 中 上 下 也 都 就 并 其 之 个 多少 哪些 什么 如何 怎么 怎样 方面 做法 吗 呢 了 ?".split())
 
 
 def user_terms(chunks: Iterable[Chunk]) -> list[str]:
@@ -33,21 +32,13 @@ def user_terms(chunks: Iterable[Chunk]) -> list[str]:
 
 
 class Tokenizer:
-    """A private jieba tokenizer (never jieba's global one) that knows the corpus's own terms."""
+    """A private segmenter (never the shared one) that also knows the corpus's own terms."""
 
     def __init__(self, terms: Sequence[str] = ()) -> None:
-        import jieba
-
-        jieba.setLogLevel(logging.WARNING)
-        jieba.dt.check_initialized()  # jieba loads its main dictionary once per process; copy it, never mutate it
-        self._jieba = jieba.Tokenizer()
-        self._jieba.FREQ, self._jieba.total = dict(jieba.dt.FREQ), jieba.dt.total
-        self._jieba.initialized = True
-        for term in terms:
-            self._jieba.add_word(term, freq=None)
+        self._base = segmenter()
+        self._jieba = self._base.with_words(terms)
         self.terms = list(terms)
         self._terms = frozenset(terms)
-        self._base = jieba.dt
 
     def __call__(self, text: str) -> list[str]:
         """Search-mode tokens, lower-cased, without punctuation and function words.
@@ -56,12 +47,12 @@ class Tokenizer:
         “亩均效益改革” still matches a query for 亩均效益, and 经济信息委 matches 永川区经济信息委.
         """
         tokens = []
-        for token in self._jieba.lcut_for_search(text):
+        for token in self._jieba.search_words(text):
             tokens.append(token)
             if len(token) > 3 and token in self._terms:
-                tokens += self._base.lcut_for_search(token)
+                tokens += self._base.search_words(token)
         tokens = (t.strip().lower() for t in tokens)
-        return [t for t in tokens if t and t not in _STOP and _KEEP.search(t)]
+        return [t for t in tokens if t and t not in BM25_STOPWORDS and _KEEP.search(t)]
 
 
 class Bm25Index:

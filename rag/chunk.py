@@ -11,15 +11,16 @@ from typing import Iterable
 
 from rag.parse.parser import PARSER_VERSION
 from rag.records import Chunk, Paragraph, Speech
+from rag.zh import CLOSING_QUOTES, SENTENCE_ENDS
 
 # The text pipeline's version (parser and the chunking rules below): an index built by another is
 # rebuilt, never mixed. Bump the second number when the rules below or the BM25 tokens change.
-CHUNKER_VERSION = f"p{PARSER_VERSION}-c3"
+CHUNKER_VERSION = f"p{PARSER_VERSION}-c4"
 MAX_CHARS = 300  # a paragraph up to this long stays whole; longer ones are windowed
 MIN_TAIL = 60  # a last window adding fewer new characters than this merges into the previous one
 TINY_PARAGRAPH = 20  # shorter paragraphs not ending a sentence (headings, "各位代表：") join the next one
 
-_SENTENCE_END = re.compile(r"[。！？；!?;…]+[”’」』）)]*|\n")
+_SENTENCE_END = re.compile(f"[{SENTENCE_ENDS}]+[{CLOSING_QUOTES}]*|\n")
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -111,7 +112,7 @@ def _is_fragment(text: str, tiny: int) -> bool:
     (True, False)
     """
     text = text.strip()
-    return len(text) < tiny and not (text and text[-1] in "。！？；!?;”）")
+    return len(text) < tiny and not (text and text[-1] in SENTENCE_ENDS + CLOSING_QUOTES)
 
 
 def _source_offset(paragraphs: list[Paragraph], local: int, is_end: bool) -> int:

@@ -11,13 +11,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rag.labels import UNKNOWN_DATE, UNKNOWN_MEETING, UNKNOWN_POST, UNKNOWN_SPEAKER
 from rag.question import place_in, places
 from rag.records import Chunk, Hit
+from rag.zh import CLOSING_QUOTES, NUMBER, SENTENCE_ENDS
 
-UNKNOWN_SPEAKER = "讲话人未知"
 _MARKER = re.compile(r"\[\s*(\d+(?:\s*[,，、]\s*\d+)*)\s*\]|【\s*(\d+(?:\s*[,，、]\s*\d+)*)\s*】")
-_CLAIM = re.compile(r".+?(?:[。！？!?；;]+[”’」』）)]*(?:\s*\[\d+\])*|(?:\[\d+\])+(?=\s*[\n]|\s*$)|\n|$)", re.S)
-_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_CLAIM = re.compile(rf".+?(?:[{SENTENCE_ENDS}]+[{CLOSING_QUOTES}]*(?:\s*\[\d+\])*|(?:\[\d+\])+(?=\s*[\n]|\s*$)|\n|$)", re.S)
+_NUMBER = re.compile(NUMBER)
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．，％", "0123456789.,%")
 MAX_UNMARKED_CHARS = 12  # a connective like "具体如下：" may go without a marker; a claim may not
 
@@ -126,7 +127,7 @@ def check(answer: str, sources: Sequence[Hit], truncated: bool = False) -> Check
 
 
 def _complete(claim: str) -> bool:
-    return re.search(r"[。！？!?；;…”」）)]$", strip_markers(claim).strip()) is not None
+    return re.search(f"[{SENTENCE_ENDS}{CLOSING_QUOTES}]$", strip_markers(claim).strip()) is not None
 
 
 def claim_problem(claim: str, sources: Sequence[Hit]) -> str | None:
@@ -178,7 +179,7 @@ def reattribute(claim: str, sources: Sequence[Hit]) -> str | None:
             and (not speakers or h.chunk.speaker in speakers)]
     if len(fits) != 1:
         return None
-    m = re.match(r"^(.*?)([。！？!?；;…]*)$", body.strip(), re.S)
+    m = re.match(f"^(.*?)([{SENTENCE_ENDS}]*)$", body.strip(), re.S)
     return f"{m.group(1)}{m.group(2)}[{fits[0]}]" if m else None
 
 
@@ -216,7 +217,7 @@ def who(chunk: Chunk) -> str:
 def source_line(marker: int, hit: Hit, sentence: str = "") -> str:
     """One entry of the numbered source list: speaker · post · meeting · date, then the cited sentence."""
     c = hit.chunk
-    parts = [c.speaker or UNKNOWN_SPEAKER, c.speaker_title or c.unit or "职务未知",
-             c.meeting or "会议未知", c.meeting_date or "日期未知"]
+    parts = [c.speaker or UNKNOWN_SPEAKER, c.speaker_title or c.unit or UNKNOWN_POST,
+             c.meeting or UNKNOWN_MEETING, c.meeting_date or UNKNOWN_DATE]
     quote = sentence or c.text
     return f"[{marker}] {' · '.join(parts)}\n    “{quote}”（{c.source} 第{c.paragraph + 1}段）"

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field, replace
 
 from rag.citations import check, first_use_order, renumber, who
 from rag.evidence import Candidate, Weights
+from rag.labels import NOT_FOUND
 from rag.question import QuestionInfo
 from rag.records import Answer, Citation, Hit
-
-NOT_FOUND = "资料中未找到"
+from rag.zh import COLONS, COMMAS, SEMICOLONS, SENTENCE_ENDS
 
 
 @dataclass(frozen=True)
@@ -108,8 +108,8 @@ def extractive(base: Answer, info: QuestionInfo, ranked: Sequence[Candidate], co
 
 def _end(text: str) -> str:
     """Close a quoted sentence: "…全市第1；" → "…全市第1。" """
-    text = re.sub(r"[；;，,、：:]+$", "", text)
-    return text if re.search(r"[。！？!?…]$", text) else text + "。"
+    text = re.sub(f"[{SEMICOLONS}{COMMAS}、{COLONS}]+$", "", text)
+    return text if re.search(f"[{SENTENCE_ENDS}]$", text) else text + "。"
 
 
 def checked(answer: Answer, citations: Sequence[Citation], truncated: bool = False) -> Answer:

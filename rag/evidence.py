@@ -11,7 +11,7 @@ import math
 import re
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -19,11 +19,13 @@ import numpy as np
 from rag.chunk import sentence_spans
 from rag.question import QuestionInfo, place_in
 from rag.records import Hit
+from rag.zh import (CLAUSE_MARKS, COLONS, COMMAS, MAGNITUDES, NUMBER, PERCENT, SENTENCE_ENDS, UNIT_WORDS, any_of,
+                    segmenter)
 
 MAX_EXCERPT = 72  # longer sentences are cut to the clauses around the best-matching one
-_CLAUSE_END = re.compile(r"[，,：:]")
-_NUMBER = re.compile(r"\d+(?:\.\d+)?")
-_ANY_UNIT = r"(?:万|亿|千|百)?(?:元|家|个|户|人|斤|吨|亩|项|座|所|次|条|公里|千米|平方公里|辆|台|套|倍|名|间|千瓦|GWh|%|％)"
+_CLAUSE_END = re.compile(f"[{COMMAS}{COLONS}]")
+_NUMBER = re.compile(NUMBER)
+_ANY_UNIT = any_of(MAGNITUDES) + "?" + any_of(UNIT_WORDS + PERCENT)
 
 
 @dataclass(frozen=True)
@@ -98,9 +100,7 @@ class SentenceVectors:
 
 @lru_cache(maxsize=4096)
 def _subwords(term: str) -> tuple[str, ...]:
-    from rag.question import _jieba
-
-    return tuple(w for w in _jieba().lcut_for_search(term) if len(w) >= 2 and w != term)
+    return tuple(w for w in segmenter().search_words(term) if len(w) >= 2 and w != term)
 
 
 def term_match(term: str, text: str) -> float:
@@ -155,7 +155,7 @@ def coverage(terms: Sequence[str], text: str, weight=None) -> float:
 
 
 def _clauses(sentence: str) -> list[str]:
-    return [c for c in re.split(r"[，,；;：:]", sentence) if c.strip()]
+    return [c for c in re.split(f"[{CLAUSE_MARKS}]", sentence) if c.strip()]
 
 
 def figure_coverage(sentence: str, info: QuestionInfo, weight=None) -> float:
@@ -181,7 +181,7 @@ def figure_flags(text: str, unit: str | None, given: Sequence[str] = ()) -> tupl
     for number in given:
         text = re.sub(rf"(?<![\d.]){re.escape(number)}(?![\d])", "", text)
     has = _NUMBER.search(text) is not None
-    pattern = rf"\d(?:\.\d+)?\s*(?:万|亿|千|百)?{re.escape(unit)}" if unit else rf"\d(?:\.\d+)?\s*{_ANY_UNIT}"
+    pattern = rf"\d(?:\.\d+)?\s*{any_of(MAGNITUDES)}?{re.escape(unit)}" if unit else rf"\d(?:\.\d+)?\s*{_ANY_UNIT}"
     return has, has and re.search(pattern, text) is not None
 
 
@@ -220,7 +220,7 @@ def _given(info: QuestionInfo) -> list[str]:
 
 def _is_heading(sentence: str) -> bool:
     """A section title such as "一、2024年工作回顾": short and without sentence-final punctuation."""
-    return len(sentence) < 20 and not re.search(r"[。！？!?；;…，,]", sentence)
+    return len(sentence) < 20 and not re.search(f"[{SENTENCE_ENDS}{COMMAS}]", sentence)
 
 
 def _context(hit: Hit) -> str:
@@ -272,8 +272,6 @@ def score(cands: Sequence[Candidate], info: QuestionInfo, vectors: SentenceVecto
           weights: Weights = Weights()) -> list[Candidate]:
     """Candidates with dense and total scores, best first. Only the lexically best few are embedded;
     the rest keep dense = 0 and so rank below them."""
-    from dataclasses import replace
-
     def prelim(c: Candidate) -> float:
         return weights.lexical * _lexical(c) + weights.figure * _figure_score(c, info) + weights.rank / (1 + c.rank)
 

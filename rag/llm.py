@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from rag.citations import UNKNOWN_SPEAKER
 from rag.config import Settings
 from rag.errors import ModelUnavailableError, RagError
+from rag.labels import UNKNOWN_SPEAKER
 
-NOT_FOUND = "资料中未找到"
 # No "say 资料中未找到 when…" clause: answerability is decided before the model is called, and with
 # that clause a 1.5B model refuses every question. A model that refuses anyway is still honoured.
 SYSTEM_PROMPT = (

@@ -12,7 +12,8 @@ from dataclasses import replace
 from rag.compose import AnswerConfig, Delta, checked, extractive, not_found, select
 from rag.citations import claims, markers, numbers, strip_markers
 from rag.evidence import Candidate
-from rag.llm import NOT_FOUND, ChatLLM, LLMError, Source, answer_messages
+from rag.labels import NOT_FOUND
+from rag.llm import ChatLLM, LLMError, Source, answer_messages
 from rag.question import QuestionInfo
 from rag.records import Answer, Citation, Hit
 

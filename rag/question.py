@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
-# Administrative suffixes, longest first so "自治县" wins over "县".
-PLACE_SUFFIXES = ("自治县", "高新区", "新区", "街道", "区", "县", "市", "镇", "乡", "省")
+from rag.zh import PLACE_SUFFIXES, QUESTION_STOPWORDS, UNIT_WORDS, any_of, segmenter
+
 # Words that end like a place but name none ("小区", "全区", "各区县" …).
 _GENERIC_PLACE = re.compile(
     r"^(各|全|本|该|每|哪|我|其|此|这|那|外)"
@@ -18,27 +17,11 @@ _GENERIC_PLACE = re.compile(
 )
 _COMPARISON = re.compile(r"各地|各区县|各区|各县|各单位|各部门|各镇街|哪些(区县|地方|地区|单位|部门|镇街|街道|区|县)|分别|哪些.{0,6}也在|不同(地方|区县)")
 _FIGURE = re.compile(r"多少|几[个家项户人年次条所亿万]?|多大|多高|多长|比例|占比|比重|百分之|增速|增幅|排名|第几|金额|规模")
-_UNIT_AFTER = re.compile(r"(?:多少|几)(万|亿)?(元|家|个|户|人|斤|吨|亩|项|座|所|次|条|公里|千米|平方公里|辆|台|套|倍|名|间|人次|千瓦|GWh)?")
+# Only 万/亿 as a magnitude here: in a question 千 and 百 open a unit word (千米, 千瓦), not a magnitude.
+_UNIT_AFTER = re.compile(f"(?:多少|几)(万|亿)?({any_of(UNIT_WORDS)})?")
 _SCOPE = re.compile(r"全国|全省|全球|我国|中国|国家层面|国外|海外")
 _PERCENT_HINT = re.compile(r"增长|增速|增幅|下降|提高|比例|占比|比重|利率|率")
-# Question words and fillers: not content.
-_STOP = set(
-    "的 了 是 在 和 与 及 或 有 为 把 被 将 对 从 到 向 于 等 也 还 又 都 就 呢 吗 吧 啊 呀 么 "
-    "多少 几 几个 什么 哪些 哪个 哪里 如何 怎样 怎么 怎么样 为什么 是否 有没有 有何 多大 做法 举措 方面 情况 "
-    "各地 地方 哪些地方 各 该 其 他 她 它 他们 那 那么 这 这个 那个 请问 一下 提到 说 讲 介绍 主要 具体 "
-    "哪 方面 问题 工作 开展 取得 达到 实现 一共 共 总共 区县 各区县 各区 单位 部门 镇街 地区".split()
-)
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
-
-
-@lru_cache(maxsize=1)
-def _jieba():
-    import logging
-
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    return jieba
 
 
 def tokens(text: str) -> list[str]:
@@ -47,7 +30,7 @@ def tokens(text: str) -> list[str]:
     >>> tokens("涪陵区一季度增长多少?")
     ['涪陵区', '一季度', '增长', '多少']
     """
-    return [t for t in _jieba().lcut(text) if not _PUNCT.fullmatch(t)]
+    return [t for t in segmenter().words(text) if not _PUNCT.fullmatch(t)]
 
 
 _BOUNDARY = set("的了是在和与及对从把被将向于等也还又都就呢吗吧啊那这哪些各全该本每其居列位年月日个"
@@ -146,7 +129,7 @@ def analyse(question: str) -> QuestionInfo:
         rest = rest.replace(p, "，")
     terms = []
     for tok in tokens(rest):
-        if tok in _STOP or _SCOPE.fullmatch(tok) or tok in PLACE_SUFFIXES or len(tok) < 2:
+        if tok in QUESTION_STOPWORDS or _SCOPE.fullmatch(tok) or tok in PLACE_SUFFIXES or len(tok) < 2:
             continue
         if tok not in terms:
             terms.append(tok)

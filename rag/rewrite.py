@@ -19,6 +19,8 @@ _FOCUS = re.compile(r"^(?:那么|那|还有|另外|而|那个)?\s*(?P<x>[^，,�
 _PERSON_PRONOUN = re.compile(r"他们|她们|他|她|该同志|这位|此人")
 _PLACE_PRONOUN = re.compile(r"该区|该县|该镇|该地|当地|那里|这里|那边|该街道")
 _COMPARE_WORDS = re.compile(r"各地|各区县|哪些地方|哪些区县|哪些单位|各单位")
+# The order in which rag.zh.PLACE_SUFFIXES are tried on a bare stem ("那铜梁呢?"): common levels first;
+# a province is never elided.
 _SUFFIX_PREFERENCE = ("区", "县", "市", "镇", "街道", "乡", "自治县", "新区", "高新区")
 SHORT = 7  # characters (punctuation excluded) below which a question is treated as elliptical
 

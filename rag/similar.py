@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from rag.errors import UsageError
+from rag.labels import UNKNOWN_MEETING, UNKNOWN_UNIT, cell
 from rag.records import Chunk, Filters, Hit
 
 # "{source}:{speech}:{paragraph}:{part}" — the source name itself may contain ':'
 _CHUNK_ID = re.compile(r"^.+:\d+:\d+:\d+$")
-UNKNOWN_UNIT = "（单位未知）"
 
 
 class SearchesChunks(Protocol):
@@ -35,7 +35,7 @@ class SimilarResult:
         """Hits grouped by unit, units ordered by their best hit."""
         grouped: dict[str, list[Hit]] = {}
         for hit in self.hits:
-            grouped.setdefault(hit.chunk.unit or UNKNOWN_UNIT, []).append(hit)
+            grouped.setdefault(hit.chunk.unit or cell(UNKNOWN_UNIT), []).append(hit)
         return grouped
 
     def overview(self) -> tuple[list[str], list[tuple[str, str | None]], dict[tuple[str, str], int]]:
@@ -44,8 +44,8 @@ class SimilarResult:
         units: dict[str, None] = {}
         meetings: dict[str, str | None] = {}
         for hit in self.pool or self.hits:
-            unit = hit.chunk.unit or UNKNOWN_UNIT
-            meeting = hit.chunk.meeting or "（会议未知）"
+            unit = hit.chunk.unit or cell(UNKNOWN_UNIT)
+            meeting = hit.chunk.meeting or cell(UNKNOWN_MEETING)
             units.setdefault(unit, None)
             meetings.setdefault(meeting, hit.chunk.meeting_date)
             counts[(unit, meeting)] += 1

@@ -83,7 +83,7 @@ def test_chat_plain_shows_the_rewritten_question(index):
 
 
 @pytest.mark.parametrize("args", [
-    ("ask", "问题", "--date-from", "2023/01/01"),
+    ("ask", "问题", "--date-from", "2023-02-31"),
     ("ask", "  "),
     ("ask", "问题", "--top-k", "0"),
 ])

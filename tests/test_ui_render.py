@@ -9,7 +9,7 @@ import pytest
 from rag.errors import UsageError
 from rag.records import Answer, Chunk, Citation, Filters, Hit, Meeting, Paragraph, Speech
 from rag.similar import SimilarResult
-from ui.chat_tab import make_filters, parse_date
+from ui.chat_tab import make_filters
 from ui.render import (
     answer_markdown,
     esc,
@@ -126,14 +126,6 @@ def test_speaker_page_separates_posts():
                 Speech(m2, "张华", "乙局局长", "乙局", None, para, "b.txt")]
     html = render_speaker("张华", speeches)
     assert "甲区区长" in html and "乙局局长" in html and "2 个不同职务" in html
-
-
-@pytest.mark.parametrize("text,end,expected", [
-    ("2023", False, "2023-01-01"), ("2023", True, "2023-12-31"), ("2023-7", True, "2023-07-31"),
-    ("2023/07/28", False, "2023-07-28"), ("", False, None),
-])
-def test_parse_date(text, end, expected):
-    assert parse_date(text, end) == expected
 
 
 def test_make_filters():

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rag.dates import range_bound
 from rag.errors import RagError, UsageError
 from rag.records import Answer, Filters
 from ui.render import (
@@ -31,26 +31,11 @@ EXAMPLES = [
 ]
 # Keep the newest message in view as the conversation grows or streams.
 SCROLL_JS = "watch('value', () => { const c = element.querySelector('.zy-chat'); if (c) c.scrollTop = c.scrollHeight; });"
-_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?$")
-
-
-def parse_date(text: str | None, end: bool) -> str | None:
-    """Lenient ISO date for a range bound: `parse_date('2023', end=True)` → '2023-12-31'; '' → None."""
-    text = (text or "").strip().replace("/", "-").replace(".", "-")
-    if not text:
-        return None
-    m = _DATE.match(text)
-    if not m:
-        raise UsageError(f"日期格式不对: {text!r} — 请写成 2023-07-28、2023-07 或 2023")
-    year, month, day = m.group(1), m.group(2), m.group(3)
-    month = month.zfill(2) if month else ("12" if end else "01")
-    day = day.zfill(2) if day else ("31" if end else "01")
-    return f"{year}-{month}-{day}"
 
 
 def make_filters(meeting: str | None, unit: str | None, speaker: str | None, date_from: str | None, date_to: str | None) -> Filters:
     """Filters from the form; blank fields do not filter. Bad dates raise UsageError."""
-    lo, hi = parse_date(date_from, end=False), parse_date(date_to, end=True)
+    lo, hi = range_bound(date_from, end=False), range_bound(date_to, end=True)
     if lo and hi and lo > hi:
         raise UsageError(f"起始日期 {lo} 晚于结束日期 {hi}")
     return Filters(

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from rag.errors import RagError
+from rag.parse import SUPPORTED
 from ui.render import esc
 from ui.render_browse import render_meeting, render_preview, render_speaker, render_speech, speech_label
-from ui.upload import ALLOWED_SUFFIXES, Staged
+from ui.upload import Staged
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +109,7 @@ def build_upload_tab(services: Any) -> UploadTab:
         "上传 `.txt` `.md` `.jsonl` `.docx` `.pdf` 文件：先解析预览（会议、讲话人、段落数），确认后再加入索引。"
         "解析失败的文件不会进入索引。"
     )
-    files = gr.File(file_count="multiple", file_types=list(ALLOWED_SUFFIXES), label="文件", elem_id="zy-up-files")
+    files = gr.File(file_count="multiple", file_types=list(SUPPORTED), label="文件", elem_id="zy-up-files")
     with gr.Row():
         parse = gr.Button("解析预览", elem_id="zy-up-parse")
         commit = gr.Button("加入索引", variant="primary", interactive=False, elem_id="zy-up-commit")

@@ -9,9 +9,9 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 
+from rag.labels import NOT_FOUND, UNKNOWN_SPEAKER, cell
 from rag.records import Answer, Chunk, Citation, Hit
 
-NOT_FOUND = "资料中未找到"
 _MARKER = re.compile(r"\[(\d{1,3})\]")
 
 
@@ -27,7 +27,7 @@ def esc_multiline(text: str | None) -> str:
 
 def meta_parts(chunk: Chunk) -> list[str]:
     """The non-empty attribution fields, in display order: speaker · post · unit · meeting · date."""
-    speaker = chunk.speaker or "（讲话人未知）"
+    speaker = chunk.speaker or cell(UNKNOWN_SPEAKER)
     return [p for p in (speaker, chunk.speaker_title, chunk.unit, chunk.meeting, chunk.meeting_date) if p]
 
 

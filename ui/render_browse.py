@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rag.labels import UNKNOWN_DATE, UNKNOWN_MEETING, UNKNOWN_POST, UNKNOWN_SPEAKER, cell
 from rag.records import Speech
 from rag.similar import SimilarResult
 from ui.render import esc, esc_multiline, meta_line, passage_card
@@ -52,7 +53,7 @@ def render_overview(result: SimilarResult | None) -> str:
         )
         rows.append(f"<tr><th>{esc(unit)}</th>{cells}</tr>")
     legend = "".join(
-        f"<li>{_circled(i)} {esc(date or '日期未知')} {esc(name)}</li>" for i, (name, date) in enumerate(meetings)
+        f"<li>{_circled(i)} {esc(date or UNKNOWN_DATE)} {esc(name)}</li>" for i, (name, date) in enumerate(meetings)
     )
     return (
         '<div class="zy-overview"><div class="zy-note">话题分布：单位 × 会议（最相近段落数）</div>'
@@ -68,7 +69,7 @@ def _circled(i: int) -> str:
 
 def speech_label(speech: Speech) -> str:
     """Dropdown label for a speech: speaker（post）— title."""
-    who = speech.speaker or speech.unit or "（讲话人未知）"
+    who = speech.speaker or speech.unit or cell(UNKNOWN_SPEAKER)
     post = f"（{speech.speaker_title}）" if speech.speaker_title else ""
     title = f" — {speech.title}" if speech.title else ""
     return f"{who}{post}{title}"
@@ -80,12 +81,12 @@ def render_meeting(name: str | None, speeches: Sequence[Speech]) -> str:
         return ""
     date = next((s.meeting.date for s in speeches if s.meeting.date), None)
     rows = "".join(
-        f"<tr><td>{i + 1}</td><td>{esc(s.speaker or '（未知）')}</td><td>{esc(s.speaker_title or '—')}</td>"
+        f"<tr><td>{i + 1}</td><td>{esc(s.speaker or cell(UNKNOWN_SPEAKER))}</td><td>{esc(s.speaker_title or '—')}</td>"
         f"<td>{esc(s.unit or '—')}</td><td>{esc(s.title or '—')}</td><td>{len(s.paragraphs)}</td></tr>"
         for i, s in enumerate(speeches)
     )
     return (
-        f'<div class="zy-meeting"><div class="zy-note">{esc(name)} · {esc(date or "日期未知")} · '
+        f'<div class="zy-meeting"><div class="zy-note">{esc(name)} · {esc(date or UNKNOWN_DATE)} · '
         f"{len(speeches)} 篇讲话</div>"
         '<table class="zy-table"><thead><tr><th>#</th><th>讲话人</th><th>职务</th><th>单位</th><th>标题</th>'
         f"<th>段落</th></tr></thead><tbody>{rows}</tbody></table></div>"
@@ -98,7 +99,7 @@ def render_speech(speech: Speech | None) -> str:
         return '<div class="zy-speech zy-empty">选择会议和讲话。</div>'
     m = speech.meeting
     info = " · ".join(
-        esc(p) for p in (speech.speaker or "（讲话人未知）", speech.speaker_title, speech.unit, m.name, m.date) if p
+        esc(p) for p in (speech.speaker or cell(UNKNOWN_SPEAKER), speech.speaker_title, speech.unit, m.name, m.date) if p
     )
     paras = "".join(
         f'<p class="zy-para" id="zy-para-{i}"><span class="zy-pn">{i + 1}</span>{esc_multiline(p.text)}</p>'
@@ -117,14 +118,14 @@ def render_speaker(name: str | None, speeches: Sequence[Speech]) -> str:
         return '<div class="zy-speaker zy-empty">选择讲话人。</div>'
     by_post: dict[str, list[Speech]] = {}
     for s in speeches:
-        by_post.setdefault(s.speaker_title or "（职务未知）", []).append(s)
+        by_post.setdefault(s.speaker_title or cell(UNKNOWN_POST), []).append(s)
     note = ""
     if len(by_post) > 1:
         note = f'<div class="zy-warning">同名“{esc(name)}”出现在 {len(by_post)} 个不同职务下，分别列出。</div>'
     sections = []
     for post, group in by_post.items():
         items = "".join(
-            f"<li><b>{esc(s.meeting.date or '日期未知')}</b> {esc(s.meeting.name or '（会议未知）')}"
+            f"<li><b>{esc(s.meeting.date or UNKNOWN_DATE)}</b> {esc(s.meeting.name or cell(UNKNOWN_MEETING))}"
             f"{' — ' + esc(s.title) if s.title else ''} <small>{esc(s.source)} · {len(s.paragraphs)} 段</small></li>"
             for s in sorted(group, key=lambda s: s.meeting.date or "")
         )
@@ -139,7 +140,7 @@ def render_preview(speeches: Sequence[Speech], warnings: Sequence[str], errors: 
     if speeches:
         rows = "".join(
             f"<tr><td>{esc(s.source)}</td><td>{esc(s.meeting.name or '—')}</td><td>{esc(s.meeting.date or '—')}</td>"
-            f"<td>{esc(s.speaker or '（未知）')}</td><td>{esc(s.speaker_title or '—')}</td>"
+            f"<td>{esc(s.speaker or cell(UNKNOWN_SPEAKER))}</td><td>{esc(s.speaker_title or '—')}</td>"
             f"<td>{esc(s.unit or '—')}</td><td>{len(s.paragraphs)}</td></tr>"
             for s in speeches
         )

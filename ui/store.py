@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Sequence
 
+from rag.labels import UNKNOWN_MEETING, cell
 from rag.records import Speech
 
 
@@ -30,12 +31,12 @@ class CorpusStore:
         """Meeting names, oldest first (unknown dates last)."""
         dates: dict[str, str] = {}
         for s in self._speeches:
-            name = s.meeting.name or "（会议未知）"
+            name = s.meeting.name or cell(UNKNOWN_MEETING)
             dates.setdefault(name, s.meeting.date or "9999")
         return sorted(dates, key=lambda n: (dates[n], n))
 
     def speeches_in(self, meeting: str | None) -> list[Speech]:
-        return [s for s in self._speeches if (s.meeting.name or "（会议未知）") == meeting]
+        return [s for s in self._speeches if (s.meeting.name or cell(UNKNOWN_MEETING)) == meeting]
 
     def speakers(self) -> list[str]:
         return sorted({s.speaker for s in self._speeches if s.speaker})

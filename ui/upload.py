@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rag.errors import InputError, RagError
+from rag.parse import SUPPORTED
 from rag.records import Speech
 
-ALLOWED_SUFFIXES = (".txt", ".md", ".jsonl", ".docx", ".pdf")
 MAX_BYTES = 20 * 1024 * 1024
 _UNSAFE = re.compile(r"[^\w.\-]+")
 
@@ -118,8 +118,8 @@ class UploadManager:
     def _stage_one(self, src: Path, staged: Staged, taken: set[str], known: dict[str, str]) -> None:
         original = src.name
         name = sanitize_name(original)
-        if not name.lower().endswith(ALLOWED_SUFFIXES):
-            staged.errors.append(f"{original}: 不支持的文件类型，只接受 {' '.join(ALLOWED_SUFFIXES)}")
+        if not name.lower().endswith(SUPPORTED):
+            staged.errors.append(f"{original}: 不支持的文件类型，只接受 {' '.join(SUPPORTED)}")
             return
         if not src.is_file():
             staged.errors.append(f"{original}: 文件不存在或不可读")

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import datetime
-
 import typer
 
-from rag.errors import UsageError
+from rag.dates import range_bound
 from rag.records import Filters
 
 INDEX = typer.Option(None, "--index", help="索引目录（默认 embeddings/ 或 RAG_INDEX_DIR）")
@@ -14,22 +12,12 @@ SPEAKER = typer.Option(None, "--speaker", help="讲话人（全名）")
 UNIT = typer.Option(None, "--unit", help="单位（子串）")
 MEETING = typer.Option(None, "--meeting", help="会议（子串）")
 SOURCE = typer.Option(None, "--source", help="来源文件名")
-DATE_FROM = typer.Option(None, "--date-from", help="会议日期下限 YYYY-MM-DD")
-DATE_TO = typer.Option(None, "--date-to", help="会议日期上限 YYYY-MM-DD")
+DATE_FROM = typer.Option(None, "--date-from", help="会议日期下限（2023-07-28、2023-07 或 2023）")
+DATE_TO = typer.Option(None, "--date-to", help="会议日期上限（2023-07-28、2023-07 或 2023）")
 
 
 def filters_from(speaker: str | None, unit: str | None, meeting: str | None, source: str | None,
                  date_from: str | None, date_to: str | None) -> Filters:
-    """Filters from the command line; a date that is not a real YYYY-MM-DD day is a UsageError."""
-    for day in (date_from, date_to):
-        if day is not None and not _is_iso_date(day):
-            raise UsageError(f"日期格式应为 YYYY-MM-DD: {day!r} (bad date)")
-    return Filters(speaker, unit, meeting, source, date_from, date_to)
-
-
-def _is_iso_date(text: str) -> bool:
-    try:
-        datetime.date.fromisoformat(text)
-    except ValueError:
-        return False
-    return len(text) == 10
+    """Filters from the command line; the dates are range bounds as rag.dates reads them (the UI's
+    forms too), and one that is not a real day, month or year is a UsageError."""
+    return Filters(speaker, unit, meeting, source, range_bound(date_from, end=False), range_bound(date_to, end=True))

@@ -12,6 +12,7 @@ import typer
 from rag.cli import options
 from rag.config import Settings
 from rag.errors import UsageError
+from rag.labels import UNKNOWN_SPEAKER, cell
 from rag.retrieve import Retriever
 from rag.similar import find_similar
 from ui.app import launch_app
@@ -52,12 +53,12 @@ def similar(
         return
     if result.origin is not None:
         o = result.origin
-        typer.echo(f"原段落: {o.speaker or '（未知）'} · {o.unit or ''} · {o.meeting or ''}\n    {o.text}\n")
+        typer.echo(f"原段落: {o.speaker or cell(UNKNOWN_SPEAKER)} · {o.unit or ''} · {o.meeting or ''}\n    {o.text}\n")
     if not result.hits:
         typer.echo("没有找到其他单位的相似段落")
     for unit, hits in result.groups().items():
         typer.echo(f"== {unit} ==")
         for h in hits:
             c = h.chunk
-            typer.echo(f"  {h.score:.4f}  {c.speaker or '（未知）'} · {c.speaker_title or ''} · "
+            typer.echo(f"  {h.score:.4f}  {c.speaker or cell(UNKNOWN_SPEAKER)} · {c.speaker_title or ''} · "
                        f"{c.meeting or ''} {c.meeting_date or ''}  ({c.chunk_id})\n      {c.text}")

@@ -11,7 +11,7 @@ from rag.errors import InputError
 from rag.parse.decode import read_text
 from rag.parse.documents import docx_text, pdf_text
 from rag.parse.parser import parse_text
-from rag.parse.records_jsonl import iso_date, parse_jsonl
+from rag.parse.records_jsonl import field_date, parse_jsonl
 from rag.records import Speech
 
 SUPPORTED = (".txt", ".md", ".jsonl", ".docx", ".pdf")
@@ -93,5 +93,5 @@ def read_sidecar(path: Path) -> dict[str, str]:
         raise InputError(f"{sidecar.name}: 应为 JSON 对象 (object expected) — 请修正该文件")
     meta = {key: str(data[key]).strip() for key in _META_FIELDS if data.get(key)}
     if "date" in meta:
-        meta["date"] = iso_date(meta["date"], sidecar.name)
+        meta["date"] = field_date(meta["date"], sidecar.name)
     return meta

@@ -15,8 +15,10 @@ from rag.parse import noise
 from rag.parse.meeting import parse_publication
 from rag.parse.normalize import collapse_spaces, normalize_chars
 from rag.parse.speaker import SpeakerLine, parse_speaker_line
+from rag.zh import CLOSING_QUOTES, SENTENCE_ENDS
 
-_SENTENCE_END = re.compile(r"[。！？；：!?…][”’」』）)】]*$")
+# A line ends a paragraph on a sentence end or a colon ("各位代表：" stands alone).
+_SENTENCE_END = re.compile(f"[{SENTENCE_ENDS}：][{CLOSING_QUOTES}】]*$")
 _MID_PUNCT = re.compile(r"[，、；：,;“”]")
 _ENUMERATOR = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}[.、]|第[一二三四五六七八九十]+[，、章节部分])")
 _HEADER_WORDS = re.compile(r"例会|会议|大会|座谈会|汇编|摘登|摘要|发言|召开|举行")

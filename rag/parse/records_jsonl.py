@@ -6,13 +6,13 @@ import json
 import re
 from itertools import groupby
 
+from rag.dates import iso_date
 from rag.errors import InputError
 from rag.parse.meeting import meeting_level
 from rag.parse.normalize import collapse_spaces, normalize_chars
 from rag.records import Meeting, Paragraph, Speech
 
 _FIELDS = ("speaker", "speaker_title", "unit", "meeting", "date", "title", "source")
-_DATE = re.compile(r"^((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 
 
 def parse_jsonl(text: str, file_name: str) -> tuple[list[Speech], list[str]]:
@@ -60,16 +60,16 @@ def _record(line: str, file_name: str, number: int) -> dict[str, str | None]:
         record[name] = value.strip() if isinstance(value, str) and value.strip() else None
     if record["speaker"]:
         record["speaker"] = re.sub(r"\s+", "", record["speaker"])
-    record["date"] = iso_date(record["date"], where)
+    record["date"] = field_date(record["date"], where)
     return record
 
 
-def iso_date(value: str | None, where: str) -> str | None:
-    """ "2023年7月28日" / "2023-7-28" → "2023-07-28"."""
+def field_date(value: str | None, where: str) -> str | None:
+    """A record's or sidecar's date field as ISO ("2023年7月28日" → "2023-07-28"); an unreadable or
+    impossible day is an InputError naming `where`."""
     if value is None:
         return None
-    match = _DATE.match(value.strip())
-    if not match:
-        raise InputError(f"{where}: 日期 {value!r} 无法识别 (use YYYY-MM-DD) — 已跳过")
-    year, month, day = match.groups()
-    return f"{year}-{int(month):02d}-{int(day):02d}"
+    day = iso_date(value)
+    if day is None:
+        raise InputError(f"{where}: 日期 {value!r} 无法识别或不存在 (use YYYY-MM-DD) — 已跳过")
+    return day

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rag.zh import COLONS, SENTENCE_ENDS, segmenter
+
 _ROLES = (
     "党组书记|党委书记|党工委书记|工委书记|总支书记|副书记|书记|副区长|区长|副县长|县长|副市长|市长|副镇长|镇长|乡长|"
     "副主任|主任|副局长|局长|董事长|总经理|副部长|部长|副主席|主席|院长|校长|行长|处长|所长|常委|秘书长|会长|社长|"
@@ -15,7 +17,7 @@ _SPEAKER_LINE = re.compile(rf"^(?P<post>.*(?:{_ROLES}))[ \u3000]*(?P<name>{_NAME
 _NAME_FIRST_LINE = re.compile(rf"^(?P<name>{_NAME})[ \u3000]*[（(](?P<post>[^（）()]*(?:{_ROLES}))[）)]$")
 _LEAD_MARKS = re.compile(r"^[■□●○◎◆◇▲△★☆·•—\-\s]+")
 _NOT_IN_NAMES = set("的了们这那是在")
-_SENTENCE_PUNCT = re.compile(r"[。！？；：!?;:]")
+_SENTENCE_PUNCT = re.compile(f"[{SENTENCE_ENDS}{COLONS}]")
 _ROLE_SUFFIX = re.compile(rf"(?:{_ROLES})$")
 _ORGAN_SUFFIX = re.compile(r"(?:党工委|党委|党组|工委|党总支|党支部)$")
 _PARTY_COMMITTEE = re.compile(r"([区县市])\1?委$")
@@ -62,13 +64,8 @@ def parse_speaker_line(line: str) -> SpeakerLine | None:
 
 def _is_common_word(name: str) -> bool:
     """A frequent dictionary word that is not a person's name ("重要", "精神") cannot be a name."""
-    import jieba
-    import jieba.posseg
-
-    jieba.setLogLevel(60)
-    jieba.posseg.dt.tokenizer.check_initialized()
-    tag = jieba.posseg.dt.word_tag_tab.get(name)
-    return tag is not None and not tag.startswith("nr") and jieba.dt.FREQ.get(name, 0) >= 200
+    tag = segmenter().tag(name)
+    return tag is not None and not tag.startswith("nr") and segmenter().frequency(name) >= 200
 
 
 def unit_of_post(post: str) -> str | None:
@@ -159,17 +156,13 @@ def split_glued_slogan(post: str) -> tuple[str | None, str]:
     The post starts at the first place name; what stands before it is a slogan only if it holds a
     verb (unit names have none): "西部科学城重庆高新区…" stays whole.
     """
-    import jieba
-    import jieba.posseg
-
-    jieba.setLogLevel(60)
     position = 0
     has_verb = False
-    for token in jieba.posseg.cut(post):
-        if token.flag == "ns":
+    for word, flag in segmenter().tagged(post):
+        if flag == "ns":
             if has_verb and position >= 4:
                 return post[:position], post[position:]
             return None, post
-        has_verb = has_verb or token.flag == "v"
-        position += len(token.word)
+        has_verb = has_verb or flag == "v"
+        position += len(word)
     return None, post

@@ -1,0 +1,117 @@
+"""Chinese text rules shared by the parser, the chunker, retrieval and answering — each defined once.
+
+Punctuation classes (sentence ends, closing quotes, clause marks), numbers and unit words, the
+administrative place suffixes, the stopwords, and the project's one jieba set-up (`segmenter()`).
+Modules build their own patterns from these names, so a difference between two uses shows in the
+code ("sentence ends plus the colon") instead of hiding in two hand-written regexes.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+# ---- punctuation -------------------------------------------------------------------------------
+FULL_STOPS = "。！？!?…"  # a sentence certainly ends here
+SEMICOLONS = "；;"  # … and here, for chunking and claims: a Chinese list item is a sentence
+SENTENCE_ENDS = FULL_STOPS + SEMICOLONS
+CLOSING_QUOTES = "”’」』）)"  # stay with the sentence they close
+COLONS = "：:"
+COMMAS = "，,"
+CLAUSE_MARKS = COMMAS + SEMICOLONS + COLONS  # what splits a sentence into clauses
+
+# ---- numbers and units ---------------------------------------------------------------------------
+NUMBER = r"\d+(?:\.\d+)?"  # an Arabic number as stated: "1.14", "2024"
+MAGNITUDES = ("万", "亿", "千", "百")  # written between a number and its unit: "1.14万人"
+# Measure words a figure carries. Order matters where a pattern stops at the first that fits.
+UNIT_WORDS = ("元", "家", "个", "户", "人", "斤", "吨", "亩", "项", "座", "所", "次", "条", "公里", "千米",
+              "平方公里", "辆", "台", "套", "倍", "名", "间", "人次", "千瓦", "GWh")
+PERCENT = ("%", "％")
+
+# ---- places --------------------------------------------------------------------------------------
+# Administrative suffixes, longest first so "自治县" wins over "县".
+PLACE_SUFFIXES = ("自治县", "高新区", "新区", "街道", "区", "县", "市", "镇", "乡", "省")
+
+# ---- stopwords -----------------------------------------------------------------------------------
+# Function words and question words: never a search term nor a content term of a question. Two
+# lists because they serve two sides and were tuned apart: BM25 drops only grammatical words from
+# texts and queries alike; question analysis also drops question words and the domain's fillers
+# ("做法", "工作", "区县"), which every speech uses and no answer is found by.
+BM25_STOPWORDS = frozenset(
+    "的 了 和 与 及 在 是 有 为 对 把 将 等 中 上 下 也 都 就 并 其 之 个 多少 哪些 什么 如何 怎么 怎样 方面 做法 吗 呢 ?".split()
+)
+QUESTION_STOPWORDS = frozenset(
+    "的 了 是 在 和 与 及 或 有 为 把 被 将 对 从 到 向 于 等 也 还 又 都 就 呢 吗 吧 啊 呀 么 "
+    "多少 几 几个 什么 哪些 哪个 哪里 如何 怎样 怎么 怎么样 为什么 是否 有没有 有何 多大 做法 举措 方面 情况 "
+    "各地 地方 哪些地方 各 该 其 他 她 它 他们 那 那么 这 这个 那个 请问 一下 提到 说 讲 介绍 主要 具体 "
+    "哪 问题 工作 开展 取得 达到 实现 一共 共 总共 区县 各区县 各区 单位 部门 镇街 地区".split()
+)
+
+
+# ---- jieba ---------------------------------------------------------------------------------------
+class Segmenter:
+    """jieba behind one object: words, search-mode words, part-of-speech tags, dictionary lookups.
+
+    `segmenter()` is the shared one (jieba's default dictionary); `with_words` derives a private
+    copy that also knows a corpus's own terms (BM25), leaving the shared one untouched.
+    """
+
+    def __init__(self, tokenizer) -> None:
+        import jieba.posseg
+
+        self._tokenizer = tokenizer
+        self._pos = jieba.posseg.POSTokenizer(tokenizer)
+
+    def words(self, text: str) -> list[str]:
+        """Accurate-mode words (jieba `lcut`)."""
+        return self._tokenizer.lcut(text)
+
+    def search_words(self, text: str) -> list[str]:
+        """Search-mode words: long words also give their dictionary sub-words (jieba `lcut_for_search`)."""
+        return self._tokenizer.lcut_for_search(text)
+
+    def tagged(self, text: str) -> list[tuple[str, str]]:
+        """(word, part-of-speech flag) pairs, jieba's ICTCLAS flags ("ns" place, "nr" person, "v" verb)."""
+        return [(t.word, t.flag) for t in self._pos.cut(text)]
+
+    def tag(self, word: str) -> str | None:
+        """The dictionary's part-of-speech flag for a whole word, or None when it is not in the dictionary."""
+        self._tokenizer.check_initialized()
+        return self._pos.word_tag_tab.get(word)
+
+    def frequency(self, word: str) -> int:
+        """The word's count in the dictionary (0 when absent)."""
+        self._tokenizer.check_initialized()
+        return self._tokenizer.FREQ.get(word, 0) or 0
+
+    def with_words(self, words: Iterable[str]) -> Segmenter:
+        """A private segmenter that also keeps `words` whole.
+
+        jieba has no public way to copy a loaded dictionary and re-reading it costs as much as the
+        first load (seconds), so this is the one place that copies jieba's word table.
+        """
+        import jieba
+
+        self._tokenizer.check_initialized()
+        private = jieba.Tokenizer()
+        private.FREQ, private.total = dict(self._tokenizer.FREQ), self._tokenizer.total
+        private.initialized = True
+        for word in words:
+            private.add_word(word, freq=None)
+        return Segmenter(private)
+
+
+@lru_cache(maxsize=1)
+def segmenter() -> Segmenter:
+    """The shared segmenter (jieba's default dictionary, loaded on first use)."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    return Segmenter(jieba.dt)
+
+
+def any_of(words: Sequence[str]) -> str:
+    """A regex alternation of literal words, in the given order: `any_of(("万", "亿"))` → "(?:万|亿)"."""
+    return "(?:" + "|".join(map(re.escape, words)) + ")"
