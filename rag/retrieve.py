@@ -99,20 +99,3 @@ class Retriever:
             bm25 = raw.get(BM25, {}).get(row)
             hits.append(Hit(index.chunk(row), score, dense_score=max(dense) if dense else None, bm25_score=bm25))
         return hits
-
-
-def as_llama_retriever(retriever: Retriever, k: int = 5, filters: Filters | None = None):
-    """The same search behind llama-index's retriever interface (TextNode id = chunk id, metadata =
-    speaker/unit/meeting/…), for code built on llama-index query engines."""
-    from llama_index.core.retrievers import BaseRetriever
-    from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
-
-    class _Adapter(BaseRetriever):
-        def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-            hits = retriever.search(query_bundle.query_str, k, filters)
-            return [NodeWithScore(node=TextNode(id_=h.chunk.chunk_id, text=h.chunk.text,
-                                                metadata={key: v for key, v in h.to_json().items()
-                                                          if key not in ("text", "score", "chunk_id")}),
-                                  score=h.score) for h in hits]
-
-    return _Adapter()

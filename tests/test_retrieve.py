@@ -12,6 +12,7 @@ from rag.ingest import ingest_paths
 from rag.config import Settings
 from rag.index import Index
 from rag.records import Filters
+from rag.llamaindex import ZhengyanRetriever
 from rag.retrieve import BM25, Retriever, rrf
 
 
@@ -94,10 +95,29 @@ def test_single_component_retrievers_use_the_same_code(retriever):
         Retriever(retriever.index, {}, components=["m3e-small"])
 
 
-def test_llama_index_adapter_returns_the_same_hits(retriever):
-    from rag.retrieve import as_llama_retriever
-
-    nodes = as_llama_retriever(retriever, k=3).retrieve("金龙镇协议引资多少？")
+def test_llama_index_retriever_returns_the_same_hits_as_nodes(retriever):
+    nodes = ZhengyanRetriever(retriever, k=3).retrieve("金龙镇协议引资多少？")
     hits = retriever.search("金龙镇协议引资多少？", 3)
     assert [n.node.node_id for n in nodes] == [h.chunk.chunk_id for h in hits]
-    assert nodes[0].node.metadata["speaker"] == "李凯" and nodes[0].node.get_content() == hits[0].chunk.text
+    assert [n.score for n in nodes] == [h.score for h in hits]
+    top = nodes[0].node
+    assert top.get_content() == hits[0].chunk.text and top.metadata["speaker"] == "李凯"
+    assert top.metadata["meeting_date"] == "2023-07-28" and top.metadata["source"] == "a.txt"
+
+
+def test_llama_index_retriever_applies_filters_inside_the_search(retriever):
+    nodes = ZhengyanRetriever(retriever, k=5, filters=Filters(speaker="王志杰")).retrieve("新增市场主体")
+    assert nodes and {n.node.metadata["speaker"] for n in nodes} == {"王志杰"}
+
+
+def test_a_llama_index_query_engine_composes_on_top(retriever):
+    """The README example: llama-index's own query engine over our retriever (MockLLM: no model here)."""
+    from llama_index.core.llms import MockLLM
+    from llama_index.core.query_engine import RetrieverQueryEngine
+
+    engine = RetrieverQueryEngine.from_args(ZhengyanRetriever(retriever, k=3), llm=MockLLM(max_tokens=8))
+    response = engine.query("金龙镇协议引资多少？")
+    assert response.source_nodes[0].node.metadata["speaker"] == "李凯"
+    assert "26亿元" in response.source_nodes[0].node.get_content()
+    prompt_view = response.source_nodes[0].node.get_content(metadata_mode="llm")
+    assert "李凯" in prompt_view and "a.txt" not in prompt_view  # who said it goes to the LLM; file names do not
