@@ -33,6 +33,22 @@ def test_second_ingest_is_a_no_op(built):
     assert report["unchanged"] is True and report["embedded"] == 0 and report["total_chunks"] == 6
 
 
+def test_speeches_lists_an_index_without_its_raw_files(built, tmp_path):
+    moved = tmp_path / "index"
+    (built / "index").rename(moved)  # an index copied elsewhere: its raw files are not beside it
+    try:
+        result = rag("speeches", "--index", str(moved), "--json")
+        table = rag("speeches", "--index", str(moved))
+    finally:
+        moved.rename(built / "index")
+    assert result.returncode == 0, result.stderr
+    speeches = json.loads(result.stdout)
+    assert [(s["source"], s["speaker"]) for s in speeches] == [("a.txt", "刘佳"), ("a.txt", "李凯"), ("b.txt", "王志杰")]
+    assert table.returncode == 0 and "王志杰" in table.stdout and "3 篇讲话" in table.stdout
+    both = rag("speeches", str(built / "corpus"), "--index", str(built / "index"))
+    assert both.returncode == 2
+
+
 def test_search_json_shape_and_filters(built):
     result = rag("search", "金龙镇协议引资多少亿元？", "--json", "--top-k", "2", index=built / "index")
     assert result.returncode == 0, result.stderr
@@ -82,7 +98,7 @@ def test_corrupt_manifest_exit_1_with_hint(tmp_path):
 
 
 def test_usage_errors_exit_2(built):
-    assert rag("search", "营商环境", "--date-from", "2023/01/01", index=built / "index").returncode == 2
+    assert rag("search", "营商环境", "--date-from", "2023-02-31", index=built / "index").returncode == 2
     assert rag("search", "营商环境", "--top-k", "0", index=built / "index").returncode == 2
     assert rag("search", index=built / "index").returncode == 2
 

@@ -14,11 +14,11 @@ from rich.progress import Progress
 
 from rag.cli import options
 from rag.config import DEFAULT_SEEDS, PROJECT_ROOT, Settings
+from rag.corpus import Library
 from rag.errors import UsageError
+from rag.labels import UNKNOWN_SPEAKER, cell
 from rag.evaluate import run_eval
-from rag.ingest import ingest_paths
 from rag.retrieve import Retriever
-from rag.store import open_store
 
 
 def ingest(
@@ -30,7 +30,7 @@ def ingest(
     """解析文件并加入索引；未变化的文件不会重新嵌入。"""
     settings = Settings.from_env(index_dir=index)
     with _progress_bar() as progress:
-        report = ingest_paths(paths or [DEFAULT_SEEDS], settings, progress=progress, rebuild=rebuild)
+        report = Library(settings).add(paths or [DEFAULT_SEEDS], progress=progress, rebuild=rebuild)
     for warning in report.warnings:
         typer.echo(f"警告: {warning}", err=True)
     if as_json:
@@ -74,7 +74,7 @@ def search(
         typer.echo("没有符合条件的结果")
     for rank, h in enumerate(hits, 1):
         c = h.chunk
-        typer.echo(f"[{rank}] {h.score:.4f}  {c.speaker or '（未知）'} · {c.speaker_title or ''} · "
+        typer.echo(f"[{rank}] {h.score:.4f}  {c.speaker or cell(UNKNOWN_SPEAKER)} · {c.speaker_title or ''} · "
                    f"{c.meeting or ''} {c.meeting_date or ''}  ({c.chunk_id})\n    {c.text}\n")
 
 
@@ -83,8 +83,7 @@ def info(
     index: Optional[Path] = options.INDEX,
 ) -> None:
     """索引概况：存储后端、模型、维度、块数、讲话数、来源、构建时间。"""
-    settings = Settings.from_env(index_dir=index)
-    data = {**open_store(settings).info(), "index_dir": str(settings.index_dir)}
+    data = Library(Settings.from_env(index_dir=index)).info()
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return

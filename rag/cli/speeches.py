@@ -1,4 +1,4 @@
-"""`rag speeches`: show what the parser found."""
+"""`rag speeches`: show what the parser finds in files, or what an index holds."""
 
 from __future__ import annotations
 
@@ -11,30 +11,39 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from rag.config import DEFAULT_SEEDS
-from rag.errors import RagError
+from rag.config import DEFAULT_SEEDS, Settings
+from rag.corpus import Library
+from rag.errors import RagError, UsageError
+from rag.labels import UNKNOWN_SPEAKER, cell
 from rag.parse import load_corpus
 
 
 def speeches(
     paths: Optional[list[Path]] = typer.Argument(None, help="文件或目录（.txt/.md/.jsonl/.docx/.pdf），默认 seeds/"),
+    index: Optional[Path] = typer.Option(None, "--index", help="列出该索引里的讲话（读索引，不读原始文件）"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON 数组"),
 ) -> None:
-    """列出解析出的每篇讲话：会议、日期、讲话人、职务、单位、段落数。"""
-    corpus = load_corpus(paths or [DEFAULT_SEEDS])
-    for warning in corpus.warnings:
-        typer.echo(f"警告: {warning}", err=True)
-    if not corpus.speeches:
-        raise RagError("没有解析出任何讲话 (no speech found) — 请检查上面的警告和输入路径")
+    """列出每篇讲话：会议、日期、讲话人、职务、单位、段落数（解析文件，或读 --index 给出的索引）。"""
+    if index is not None:
+        if paths:
+            raise UsageError("给出文件/目录或 --index 之一，不要同时给出 (paths or --index, not both)")
+        found = Library(Settings.from_env(index_dir=index)).speeches()
+    else:
+        corpus = load_corpus(paths or [DEFAULT_SEEDS])
+        for warning in corpus.warnings:
+            typer.echo(f"警告: {warning}", err=True)
+        found = corpus.speeches
+    if not found:
+        raise RagError("没有任何讲话 (no speech found) — 请检查上面的警告和输入路径")
     if as_json:
-        typer.echo(json.dumps([s.to_json() for s in corpus.speeches], ensure_ascii=False, indent=2))
+        typer.echo(json.dumps([s.to_json() for s in found], ensure_ascii=False, indent=2))
         return
-    table = Table(title=f"{len(corpus.speeches)} 篇讲话")
+    table = Table(title=f"{len(found)} 篇讲话")
     for column in ("来源", "会议", "日期", "讲话人", "职务", "单位", "段落"):
         table.add_column(column)
-    for s in corpus.speeches:
+    for s in found:
         table.add_row(
-            s.source, s.meeting.name or "—", s.meeting.date or "—", s.speaker or "（未知）",
+            s.source, s.meeting.name or "—", s.meeting.date or "—", s.speaker or cell(UNKNOWN_SPEAKER),
             s.speaker_title or "—", s.unit or "—", str(len(s.paragraphs)),
         )
     Console(width=200).print(table)
