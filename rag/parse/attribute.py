@@ -71,6 +71,19 @@ def attribute(blocks: list[Block], speakers: list[Speaker]) -> list[Segment]:
     return segments
 
 
+def attribute_report(blocks: list[Block], speaker: Speaker | None) -> list[Segment]:
+    """A report: everything after its header (after its speaker line, when it has one) is one speech."""
+    if speaker is not None and speaker.position >= 0:
+        body = [block for block in blocks if block.position > speaker.position]
+    else:
+        body = blocks[_body_start(blocks, [{} for _ in blocks], []):]
+    if not body:
+        return []
+    segment = Segment(body, speaker=speaker)
+    segment.unit = speaker.unit if speaker else _opening_unit(body[0].text)
+    return [segment]
+
+
 def _scores(block: Block, speakers: list[Speaker]) -> dict[int, float]:
     head = block.text[:_HEAD]
     found = {i: unit_mention_score(head, s.distinctive) for i, s in enumerate(speakers)}

@@ -71,8 +71,8 @@ def clean_lines(text: str) -> tuple[list[Line], str | None]:
     raw: list[Line] = []
     offset = 0
     for piece in text.split("\n"):
-        stripped = piece.strip(" \t\u3000\u00a0\ufeff")
-        lead = len(piece) - len(piece.lstrip(" \t\u3000\u00a0\ufeff"))
+        stripped = piece.strip(" ")  # the front door made every space " "
+        lead = len(piece) - len(piece.lstrip(" "))
         raw.append(Line(normalize_chars(stripped), offset + lead, offset + lead + len(stripped)))
         offset += len(piece) + 1
     toc = noise.toc_span([line.text for line in raw])
@@ -86,7 +86,7 @@ def clean_lines(text: str) -> tuple[list[Line], str | None]:
             continue
         found = parse_publication(cleaned)
         if found:
-            publication = publication or found
+            publication = found if publication is None else publication if found in publication else f"{publication}，{found}"
             continue
         lines.append(Line(cleaned, line.start, line.end))
     return lines, publication

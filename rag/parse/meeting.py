@@ -20,13 +20,32 @@ _NAME_PATTERNS = (
 _PUBLICATION = re.compile(
     r"^[（(]?\s*(?P<paper>[^，,（）()]{2,12}(?:报|刊|网|杂志|新闻))\s*[，,]?\s*(?P<date>(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)\s*[）)]?$"
 )
+_PAGE_EDITION = re.compile(
+    r"^《\s*(?P<paper>[^》]{2,12}?)\s*》\s*[（(]\s*(?P<date>(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)"
+    r"\s*(?:第\s*)?\d{0,2}\s*版?\s*[）)]$"
+)  # a People's Daily page line: 《 人民日报 》（ 2019年10月23日 09 版）
+_SOURCE_FIELD = re.compile(r"^(?:来源|稿源|出处)\s*[：:]\s*(?P<paper>[^\s，。：:]{2,20})$")
+_TIME_FIELD = re.compile(r"^(?:发布)?(?:时间|日期)\s*[：:]\s*(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})")
 _LEADING_DATE = re.compile(r"^\d{1,2}月\d{1,2}日[，,]?")
 
 
 def parse_publication(line: str) -> str | None:
-    """A publication line such as "（重庆日报，2023年10月24日）" → "重庆日报，2023年10月24日"."""
-    match = _PUBLICATION.match(line.strip())
-    return f"{match.group('paper')}，{match.group('date')}" if match else None
+    """A publication line → "paper，date"; a web page's source or time field → that part alone.
+
+    >>> parse_publication("（重庆日报，2023年10月24日）"), parse_publication("《 人民日报 》（ 2019年10月23日 09 版）")
+    ('重庆日报，2023年10月24日', '人民日报，2019年10月23日')
+    >>> parse_publication("来源：重庆日报"), parse_publication("时间：2026-02-03")
+    ('重庆日报', '2026年2月3日')
+    """
+    line = line.strip()
+    match = _PUBLICATION.match(line) or _PAGE_EDITION.match(line)
+    if match:
+        return f"{match.group('paper')}，{match.group('date')}"
+    if (match := _SOURCE_FIELD.match(line)):
+        return match.group("paper")
+    if (match := _TIME_FIELD.match(line)):
+        return f"{match.group('y')}年{int(match.group('m'))}月{int(match.group('d'))}日"
+    return None
 
 
 def find_meeting(header_lines: list[str], publication: str | None = None) -> Meeting:

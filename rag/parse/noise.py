@@ -21,9 +21,12 @@ _AD_WORDS = ("素材库", "会员", "客服", "公众号", "代笔", "下载", "
              "谨防假冒", "扫码", "关注我们", "二维码", "优惠", "订阅")
 _CONTACT = re.compile(r"客服|公众号|微信|QQ|\d[\d ]{4,}|[A-Za-z]{3,}\d*$")
 _CREDIT = re.compile(
-    r"^[（(【\[]?\s*(?:本版|本文|本期)?(?:稿件|文字|图片)?(?:由)?\s*(?:本报)?(?:记者|通讯员|编辑|责任编辑|供稿|整理|摄影?)"
+    r"^[（(【\[]?\s*(?:本版|本文|本期)?(?:稿件|文字|图片)?(?:由)?\s*(?:本报)?(?:记者|通讯员|编辑|责任编辑|作者|供稿|整理|摄影?)"
     r"[^。！？]{0,30}[）)】\]]?$"
 )
+# A web page's own buttons and menus, left behind when the page was copied as text.
+_CHROME_WORDS = r"下载|打印(?:本页)?|全屏|收藏|分享(?:到)?|关闭(?:窗口)?|返回顶部|字号|加大|还原|减小|默认|我要纠错|扫一扫|[大中小]"
+_PAGE_CHROME = re.compile(rf"^[【】\[\]（）()：:|｜/ ]*(?:(?:{_CHROME_WORDS})[【】\[\]（）()：:|｜/ ]*)+$")
 _BRACKETED_CREDIT = re.compile(r"^[（(][^（）()]{0,30}(?:记者|通讯员|整理|供稿)[^（）()]{0,10}[）)]$")
 
 
@@ -48,6 +51,7 @@ def is_noise_line(line: str) -> bool:
         or text in _LABELS
         or bool(_CONTINUATION_LINE.match(text))
         or bool(_PAGE_NUMBER.match(text))
+        or bool(_PAGE_CHROME.match(text))
         or is_advert(text)
         or is_credit(text)
     )

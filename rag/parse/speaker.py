@@ -5,14 +5,25 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_ROLES = (
-    "党组书记|党委书记|党工委书记|工委书记|总支书记|副书记|书记|副区长|区长|副县长|县长|副市长|市长|副镇长|镇长|乡长|"
-    "副主任|主任|副局长|局长|董事长|总经理|副部长|部长|副主席|主席|院长|校长|行长|处长|所长|常委|秘书长|会长|社长|"
-    "厅长|组长|队长|站长|理事长|总裁|主编|馆长|政委|检察长|负责人|党组成员|经理|署长|司长"
+from rag.parse.names import has_surname
+
+# A post is a unit followed by a post word: optional modifiers (副, 第一, 荣誉一级 …) and a title.
+# The unit ends where the post word begins, so stripping a post word never cuts inside one
+# (国家京剧院|副院长, 马形村|第一书记, 法学院|荣誉一级教授).
+_TITLES = (
+    "书记|主任委员|主任|主席|委员|常委|党组成员|负责人|"
+    "总理|国务委员|省长|州长|市长|区长|县长|镇长|乡长|村长|部长|厅长|局长|司长|署长|处长|科长|"
+    "院长|校长|行长|社长|所长|馆长|站长|台长|会长|理事长|秘书长|组长|队长|主编|总编辑|总经理|经理|董事长|总裁|"
+    "参谋长|司令员|政委|政治委员|检察长|庭长|"
+    "院士|教授|研究员|经济师|工程师|会计师"
 )
-_NAME = r"[\u4e00-\u9fff](?:[ \u3000]?[\u4e00-\u9fff·]){1,3}"
-_SPEAKER_LINE = re.compile(rf"^(?P<post>.*(?:{_ROLES}))[ \u3000]*(?P<name>{_NAME})$")
-_NAME_FIRST_LINE = re.compile(rf"^(?P<name>{_NAME})[ \u3000]*[（(](?P<post>[^（）()]*(?:{_ROLES}))[）)]$")
+_MODIFIERS = r"(?:常务|第一|驻村|执行|荣誉|名誉|终身|首席|特聘|专职|资深|[一二三]级|副|总|党组|党委|党工委|工委|总支|支部|党支部)"
+_ROLES = rf"{_MODIFIERS}*(?:{_TITLES})"
+_NAME = r"[\u4e00-\u9fff](?: {0,3}[\u4e00-\u9fff·]){1,3}"
+_SPEAKER_LINE = re.compile(rf"^(?P<post>.*(?:{_ROLES})) *(?P<name>{_NAME})$")
+_NAME_THEN_POST = re.compile(rf"^(?P<name>[\u4e00-\u9fff·]{{2,4}}) +(?P<post>[^ ]{{3,}}(?:{_ROLES}))$")
+_POST_COLON = re.compile(rf"(?<=[\u4e00-\u9fff]) *[：:] *(?={_NAME}$)")
+_NAME_FIRST_LINE = re.compile(rf"^(?P<name>{_NAME}) *[（(](?P<post>[^（）()]*(?:{_ROLES}))[）)]$")
 _LEAD_MARKS = re.compile(r"^[■□●○◎◆◇▲△★☆·•—\-\s]+")
 _NOT_IN_NAMES = set("的了们这那是在")
 _SENTENCE_PUNCT = re.compile(r"[。！？；：!?;:]")
@@ -44,13 +55,19 @@ def parse_speaker_line(line: str) -> SpeakerLine | None:
     '余波'
     >>> parse_speaker_line("■ 王伟（荣昌区委书记）")
     SpeakerLine(post='荣昌区委书记', name='王伟')
+    >>> parse_speaker_line("某大学法学院院长：陈 理")
+    SpeakerLine(post='某大学法学院院长', name='陈理')
+    >>> parse_speaker_line("刘一平 某省发展改革委主任")
+    SpeakerLine(post='某省发展改革委主任', name='刘一平')
     """
-    text = _LEAD_MARKS.sub("", line.strip()).rstrip("：:")
+    text = _POST_COLON.sub(" ", _LEAD_MARKS.sub("", line.strip()).rstrip("：: "))
     if not 4 <= len(text) <= 70 or _SENTENCE_PUNCT.search(text) or "“" in text[-6:]:
         return None
     match = _SPEAKER_LINE.match(text) or _NAME_FIRST_LINE.match(text)
     if not match:
-        return None
+        match = _NAME_THEN_POST.match(text)
+        if not match or not has_surname(match.group("name")):
+            return None
     post = match.group("post").strip()
     name = re.sub(r"[ \u3000]", "", match.group("name"))
     if len(post) < 2 or not 2 <= len(name.replace("·", "")) <= 4 or set(name) & _NOT_IN_NAMES:
@@ -173,3 +190,23 @@ def split_glued_slogan(post: str) -> tuple[str | None, str]:
         has_verb = has_verb or token.flag == "v"
         position += len(token.word)
     return None, post
+
+
+_CLAUSE_CHARS = r"[^，。；：、“”‘’（）()《》\s\d]"
+_RUNNING = re.compile(
+    rf"(?P<post>{_CLAUSE_CHARS}{{2,30}}?(?:{_TITLES}))(?P<name>[\u4e00-\u9fff]{{2,3}})"
+    r"(?=\d{1,2}日|在|代表|作|向|今天|昨天|今日|上午|下午)"
+)
+
+
+def running_speaker(sentence: str) -> SpeakerLine | None:
+    """A post and name in running text, just before what the person did ("…总理李克强5日在…").
+
+    >>> running_speaker("国务院总理李克强22日在作政府工作报告时说")
+    SpeakerLine(post='国务院总理', name='李克强')
+    """
+    for match in _RUNNING.finditer(sentence):
+        post, name = match.group("post"), match.group("name")
+        if has_surname(name) and not _is_common_word(name) and unit_of_post(post):
+            return SpeakerLine(post=post, name=name)
+    return None
