@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from rag.parse import noise
 from rag.parse.meeting import parse_publication
 from rag.parse.normalize import collapse_spaces, normalize_chars
-from rag.parse.speaker import SpeakerLine, parse_speaker_line
+from rag.parse.speaker import SpeakerLine, is_name_only, is_post_only, parse_speaker_line, run_in_head
 
 _SENTENCE_END = re.compile(r"[。！？；：!?…][”’」』）)】]*$")
 _MID_PUNCT = re.compile(r"[，、；：,;“”]")
@@ -88,8 +88,30 @@ def clean_lines(text: str) -> tuple[list[Line], str | None]:
         if found:
             publication = found if publication is None else publication if found in publication else f"{publication}，{found}"
             continue
-        lines.append(Line(cleaned, line.start, line.end))
-    return lines, publication
+        head = run_in_head(cleaned)
+        if head is None:
+            lines.append(Line(cleaned, line.start, line.end))
+            continue
+        rest = len(cleaned) - len(cleaned[head + 1:].lstrip(" "))
+        lines.append(Line(cleaned[:head].rstrip(" "), line.start, line.start + head))
+        lines.append(Line(cleaned[rest:], line.start + rest, line.end))
+    return join_broken_posts(lines), publication
+
+
+def join_broken_posts(lines: list[Line]) -> list[Line]:
+    """One speaker line from a post broken after 、/，, or from a post line and a name line below it."""
+    joined: list[Line] = []
+    for line in lines:
+        previous = joined[-1] if joined else None
+        if previous and not parse_speaker_line(previous.text):
+            broken = previous.text.endswith(("、", "，")) and len(previous.text) <= _MAX_TITLE_LINE
+            glue = "" if broken else " "
+            if (broken or (is_post_only(previous.text) and is_name_only(line.text))) \
+                    and parse_speaker_line(previous.text + glue + line.text):
+                joined[-1] = Line(previous.text + glue + line.text, previous.start, line.end)
+                continue
+        joined.append(line)
+    return joined
 
 
 def ends_sentence(text: str) -> bool:

@@ -27,6 +27,9 @@ _PAGE_EDITION = re.compile(
 _SOURCE_FIELD = re.compile(r"^(?:来源|稿源|出处)\s*[：:]\s*(?P<paper>[^\s，。：:]{2,20})$")
 _TIME_FIELD = re.compile(r"^(?:发布)?(?:时间|日期)\s*[：:]\s*(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})")
 _LEADING_DATE = re.compile(r"^\d{1,2}月\d{1,2}日[，,]?")
+_HEADLINE_MAX = 50  # a headline or subtitle line; longer lines are prose
+# What may stand before a dateline's date: nothing, or a news agency and place ("新华社北京").
+_DATELINE_LEAD = re.compile(r"[—\-\s]*(?:(?:新华社|本报|中新社|人民网|央视网|央广网)[\u4e00-\u9fff]{0,6})?")
 
 
 def parse_publication(line: str) -> str | None:
@@ -52,7 +55,8 @@ def find_meeting(header_lines: list[str], publication: str | None = None) -> Mee
     """Meeting name, level and date from the lines before the first speech."""
     raw = _find_name(header_lines)
     name = _clean_name(raw) if raw else None
-    year = _year_from(name) or _year_from(publication)
+    headlines = [line for line in header_lines if _is_headline(line) and re.search(_MEETING_WORD, line)]
+    year = _year_from(name) or next(filter(None, map(_year_from, headlines)), None) or _year_from(publication)
     date = _find_date(header_lines, year)
     if date is None and publication:
         date = _find_date([publication], None)
@@ -97,9 +101,18 @@ def _year_from(text: str | None) -> str | None:
     return match.group(1) if match else None
 
 
+def _is_headline(line: str) -> bool:
+    return len(line) <= _HEADLINE_MAX and not re.search(r"[。！？]$", line)
+
+
 def _find_date(lines: list[str], year: str | None) -> str | None:
+    """The first date that stands where a meeting's date is written: in a headline or subtitle, or
+    opening a dateline ("7月28日，…召开", "新华社北京3月5日电"). A date inside a sentence is a
+    date the text talks about, not the meeting's."""
     for line in lines:
         for match in _DATE.finditer(line):
+            if not (_is_headline(line) or _DATELINE_LEAD.fullmatch(line[: match.start()])):
+                continue
             found_year = match.group("year") or year
             if found_year:
                 return f"{found_year}-{int(match.group('month')):02d}-{int(match.group('day')):02d}"

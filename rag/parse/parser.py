@@ -49,13 +49,14 @@ def parse_text(text: str, source: str, meta: dict[str, str] | None = None) -> li
 
 def _segments(blocks: list[Block], speakers: list[Speaker], header: list[str]) -> list[Segment]:
     """A report is one speech by its speaker (from its header, or named in a news story's lead)."""
-    if is_report_header(header):
-        return attribute_report(blocks, speakers[0] if speakers else None)
+    report = is_report_header(header)
+    if report and speakers:
+        return attribute_report(blocks, speakers[0])
     line = None if speakers else reporter_in_lead(blocks)
     if line:
         unit = unit_of_post(line.post)
         return attribute_report(blocks, Speaker(line.name, line.post, unit, None, -1, unit or ""))
-    return attribute(blocks, speakers)
+    return attribute_report(blocks, None) if report else attribute(blocks, speakers)
 
 
 def home_places(meeting_name: str | None) -> tuple[str, ...]:

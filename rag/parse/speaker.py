@@ -21,11 +21,14 @@ _MODIFIERS = r"(?:常务|第一|驻村|执行|荣誉|名誉|终身|首席|特聘
 _ROLES = rf"{_MODIFIERS}*(?:{_TITLES})"
 _NAME = r"[\u4e00-\u9fff](?: {0,3}[\u4e00-\u9fff·]){1,3}"
 _SPEAKER_LINE = re.compile(rf"^(?P<post>.*(?:{_ROLES})) *(?P<name>{_NAME})$")
-_NAME_THEN_POST = re.compile(rf"^(?P<name>[\u4e00-\u9fff·]{{2,4}}) +(?P<post>[^ ]{{3,}}(?:{_ROLES}))$")
+_NAME_THEN_POST = re.compile(rf"^(?P<name>{_NAME}) +(?P<post>[^ ]{{3,}}(?:{_ROLES}))$")
 _POST_COLON = re.compile(rf"(?<=[\u4e00-\u9fff]) *[：:] *(?={_NAME}$)")
 _NAME_FIRST_LINE = re.compile(rf"^(?P<name>{_NAME}) *[（(](?P<post>[^（）()]*(?:{_ROLES}))[）)]$")
 _LEAD_MARKS = re.compile(r"^[■□●○◎◆◇▲△★☆·•—\-\s]+")
 _NOT_IN_NAMES = set("的了们这那是在")
+_SPEECH_VERB = re.compile(r"(?:说|指出|强调|表示|认为|介绍|提出|要求|坦言|谈到|称)$")
+_RUN_IN = re.compile(r"^(?P<head>[^：:。，；！？“”]{4,40})[：:](?P<rest>.{2,})$")
+_NAME_ONLY = re.compile(r"^[\u4e00-\u9fff](?: {0,3}[\u4e00-\u9fff]){1,2}$")
 _SENTENCE_PUNCT = re.compile(r"[。！？；：!?;:]")
 _ROLE_SUFFIX = re.compile(rf"(?:{_ROLES})$")
 _ORGAN_SUFFIX = re.compile(r"(?:党工委|党委|党组|工委|党总支|党支部)$")
@@ -72,9 +75,37 @@ def parse_speaker_line(line: str) -> SpeakerLine | None:
     name = re.sub(r"[ \u3000]", "", match.group("name"))
     if len(post) < 2 or not 2 <= len(name.replace("·", "")) <= 4 or set(name) & _NOT_IN_NAMES:
         return None
+    if (len(name) == 4 and not has_surname(name)) or (len(name) >= 3 and _SPEECH_VERB.search(name)):
+        return None  # "区委书记张三强调", "张三说": a verb glued to a name
     if _ROLE_SUFFIX.fullmatch(post) or _is_common_word(name):  # "书记 张三"; "…总书记重要"
         return None
     return SpeakerLine(post=post, name=name)
+
+
+def run_in_head(text: str) -> int | None:
+    """Where a speaker head that opens a paragraph ("某院长曲青山：正文…") ends (its colon), if any.
+
+    >>> run_in_head("国家文物局副局长 关 强：旧居已列入保护单位。")
+    11
+    >>> run_in_head("习近平总书记指出：要坚持人民至上。") is None
+    True
+    """
+    match = _RUN_IN.match(text)
+    if not match:
+        return None
+    head = parse_speaker_line(match.group("head"))
+    return match.end("head") if head and has_surname(head.name) else None
+
+
+def is_post_only(text: str) -> bool:
+    """A line holding a post and nothing else ("某某县委书记"): its name may follow on the next line."""
+    return len(text) <= 40 and not _SENTENCE_PUNCT.search(text) and bool(_ROLE_SUFFIX.search(text)) \
+        and not _ROLE_SUFFIX.fullmatch(text) and bool(unit_of_post(text))
+
+
+def is_name_only(text: str) -> bool:
+    """A line holding just a person's name, perhaps spaced ("周 全")."""
+    return bool(_NAME_ONLY.match(text)) and has_surname(text) and not _is_common_word(text.replace(" ", ""))
 
 
 def _is_common_word(name: str) -> bool:
