@@ -115,7 +115,7 @@ def _body_start(blocks: list[Block], scores: list[dict[int, float]], speakers: l
     when none does, at the first block that does not read as a headline or meeting notice.
     """
     before = [i for i, block in enumerate(blocks) if not speakers or block.position < speakers[0].position]
-    named = next((i for i in before if scores[i]), None)
+    named = next((i for i in before if scores[i] and not is_header_line(blocks[i].text)), None)
     if named is not None:
         return named
     return next((i for i in before if not _is_header_block(blocks[i].text)), len(before))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from rag.parse.noise import LABELS
 from rag.records import Meeting
 
 _MEETING_WORD = r"(?:例会|会议|大会|座谈会|推进会|工作会|全会|研讨会|论坛|联席会|调度会|现场会)"
@@ -28,8 +29,10 @@ _SOURCE_FIELD = re.compile(r"^(?:来源|稿源|出处)\s*[：:]\s*(?P<paper>[^\s
 _TIME_FIELD = re.compile(r"^(?:发布)?(?:时间|日期)\s*[：:]\s*(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})")
 _LEADING_DATE = re.compile(r"^\d{1,2}月\d{1,2}日[，,]?")
 _HEADLINE_MAX = 50  # a headline or subtitle line; longer lines are prose
-# What may stand before a dateline's date: nothing, or a news agency and place ("新华社北京").
-_DATELINE_LEAD = re.compile(r"[—\-\s]*(?:(?:新华社|本报|中新社|人民网|央视网|央广网)[\u4e00-\u9fff]{0,6})?")
+# What may stand before a dateline's date: nothing, a label (编者按), or a news agency and place ("新华社北京").
+_DATELINE_LEAD = re.compile(
+    rf"[—\-\s]*(?:(?:{'|'.join(LABELS)})[：:]?\s*)?(?:(?:新华社|本报|中新社|人民网|央视网|央广网)[\u4e00-\u9fff]{{0,6}})?"
+)
 
 
 def parse_publication(line: str) -> str | None:

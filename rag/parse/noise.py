@@ -13,7 +13,7 @@ _PAYWALL = re.compile(r"##\s*paid(?:begin|end)\s*##", re.IGNORECASE)
 _WATERMARK = re.compile(r"[A-Za-z]{2,}\d{4,}(?:整理|编辑|制作|收集)。?")
 _CONTINUATION = re.compile(r"[（(]?\s*(?:上|下)?转(?:第)?\s*\d+\s*(?:版|页)\s*[）)]?")
 _CONTINUATION_LINE = re.compile(rf"^{_CONTINUATION.pattern}$")
-_LABELS = {"编者按", "核心提示", "目录", "导读", "按语", "编者的话", "内容提要", "阅读提示"}
+LABELS = {"编者按", "核心提示", "目录", "导读", "按语", "编者的话", "内容提要", "阅读提示"}
 _LEADER_DOTS = re.compile(r"(?:…{2,}|\.{5,}|·{5,}|－{4,}|-{5,})\s*\d*\s*$")
 _TOC_ENTRY = re.compile(r"^\d{1,2}\s*[．.、]\S")
 _PAGE_NUMBER = re.compile(r"^[-—\s]*(?:第\s*)?\d{1,3}\s*(?:页)?[-—\s]*$")
@@ -48,7 +48,7 @@ def is_noise_line(line: str) -> bool:
     text = line.strip()
     return (
         not text
-        or text in _LABELS
+        or text in LABELS
         or bool(_CONTINUATION_LINE.match(text))
         or bool(_PAGE_NUMBER.match(text))
         or bool(_PAGE_CHROME.match(text))

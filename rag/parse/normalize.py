@@ -74,7 +74,7 @@ def front_door(raw: str) -> FrontDoor:
     >>> door = front_door("\\ufeff\\u3000\\u3000主任\\u00a0刘\\u200b一\\r\\n正文")
     >>> door.text
     '  主任 刘一\\n正文'
-    >>> door.raw_span(5, 6)  # "一" sits after the zero-width space in the raw text
+    >>> door.raw_span(6, 7)  # "一" sits after the zero-width space in the raw text
     (8, 9)
     """
     chars: list[str] = []

@@ -86,7 +86,7 @@ def run_in_head(text: str) -> int | None:
     """Where a speaker head that opens a paragraph ("某院长曲青山：正文…") ends (its colon), if any.
 
     >>> run_in_head("国家文物局副局长 关 强：旧居已列入保护单位。")
-    11
+    12
     >>> run_in_head("习近平总书记指出：要坚持人民至上。") is None
     True
     """
