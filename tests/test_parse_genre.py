@@ -140,3 +140,34 @@ def test_parse_eval_scores_against_gold(tmp_path):
     assert (total["phrases"], total["speaker_precision"], total["speaker_recall"]) == (3, 0.667, 0.667)
     assert (total["meeting_accuracy"], total["date_accuracy"]) == (1.0, 1.0)
     assert path.exists() and Path(path).read_text(encoding="utf-8").startswith("{")
+
+
+def test_a_name_typeset_with_spaces_may_be_a_dictionary_word():
+    assert parse_speaker_line("江城大学党委书记 万  里").name == "万里"
+    assert parse_speaker_line("区住房城乡建委深入学习贯彻总书记重要") is None  # a wrapped body line
+
+
+def test_a_titled_speech_without_a_readable_speaker_line_stays_unattributed():
+    text = "\n".join([
+        "基层治理座谈会发言摘登", "",
+        "【网格连着千万家】", "青原区委书记 陈东", "青原区划分网格860个，配备专职网格员1200名。", "",
+        "【让数据多跑路】", "我们把42个事项搬到网上办，群众少跑腿。", "",
+        "【小事不出村】", "东林县石门乡党委书记 何平", "石门乡设立村级调解室23个，矛盾就地化解率达95%。", ""])
+    speeches = parse_text(text, "untitled.txt")
+    assert [s.speaker for s in speeches] == ["陈东", None, "何平"]
+    assert speeches[1].paragraphs[-1].text == "我们把42个事项搬到网上办，群众少跑腿。"
+
+
+def test_unlisted_post_under_a_title_and_a_name_line_above_its_post():
+    text = "\n".join([
+        "先进模范座谈会发言摘编", "",
+        "【把活干到极致】", "北岭机床厂高级技工 严 峻", "三十年来，我带出徒弟200多名，完成技术革新46项。", "",
+        "【守护一方平安】", "■ 钟 凯", "东林县公安局石门派出所所长", "派出所辖区连续五年无命案，群众安全感达到99%。", ""])
+    speeches = parse_text(text, "models.txt")
+    assert [(s.speaker, s.title) for s in speeches] == [("严峻", "【把活干到极致】"), ("钟凯", "【守护一方平安】")]
+    assert speeches[1].unit == "东林县公安局石门派出所"
+
+
+def test_an_unlisted_post_shape_alone_is_not_a_speaker():
+    text = "\n".join(["北岭机床厂高级技工 严 峻", "三十年来，我带出徒弟200多名。", ""])
+    assert parse_text(text, "alone.txt")[0].speaker is None

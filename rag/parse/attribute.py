@@ -12,7 +12,7 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
-from rag.parse.layout import Anchor, Block, is_header_line, ends_sentence
+from rag.parse.layout import Anchor, Block, ends_sentence, is_header_line, is_title_shaped
 from rag.parse.speaker import distinctive_name, split_glued_slogan, unit_mention_score, unit_of_post
 
 MATCH_THRESHOLD = 0.5
@@ -127,6 +127,7 @@ def _is_header_block(text: str) -> bool:
 
 def _segments(blocks: list[Block], scores: list[dict[int, float]], speakers: list[Speaker]) -> list[Segment]:
     multi = len(speakers) >= 2
+    titled = multi and 2 * sum(1 for s in speakers if s.title) >= len(speakers)  # speeches here carry titles
     positions = [s.position for s in speakers]
     segments: list[Segment] = []
     previous = -1
@@ -138,6 +139,7 @@ def _segments(blocks: list[Block], scores: list[dict[int, float]], speakers: lis
             or bool(between)
             or bool(score) and score.keys() != current.candidates.keys() and not _names_its_speaker(current, score)
             or multi and _restarts_enumeration(current, block)
+            or titled and is_title_shaped(block.text)  # a titled speech whose speaker line we could not read
         )
         if starts_new:
             segments.append(Segment([block], candidates=score, under=between[-1] if between else None))

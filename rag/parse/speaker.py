@@ -11,11 +11,11 @@ from rag.parse.names import has_surname
 # The unit ends where the post word begins, so stripping a post word never cuts inside one
 # (国家京剧院|副院长, 马形村|第一书记, 法学院|荣誉一级教授).
 _TITLES = (
-    "书记|主任委员|主任|主席|委员|常委|党组成员|负责人|"
+    "书记|支书|主任委员|主任|主席|委员长|委员|常委|党组成员|负责人|干部|"
     "总理|国务委员|省长|州长|市长|区长|县长|镇长|乡长|村长|部长|厅长|局长|司长|署长|处长|科长|"
     "院长|校长|行长|社长|所长|馆长|站长|台长|会长|理事长|秘书长|组长|队长|主编|总编辑|总经理|经理|董事长|总裁|"
-    "参谋长|司令员|政委|政治委员|检察长|庭长|"
-    "院士|教授|研究员|经济师|工程师|会计师"
+    "参谋长|司令员|司令|政委|政治委员|指导员|团长|军长|总指挥|检察长|审计长|督察长|关长|庭长|园长|总监|"
+    "院士|教授|讲师|教师|研究员|科学家|设计师|经济师|工程师|会计师|医师"
 )
 _MODIFIERS = r"(?:常务|第一|驻村|执行|荣誉|名誉|终身|首席|特聘|专职|资深|[一二三]级|副|总|党组|党委|党工委|工委|总支|支部|党支部)"
 _ROLES = rf"{_MODIFIERS}*(?:{_TITLES})"
@@ -26,8 +26,22 @@ _POST_COLON = re.compile(rf"(?<=[\u4e00-\u9fff]) *[：:] *(?={_NAME}$)")
 _NAME_FIRST_LINE = re.compile(rf"^(?P<name>{_NAME}) *[（(](?P<post>[^（）()]*(?:{_ROLES}))[）)]$")
 _LEAD_MARKS = re.compile(r"^[■□●○◎◆◇▲△★☆·•—\-\s]+")
 _NOT_IN_NAMES = set("的了们这那是在")
+# Line-shape limits, in characters. The longest speaker line in the seeds and genre documents has
+# 31 characters (a post of 26: two offices joined by 、); 70 leaves room for three offices.
+_SPEAKER_LINE_LENGTH = (4, 70)  # the shortest is a two-character unit and post word and a name
+_QUOTE_TAIL = 6  # a quotation mark this near the end: the line is a slogan ("…“加速度”"), not a name
+_MAX_HEAD = 40  # a run-in head or a post line of its own is one post and a name, never a sentence
+_COMMON_WORD_FREQ = 200  # jieba frequency above which a non-name dictionary word is no name (重要, 精神)
+_MIN_SLOGAN = 4  # a slogan glued before a post has at least a verb and its object
+# A body names its unit in its opening: after at most a time phrase ("2023年上半年，", 10 characters)
+# or a short lead-in. The latest unit mention in the seeds and genre documents starts at 11.
+_OPENING = 16
 _SPEECH_VERB = re.compile(r"(?:说|指出|强调|表示|认为|介绍|提出|要求|坦言|谈到|称)$")
-_RUN_IN = re.compile(r"^(?P<head>[^：:。，；！？“”]{4,40})[：:](?P<rest>.{2,})$")
+_RUN_IN = re.compile(rf"^(?P<head>[^：:。，；！？“”]{{4,{_MAX_HEAD}}})[：:](?P<rest>.{{2,}})$")
+_UNLISTED_POST_LINE = re.compile(rf"^(?P<post>[^ ]{{4,{_MAX_HEAD}}}) +(?P<name>[\u4e00-\u9fff](?: {{0,3}}[\u4e00-\u9fff]){{1,2}})$")
+_ORGANISATION = re.compile(
+    r"大学|学院|学校|医院|公司|集团|企业|协会|学会|联合会|委员会|合作社|中心|基地|社区|[部委局厅办院所馆社报台站队厂村镇乡县市省区州]"
+)
 _NAME_ONLY = re.compile(r"^[\u4e00-\u9fff](?: {0,3}[\u4e00-\u9fff]){1,2}$")
 _SENTENCE_PUNCT = re.compile(r"[。！？；：!?;:]")
 _ROLE_SUFFIX = re.compile(rf"(?:{_ROLES})$")
@@ -64,7 +78,8 @@ def parse_speaker_line(line: str) -> SpeakerLine | None:
     SpeakerLine(post='某省发展改革委主任', name='刘一平')
     """
     text = _POST_COLON.sub(" ", _LEAD_MARKS.sub("", line.strip()).rstrip("：: "))
-    if not 4 <= len(text) <= 70 or _SENTENCE_PUNCT.search(text) or "“" in text[-6:]:
+    shortest, longest = _SPEAKER_LINE_LENGTH
+    if not shortest <= len(text) <= longest or _SENTENCE_PUNCT.search(text) or "“" in text[-_QUOTE_TAIL:]:
         return None
     match = _SPEAKER_LINE.match(text) or _NAME_FIRST_LINE.match(text)
     if not match:
@@ -77,9 +92,32 @@ def parse_speaker_line(line: str) -> SpeakerLine | None:
         return None
     if (len(name) == 4 and not has_surname(name)) or (len(name) >= 3 and _SPEECH_VERB.search(name)):
         return None  # "区委书记张三强调", "张三说": a verb glued to a name
-    if _ROLE_SUFFIX.fullmatch(post) or _is_common_word(name):  # "书记 张三"; "…总书记重要"
+    # A name set off by a space, or padded with spaces to the width of a three-character name
+    # ("万  里"), is typeset as a name even when it is also a dictionary word (郑重, 万里).
+    typeset = (" " in match.group("name") or text[match.start("name") - 1: match.start("name")] == " ") \
+        and has_surname(name)
+    if _ROLE_SUFFIX.fullmatch(post) or (_is_common_word(name) and not typeset):  # "书记 张三"; "…总书记重要"
         return None
     return SpeakerLine(post=post, name=name)
+
+
+def parse_unlisted_post_line(line: str) -> SpeakerLine | None:
+    """A "post name" line whose post ends in no post word we list ("北岭机床厂高级技工 严 峻").
+
+    Only the line's shape speaks for it: an organisation in the post, and a name set off by a
+    space that starts with a surname. The caller must also see it where speaker lines stand
+    (under a title, over a body); on its own this shape is too weak.
+
+    >>> parse_unlisted_post_line("北岭机床厂高级技工 严 峻")
+    SpeakerLine(post='北岭机床厂高级技工', name='严峻')
+    >>> parse_unlisted_post_line("守正创新 奋进新程") is None
+    True
+    """
+    match = _UNLISTED_POST_LINE.match(_LEAD_MARKS.sub("", line.strip()))
+    if not match or _SENTENCE_PUNCT.search(line) or not _ORGANISATION.search(match.group("post")):
+        return None
+    name = match.group("name").replace(" ", "")
+    return SpeakerLine(post=match.group("post"), name=name) if has_surname(name) else None
 
 
 def run_in_head(text: str) -> int | None:
@@ -99,12 +137,13 @@ def run_in_head(text: str) -> int | None:
 
 def is_post_only(text: str) -> bool:
     """A line holding a post and nothing else ("某某县委书记"): its name may follow on the next line."""
-    return len(text) <= 40 and not _SENTENCE_PUNCT.search(text) and bool(_ROLE_SUFFIX.search(text)) \
+    return len(text) <= _MAX_HEAD and not _SENTENCE_PUNCT.search(text) and bool(_ROLE_SUFFIX.search(text)) \
         and not _ROLE_SUFFIX.fullmatch(text) and bool(unit_of_post(text))
 
 
 def is_name_only(text: str) -> bool:
     """A line holding just a person's name, perhaps spaced ("周 全")."""
+    text = _LEAD_MARKS.sub("", text)
     return bool(_NAME_ONLY.match(text)) and has_surname(text) and not _is_common_word(text.replace(" ", ""))
 
 
@@ -116,7 +155,7 @@ def _is_common_word(name: str) -> bool:
     jieba.setLogLevel(60)
     jieba.posseg.dt.tokenizer.check_initialized()
     tag = jieba.posseg.dt.word_tag_tab.get(name)
-    return tag is not None and not tag.startswith("nr") and jieba.dt.FREQ.get(name, 0) >= 200
+    return tag is not None and not tag.startswith("nr") and jieba.dt.FREQ.get(name, 0) >= _COMMON_WORD_FREQ
 
 
 def unit_of_post(post: str) -> str | None:
@@ -162,7 +201,7 @@ def distinctive_name(unit: str, home_places: tuple[str, ...] = ()) -> str:
     return core if stripped else ""  # "忠县" keeps its suffix; "人民政府" alone tells nothing
 
 
-def unit_mention_score(text: str, distinctive: str, window: int = 16) -> float:
+def unit_mention_score(text: str, distinctive: str, window: int = _OPENING) -> float:
     """How strongly the opening of `text` names the unit whose distinctive name is given (0–1).
 
     A mention is a run of the text that is a subsequence of the distinctive name (so that
@@ -215,7 +254,7 @@ def split_glued_slogan(post: str) -> tuple[str | None, str]:
     has_verb = False
     for token in jieba.posseg.cut(post):
         if token.flag == "ns":
-            if has_verb and position >= 4:
+            if has_verb and position >= _MIN_SLOGAN:
                 return post[:position], post[position:]
             return None, post
         has_verb = has_verb or token.flag == "v"
