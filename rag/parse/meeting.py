@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from rag.parse.noise import LABELS
 from rag.records import Meeting
+from rag.zh import FULL_STOPS
 
 _MEETING_WORD = r"(?:例会|会议|大会|座谈会|推进会|工作会|全会|研讨会|论坛|联席会|调度会|现场会)"
 _DATE = re.compile(r"(?:(?P<year>(?:19|20)\d{2})\s*年\s*)?(?P<month>1[0-2]|0?[1-9])\s*月\s*(?P<day>3[01]|[12]\d|0?[1-9])\s*日")
@@ -105,7 +106,7 @@ def _year_from(text: str | None) -> str | None:
 
 
 def _is_headline(line: str) -> bool:
-    return len(line) <= _HEADLINE_MAX and not re.search(r"[。！？]$", line)
+    return len(line) <= _HEADLINE_MAX and not re.search(f"[{FULL_STOPS}]$", line)
 
 
 def _find_date(lines: list[str], year: str | None) -> str | None:

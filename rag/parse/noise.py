@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from rag.zh import FULL_STOPS
+
 _PAYWALL = re.compile(r"##\s*paid(?:begin|end)\s*##", re.IGNORECASE)
 # Watermarks appended to paragraphs by content farms: "AAA32311699整理。"
 _WATERMARK = re.compile(r"[A-Za-z]{2,}\d{4,}(?:整理|编辑|制作|收集)。?")
@@ -22,7 +24,7 @@ _AD_WORDS = ("素材库", "会员", "客服", "公众号", "代笔", "下载", "
 _CONTACT = re.compile(r"客服|公众号|微信|QQ|\d[\d ]{4,}|[A-Za-z]{3,}\d*$")
 _CREDIT = re.compile(
     r"^[（(【\[]?\s*(?:本版|本文|本期)?(?:稿件|文字|图片)?(?:由)?\s*(?:本报)?(?:记者|通讯员|编辑|责任编辑|作者|供稿|整理|摄影?)"
-    r"[^。！？]{0,30}[）)】\]]?$"
+    rf"[^{FULL_STOPS}]{{0,30}}[）)】\]]?$"
 )
 # A web page's own buttons and menus, left behind when the page was copied as text.
 _CHROME_WORDS = r"下载|打印(?:本页)?|全屏|收藏|分享(?:到)?|关闭(?:窗口)?|返回顶部|字号|加大|还原|减小|默认|我要纠错|扫一扫|[大中小]"

@@ -12,6 +12,7 @@ import re
 
 from rag.parse.layout import Block, ends_sentence
 from rag.parse.speaker import SpeakerLine, running_speaker
+from rag.zh import FULL_STOPS
 
 _REPORT_TITLE = re.compile(r"工作报告|^——.{0,20}在.{2,40}(?:人民代表大会|人代会).{0,24}上")
 _DELIVERS_REPORT = re.compile(r"作[^，。；]{0,12}报告|报告工作")
@@ -38,7 +39,7 @@ def reporter_in_lead(blocks: list[Block]) -> SpeakerLine | None:
     SpeakerLine(post='国务院总理', name='李克强')
     """
     for block in blocks[:_LEAD_BLOCKS]:
-        for sentence in re.split(r"(?<=[。！？])", _DATELINE.sub("", block.text)):
+        for sentence in re.split(f"(?<=[{FULL_STOPS}])", _DATELINE.sub("", block.text)):
             found = running_speaker(sentence) if _DELIVERS_REPORT.search(sentence) else None
             if found:
                 return found
