@@ -16,13 +16,9 @@ from rag.cli import options
 from rag.config import DEFAULT_SEEDS, PROJECT_ROOT, Settings
 from rag.corpus import Library
 from rag.errors import UsageError
-from rag.labels import UNKNOWN_SPEAKER, cell
 from rag.evaluate import run_eval
-<<<<<<< HEAD
-=======
 from rag.evaluate_parse import run_parse_eval, table as parse_table
-from rag.ingest import ingest_paths
->>>>>>> main
+from rag.labels import UNKNOWN_SPEAKER, cell
 from rag.retrieve import Retriever
 
 
