@@ -74,8 +74,8 @@ def claims(text: str) -> list[str]:
 def numbers(text: str) -> list[str]:
     """Arabic numbers stated in a text, markers excluded, thousands separators removed.
 
-    >>> numbers("新增就业1.14万人、整改2,462个[3]")
-    ['1.14', '2462']
+    >>> numbers("新增就业2.36万人、整改2,417个[3]")
+    ['2.36', '2417']
     """
     plain = re.sub(r"(?<=\d),(?=\d{3})", "", strip_markers(text).translate(_FULLWIDTH))
     return _NUMBER.findall(plain)

@@ -79,7 +79,14 @@ class SentenceTransformerEmbedder:
 
     def __init__(self, name_or_path: str, query_prefix: str = "", passage_prefix: str = "") -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        from sentence_transformers import SentenceTransformer
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise ModelUnavailableError(
+                f"嵌入模型 {name_or_path} 需要 sentence-transformers（含 torch），默认安装不含 — 运行 "
+                "`make m3e`（或 `pip install -r requirements-m3e.lock`），或改用默认的 e5-small "
+                f"(RAG_EMBED_MODEL=e5-small) (sentence-transformers is not installed: {exc})"
+            ) from exc
 
         try:
             self._model = SentenceTransformer(name_or_path, device="cpu")

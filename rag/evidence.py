@@ -175,7 +175,7 @@ def figure_flags(text: str, unit: str | None, given: Sequence[str] = ()) -> tupl
     """(holds a number, holds a number with the asked-for unit); numbers the question itself gives
     (a year, "500强") do not count as an answer.
 
-    >>> figure_flags("新增城镇就业1.14万人", "人"), figure_flags("2024年工作回顾", None, ["2024"])
+    >>> figure_flags("新增城镇就业2.36万人", "人"), figure_flags("2024年工作回顾", None, ["2024"])
     ((True, True), (False, False))
     """
     for number in given:

@@ -119,9 +119,9 @@ class QuestionInfo:
 def analyse(question: str) -> QuestionInfo:
     """Split a question into the parts the answerer scores against.
 
-    >>> info = analyse("九龙坡区一季度新增城镇就业多少人?")
+    >>> info = analyse("青石区上半年新增城镇就业多少人?")
     >>> info.places, info.wants_figure, info.unit, info.comparison
-    (('九龙坡区',), True, '人', False)
+    (('青石区',), True, '人', False)
     """
     found = places(question)
     rest = question

@@ -32,7 +32,7 @@ def _plain_len(text: str) -> int:
 def is_follow_up(question: str) -> bool:
     """Does the question lean on the conversation?
 
-    >>> is_follow_up("那铜梁呢?"), is_follow_up("他还提到了什么?"), is_follow_up("涪陵区一季度规上工业增加值增长多少?")
+    >>> is_follow_up("那铜梁呢?"), is_follow_up("他还提到了什么?"), is_follow_up("青石区上半年新建了多少个5G基站?")
     (True, True, False)
     """
     q = question.strip()
@@ -75,8 +75,8 @@ def rule_rewrite(question: str, history: Sequence[Answer], known: Callable[[str]
     says whether the corpus contains a text (to name places fully).
 
     >>> from rag.records import Answer
-    >>> rule_rewrite("那铜梁呢?", [Answer("九龙坡区一季度新增城镇就业多少人?", "", True)])
-    '铜梁区一季度新增城镇就业多少人?'
+    >>> rule_rewrite("那白河呢?", [Answer("青石区上半年新增城镇就业多少人?", "", True)])
+    '白河区上半年新增城镇就业多少人?'
     """
     q = question.strip()
     if not history or not is_follow_up(q):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import zlib
 from collections.abc import Callable, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -19,19 +20,19 @@ from rag.records import Chunk, Filters, Hit, Meeting, Paragraph, Speech
 # The hashing test embedder gives lower cosines than e5: its own band (the production band is e5's).
 CONFIG = AnswerConfig(weights=Weights(dense_floor=0.0, dense_ceiling=0.3))
 
-MEETING_Q1 = Meeting("区县委书记和部门一把手2023年第一季度例会", "市", "2023-04-23")
-MEETING_YC = Meeting("永川区镇街书记和部门一把手2023年第二季度例会", "区", "2023-07-28")
+MEETING_Q1 = Meeting("区县和部门负责同志2023年第一季度例会", "市", "2023-04-23")
+MEETING_YC = Meeting("江岸区镇街和部门负责同志2023年第二季度例会", "区", "2023-07-28")
 
 # (meeting, speaker, post, unit, text)
 SPEECHES = [
-    (MEETING_Q1, "李春奎", "九龙坡区委书记", "九龙坡区委",
-     "九龙坡坚持改革求变，推出“推才宝”App，一季度新增城镇就业1.14万人。九龙坡区优化营商环境，升级“一张网”，激发市场主体活力。"),
-    (MEETING_Q1, "谭庆", "铜梁区委书记", "铜梁区委",
-     "一季度铜梁区村均集体经济收入增长22.5%。铜梁区优化营商环境，开展帮办代办服务，新增市场主体3000户。"),
-    (MEETING_Q1, "王志杰", "涪陵区委书记", "涪陵区委",
-     "一季度涪陵区规上工业增加值增长10.2%。涪陵区持续优化营商环境，开展专项整治，市场主体满意度超过90%。"),
-    (MEETING_YC, None, None, "朱沱镇",
-     "朱沱镇重设职责岗位104个，推动镇街体制改革。"),
+    (MEETING_Q1, "周明远", "青石区委书记", "青石区委",
+     "青石坚持改革求变，推出“职来帮”App，一季度新增城镇就业2.36万人。青石区优化营商环境，升级“一张网”，激发市场主体活力。"),
+    (MEETING_Q1, "孙立", "白河区委书记", "白河区委",
+     "一季度白河区村均集体经济收入增长17.5%。白河区优化营商环境，开展帮办代办服务，新增市场主体3000户。"),
+    (MEETING_Q1, "陈国栋", "云溪区委书记", "云溪区委",
+     "一季度云溪区规上工业增加值增长8.6%。云溪区持续优化营商环境，开展专项整治，市场主体满意度超过92%。"),
+    (MEETING_YC, None, None, "石门镇",
+     "石门镇重设职责岗位86个，推动镇街体制改革。"),
 ]
 
 
@@ -68,7 +69,8 @@ class KeywordRetriever:
 
 
 class HashEmbedder:
-    """Character-pair hashing vectors: similar texts share pairs, so cosine tracks overlap; counts calls."""
+    """Character-pair hashing vectors: similar texts share pairs, so cosine tracks overlap; counts calls.
+    CRC-32 (not Python's per-process salted hash()) so every run sees the same vectors."""
 
     name = "hash"
     dim = 256
@@ -80,7 +82,7 @@ class HashEmbedder:
     def _vec(self, text: str) -> np.ndarray:
         v = np.zeros(self.dim, np.float32)
         for i in range(len(text) - 1):
-            v[hash(text[i:i + 2]) % self.dim] += 1.0
+            v[zlib.crc32(text[i:i + 2].encode("utf-8")) % self.dim] += 1.0
         n = np.linalg.norm(v)
         return v / n if n else v
 

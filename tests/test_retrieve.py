@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from _index_support import FILE_B, corpus_dir, e5, e5_model  # noqa: F401  (fixtures)
+from _index_support import FILE_A, FILE_B
 from rag.bm25 import Tokenizer, user_terms
-from rag.ingest import ingest_paths
 from rag.config import Settings
+from rag.ingest import ingest_paths
 from rag.index import Index
-from rag.records import Filters
 from rag.llamaindex import ZhengyanRetriever
+from rag.records import Filters
 from rag.retrieve import BM25, Retriever, rrf
 
 
@@ -30,49 +28,53 @@ def test_rrf_breaks_ties_deterministically():
 
 
 def test_tokenizer_keeps_corpus_terms_whole():
-    tokenizer = Tokenizer(["亩均效益", "刘佳"])
-    tokens = tokenizer("刘佳说“亩均效益”改革，增长6.3%？")
-    assert "亩均效益" in tokens and "刘佳" in tokens and "6.3%" in tokens
+    tokenizer = Tokenizer(["亩均效益", "林晓"])
+    tokens = tokenizer("林晓说“亩均效益”改革，增长6.3%？")
+    assert "亩均效益" in tokens and "林晓" in tokens and "6.3%" in tokens
     assert not any(t in tokens for t in ("“", "，", "？"))
 
 
-@pytest.fixture()
-def retriever(tmp_path: Path, corpus_dir: Path, e5) -> Retriever:
-    (corpus_dir / "b.txt").write_text(FILE_B, encoding="utf-8")
-    settings = Settings(index_dir=tmp_path / "index", embed_model="e5-small")
-    ingest_paths([corpus_dir], settings, embedders=[e5])
-    return Retriever(Index.load(settings.index_dir), {"e5-small": e5})
+@pytest.fixture(scope="module")
+def retriever(tmp_path_factory, e5_model) -> Retriever:
+    """One index over both invented files, built once for the module (tests only read it)."""
+    root = tmp_path_factory.mktemp("retrieve")
+    (root / "corpus").mkdir()
+    (root / "corpus" / "a.txt").write_text(FILE_A, encoding="utf-8")
+    (root / "corpus" / "b.txt").write_text(FILE_B, encoding="utf-8")
+    settings = Settings(index_dir=root / "index", embed_model="e5-small")
+    ingest_paths([root / "corpus"], settings, embedders=[e5_model])
+    return Retriever(Index.load(settings.index_dir), {"e5-small": e5_model})
 
 
 def test_hybrid_finds_exact_figures_and_paraphrases(retriever):
-    top = retriever.search("金龙镇协议引资多少？", 1)[0]
-    assert top.chunk.speaker == "李凯" and "26亿元" in top.chunk.text
-    top = retriever.search("涪陵区在数字化转型上做了什么", 1)[0]
-    assert top.chunk.speaker == "王志杰" and "5G" in top.chunk.text
+    top = retriever.search("桂山镇协议引资多少？", 1)[0]
+    assert top.chunk.speaker == "何峰" and "26亿元" in top.chunk.text
+    top = retriever.search("云溪区在数字化转型上做了什么", 1)[0]
+    assert top.chunk.speaker == "陈国栋" and "5G" in top.chunk.text
     assert top.dense_score is not None and 0 < top.dense_score <= 1.0001
 
 
 def test_user_dictionary_holds_units_speakers_and_quoted_terms(retriever):
     terms = user_terms(retriever.index.chunks)
-    assert {"亩均效益", "刘佳", "王志杰", "永川区双石镇"} <= set(terms)
+    assert {"亩均效益", "林晓", "陈国栋", "江岸区柳塘镇"} <= set(terms)
 
 
 def test_speaker_filter_returns_k_hits_even_when_they_rank_low(retriever):
-    query = "金龙镇签约项目和协议引资"  # 李凯's topic; 王志杰's chunks rank last without a filter
+    query = "桂山镇签约项目和协议引资"  # 何峰's topic; 陈国栋's chunks rank last without a filter
     unfiltered = [h.chunk.speaker for h in retriever.search(query, 6)]
-    assert unfiltered[:2] == ["李凯", "李凯"]
-    hits = retriever.search(query, 2, Filters(speaker="王志杰"))
-    assert len(hits) == 2 and {h.chunk.speaker for h in hits} == {"王志杰"}
+    assert unfiltered[:2] == ["何峰", "何峰"]
+    hits = retriever.search(query, 2, Filters(speaker="陈国栋"))
+    assert len(hits) == 2 and {h.chunk.speaker for h in hits} == {"陈国栋"}
 
 
 @pytest.mark.parametrize("filters, expected", [
-    (Filters(unit="双石镇"), {"刘佳"}),
-    (Filters(meeting="第一季度"), {"王志杰"}),
-    (Filters(source="b.txt"), {"王志杰"}),
-    (Filters(source="a"), {"刘佳", "李凯"}),
-    (Filters(date_from="2023-05-01"), {"刘佳", "李凯"}),
-    (Filters(date_to="2023-05-01"), {"王志杰"}),
-    (Filters(date_from="2023-04-23", date_to="2023-04-23"), {"王志杰"}),
+    (Filters(unit="柳塘镇"), {"林晓"}),
+    (Filters(meeting="第一季度"), {"陈国栋"}),
+    (Filters(source="b.txt"), {"陈国栋"}),
+    (Filters(source="a"), {"林晓", "何峰"}),
+    (Filters(date_from="2023-05-01"), {"林晓", "何峰"}),
+    (Filters(date_to="2023-05-01"), {"陈国栋"}),
+    (Filters(date_from="2023-04-23", date_to="2023-04-23"), {"陈国栋"}),
 ])
 def test_each_filter_applies_inside_the_search(retriever, filters, expected):
     hits = retriever.search("新增市场主体", 10, filters)
@@ -88,7 +90,7 @@ def test_filter_matching_nothing_and_empty_query_give_no_hits(retriever):
 def test_single_component_retrievers_use_the_same_code(retriever):
     bm25_only = Retriever(retriever.index, retriever.embedders, components=[BM25])
     hits = bm25_only.search("5000户", 3)
-    assert hits[0].chunk.speaker == "王志杰" and hits[0].dense_score is None and hits[0].bm25_score > 0
+    assert hits[0].chunk.speaker == "陈国栋" and hits[0].dense_score is None and hits[0].bm25_score > 0
     dense_only = Retriever(retriever.index, retriever.embedders, components=["e5-small"])
     assert len(dense_only.search("乡村振兴", 3)) == 3
     with pytest.raises(ValueError):
@@ -96,18 +98,18 @@ def test_single_component_retrievers_use_the_same_code(retriever):
 
 
 def test_llama_index_retriever_returns_the_same_hits_as_nodes(retriever):
-    nodes = ZhengyanRetriever(retriever, k=3).retrieve("金龙镇协议引资多少？")
-    hits = retriever.search("金龙镇协议引资多少？", 3)
+    nodes = ZhengyanRetriever(retriever, k=3).retrieve("桂山镇协议引资多少？")
+    hits = retriever.search("桂山镇协议引资多少？", 3)
     assert [n.node.node_id for n in nodes] == [h.chunk.chunk_id for h in hits]
     assert [n.score for n in nodes] == [h.score for h in hits]
     top = nodes[0].node
-    assert top.get_content() == hits[0].chunk.text and top.metadata["speaker"] == "李凯"
+    assert top.get_content() == hits[0].chunk.text and top.metadata["speaker"] == "何峰"
     assert top.metadata["meeting_date"] == "2023-07-28" and top.metadata["source"] == "a.txt"
 
 
 def test_llama_index_retriever_applies_filters_inside_the_search(retriever):
-    nodes = ZhengyanRetriever(retriever, k=5, filters=Filters(speaker="王志杰")).retrieve("新增市场主体")
-    assert nodes and {n.node.metadata["speaker"] for n in nodes} == {"王志杰"}
+    nodes = ZhengyanRetriever(retriever, k=5, filters=Filters(speaker="陈国栋")).retrieve("新增市场主体")
+    assert nodes and {n.node.metadata["speaker"] for n in nodes} == {"陈国栋"}
 
 
 def test_a_llama_index_query_engine_composes_on_top(retriever):
@@ -116,8 +118,8 @@ def test_a_llama_index_query_engine_composes_on_top(retriever):
     from llama_index.core.query_engine import RetrieverQueryEngine
 
     engine = RetrieverQueryEngine.from_args(ZhengyanRetriever(retriever, k=3), llm=MockLLM(max_tokens=8))
-    response = engine.query("金龙镇协议引资多少？")
-    assert response.source_nodes[0].node.metadata["speaker"] == "李凯"
+    response = engine.query("桂山镇协议引资多少？")
+    assert response.source_nodes[0].node.metadata["speaker"] == "何峰"
     assert "26亿元" in response.source_nodes[0].node.get_content()
     prompt_view = response.source_nodes[0].node.get_content(metadata_mode="llm")
-    assert "李凯" in prompt_view and "a.txt" not in prompt_view  # who said it goes to the LLM; file names do not
+    assert "何峰" in prompt_view and "a.txt" not in prompt_view  # who said it goes to the LLM; file names do not

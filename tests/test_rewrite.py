@@ -16,49 +16,49 @@ def turn(question: str, cited: int | None = None) -> Answer:
 
 
 @pytest.mark.parametrize("q, follow", [
-    ("那铜梁呢?", True), ("他还提到了什么?", True), ("那么涪陵区呢", True), ("具体数字?", True),
-    ("涪陵区一季度规上工业增加值增长多少?", False), ("各地在优化营商环境方面有哪些做法?", False),
+    ("那白河呢?", True), ("他还提到了什么?", True), ("那么云溪区呢", True), ("具体数字?", True),
+    ("云溪区一季度规上工业增加值增长多少?", False), ("各地在推进数字化转型方面有哪些做法?", False),
 ])
 def test_is_follow_up(q, follow):
     assert is_follow_up(q) is follow
 
 
 def test_place_swap():
-    history = [turn("九龙坡区一季度新增城镇就业多少人?")]
-    assert rule_rewrite("那铜梁呢?", history) == "铜梁区一季度新增城镇就业多少人?"
-    known = {"铜梁区"}.__contains__
+    history = [turn("青石区一季度新增城镇就业多少人?")]
+    assert rule_rewrite("那白河呢?", history) == "白河区一季度新增城镇就业多少人?"
+    known = {"白河区"}.__contains__
     assert rule_rewrite("那张华呢?", history, lambda s: s == "张华") == "张华一季度新增城镇就业多少人?"
-    assert rule_rewrite("那铜梁呢?", history, known) == "铜梁区一季度新增城镇就业多少人?"
-    assert rule_rewrite("那么涪陵区呢？", history) == "涪陵区一季度新增城镇就业多少人?"
+    assert rule_rewrite("那白河呢?", history, known) == "白河区一季度新增城镇就业多少人?"
+    assert rule_rewrite("那么云溪区呢？", history) == "云溪区一季度新增城镇就业多少人?"
 
 
 def test_swap_replaces_comparison_words():
     history = [turn("各地在优化营商环境方面有哪些做法?")]
-    assert rule_rewrite("那永川呢?", history) == "永川在优化营商环境方面有哪些做法?"
-    assert rule_rewrite("那永川呢?", history, {"永川区"}.__contains__) == "永川区在优化营商环境方面有哪些做法?"
+    assert rule_rewrite("那江岸呢?", history) == "江岸在优化营商环境方面有哪些做法?"
+    assert rule_rewrite("那江岸呢?", history, {"江岸区"}.__contains__) == "江岸区在优化营商环境方面有哪些做法?"
 
 
 def test_pronoun_takes_the_cited_speaker_from_metadata():
-    history = [turn("九龙坡区一季度新增城镇就业多少人?", cited=0)]
-    assert rule_rewrite("他还提到了什么?", history) == "李春奎还提到了什么?"
+    history = [turn("青石区一季度新增城镇就业多少人?", cited=0)]
+    assert rule_rewrite("他还提到了什么?", history) == "周明远还提到了什么?"
 
 
 def test_pronoun_with_unknown_speaker_uses_the_unit():
-    history = [turn("朱沱镇重设了多少个职责岗位?", cited=3)]
-    assert rule_rewrite("他还提到了什么?", history).startswith("朱沱镇")
+    history = [turn("石门镇重设了多少个职责岗位?", cited=3)]
+    assert rule_rewrite("他还提到了什么?", history).startswith("石门镇")
 
 
 def test_bare_follow_up_carries_place_and_topic():
-    history = [turn("涪陵区一季度规上工业增加值增长多少?")]
+    history = [turn("云溪区一季度规上工业增加值增长多少?")]
     out = rule_rewrite("具体数字?", history)
-    assert out.startswith("涪陵区") and "增加值" in out
+    assert out.startswith("云溪区") and "增加值" in out
 
 
 def test_standalone_question_is_left_alone():
-    history = [turn("九龙坡区一季度新增城镇就业多少人?")]
-    q = "铜梁区一季度村均集体经济收入增长了多少?"
+    history = [turn("青石区一季度新增城镇就业多少人?")]
+    q = "白河区一季度村均集体经济收入增长了多少?"
     assert Rewriter().rewrite(q, history) == q
-    assert Rewriter().rewrite("那铜梁呢?", []) == "那铜梁呢?"
+    assert Rewriter().rewrite("那白河呢?", []) == "那白河呢?"
 
 
 class ScriptedLLM:
@@ -75,31 +75,31 @@ class ScriptedLLM:
 
 
 def test_llm_rewrite_is_used_and_cleaned():
-    llm = ScriptedLLM("改写后的问题：铜梁区一季度新增城镇就业多少人？\n")
-    out = Rewriter(llm).rewrite("那铜梁呢?", [turn("九龙坡区一季度新增城镇就业多少人?")])
-    assert out == "铜梁区一季度新增城镇就业多少人？"
+    llm = ScriptedLLM("改写后的问题：白河区一季度新增城镇就业多少人？\n")
+    out = Rewriter(llm).rewrite("那白河呢?", [turn("青石区一季度新增城镇就业多少人?")])
+    assert out == "白河区一季度新增城镇就业多少人？"
     prompt = llm.calls[0][-1]["content"]
-    assert "九龙坡区一季度新增城镇就业多少人?" in prompt and "那铜梁呢?" in prompt
+    assert "青石区一季度新增城镇就业多少人?" in prompt and "那白河呢?" in prompt
 
 
 def test_llm_failure_falls_back_to_rules():
     llm = ScriptedLLM(LLMError("down"))
-    out = Rewriter(llm).rewrite("那铜梁呢?", [turn("九龙坡区一季度新增城镇就业多少人?")])
-    assert out == "铜梁区一季度新增城镇就业多少人?"
+    out = Rewriter(llm).rewrite("那白河呢?", [turn("青石区一季度新增城镇就业多少人?")])
+    assert out == "白河区一季度新增城镇就业多少人?"
 
 
 def test_pronoun_after_a_refusal_takes_the_first_related_passage():
     chunks = make_chunks()
-    refused = Answer("铜梁区一季度新增城镇就业多少人?", "资料中未找到", False, related=(Hit(chunks[1], 1.0),))
-    assert rule_rewrite("他还提到了什么?", [refused]) == "谭庆还提到了什么?"
+    refused = Answer("白河区一季度新增城镇就业多少人?", "资料中未找到", False, related=(Hit(chunks[1], 1.0),))
+    assert rule_rewrite("他还提到了什么?", [refused]) == "孙立还提到了什么?"
 
 
 def test_bare_place_prefers_the_plain_suffix_the_corpus_knows():
     history = [turn("各地在优化营商环境方面有哪些做法?")]
-    known = {"永川区", "永川高新区"}.__contains__
-    assert rule_rewrite("那永川呢?", history, known) == "永川区在优化营商环境方面有哪些做法?"
+    known = {"江岸区", "江岸高新区"}.__contains__
+    assert rule_rewrite("那江岸呢?", history, known) == "江岸区在优化营商环境方面有哪些做法?"
 
 
 def test_new_focus_replaces_the_previous_speaker():
-    history = [turn("李春奎还提到了什么?", cited=0)]
-    assert rule_rewrite("那铜梁呢?", history, {"铜梁区"}.__contains__) == "铜梁区还提到了什么?"
+    history = [turn("周明远还提到了什么?", cited=0)]
+    assert rule_rewrite("那白河呢?", history, {"白河区"}.__contains__) == "白河区还提到了什么?"

@@ -19,12 +19,12 @@ def chunk(source: str, speech: int, para: int, text: str, unit: str | None, spea
 
 
 CHUNKS = [
-    chunk("a.txt", 0, 0, "深化亩均效益改革，盘活低效用地", "永川区", "张三"),
-    chunk("a.txt", 0, 1, "亩均效益评价覆盖全部规上企业", "永川区", "张三"),
-    chunk("a.txt", 1, 0, "推进亩均效益综合评价", "永川区经济信息委", "李四"),
+    chunk("a.txt", 0, 0, "深化亩均效益改革，盘活低效用地", "江岸区", "张三"),
+    chunk("a.txt", 0, 1, "亩均效益评价覆盖全部规上企业", "江岸区", "张三"),
+    chunk("a.txt", 1, 0, "推进亩均效益综合评价", "江岸区经济信息委", "李四"),
     chunk("b.txt", 0, 0, "开展亩均效益改革试点", "江北区", "王五", "2023年第三季度例会", "2023-10-24"),
-    chunk("b.txt", 1, 0, "亩均税收提升百分之十", "涪陵区", "张三"),
-    chunk("b.txt", 2, 0, "乡村振兴示范村建设", "铜梁区", "赵六"),
+    chunk("b.txt", 1, 0, "亩均税收提升百分之十", "云溪区", "张三"),
+    chunk("b.txt", 2, 0, "乡村振兴示范村建设", "白河区", "赵六"),
 ]
 
 
@@ -94,7 +94,7 @@ def test_overview_counts_unit_by_meeting():
     units, meetings, counts = result.overview()
     assert "江北区" in units
     assert [m[1] for m in meetings] == sorted(m[1] for m in meetings)
-    assert counts[("永川区", "2023年第一季度例会")] == 2
+    assert counts[("江岸区", "2023年第一季度例会")] == 2
     assert counts[("江北区", "2023年第三季度例会")] == 1
 
 

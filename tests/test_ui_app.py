@@ -37,7 +37,7 @@ class StubAnswerer:
 
 def services(fail: Exception | None = None):
     retriever = KeywordRetriever(CHUNKS)
-    speech = Speech(Meeting("会A", date="2023-04-23"), "张三", "区长", "永川区", None, (Paragraph("段", 0, 1),), "a.txt")
+    speech = Speech(Meeting("会A", date="2023-04-23"), "张三", "区长", "江岸区", None, (Paragraph("段", 0, 1),), "a.txt")
     return SimpleNamespace(retriever=retriever, answerer=StubAnswerer(retriever, fail), store=CorpusStore([speech]),
                            get_chunk=lookup, uploads=None, similar_js="")
 
@@ -69,9 +69,9 @@ def test_on_ask_renders_escaped_answer_and_keeps_history():
     assert 'href="#zy-src-0-1"' in conversation and "zy-src-0-1" in sources
     assert len(answers) == 1 and question == ""
     assert markdown.startswith("## 问题") and download.endswith("answer.md")
-    list(on_ask(s, "亩均呢", answers, "", "永川", "", "2023", ""))
+    list(on_ask(s, "亩均呢", answers, "", "江岸", "", "2023", ""))
     question, filters, history = s.answerer.seen[-1]
-    assert filters == Filters(unit="永川", date_from="2023-01-01") and len(history) == 1
+    assert filters == Filters(unit="江岸", date_from="2023-01-01") and len(history) == 1
 
 
 @pytest.mark.parametrize("error,shown", [

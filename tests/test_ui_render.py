@@ -32,20 +32,20 @@ from ui.upload import UploadManager, sanitize_name, unique_name
 EVIL = '<script>alert(1)</script> 见[官网](http://evil.example) 与 <img src=x onerror=alert(2)>'
 
 
-def make_chunk(text: str = "九龙坡区一季度新增城镇就业1.14万人。其他内容。", **kw) -> Chunk:
+def make_chunk(text: str = "青石区一季度新增城镇就业2.36万人。其他内容。", **kw) -> Chunk:
     base = dict(
-        chunk_id="001.txt:3:2:0", text=text, header="", speaker="李春奎", speaker_title="九龙坡区委书记",
-        unit="九龙坡区", meeting="重庆市区县委书记和部门一把手2023年第一季度例会", meeting_date="2023-04-23",
+        chunk_id="001.txt:3:2:0", text=text, header="", speaker="周明远", speaker_title="青石区委书记",
+        unit="青石区", meeting="重庆市区县和部门负责同志2023年第一季度例会", meeting_date="2023-04-23",
         source="001.txt", speech_index=3, paragraph=2, part=0, start=0, end=len(text),
     )
     base.update(kw)
     return Chunk(**base)
 
 
-def make_answer(text: str = "九龙坡区一季度新增城镇就业1.14万人[1]。", chunk: Chunk | None = None, **kw) -> Answer:
+def make_answer(text: str = "青石区一季度新增城镇就业2.36万人[1]。", chunk: Chunk | None = None, **kw) -> Answer:
     chunk = chunk or make_chunk()
-    citation = Citation(1, Hit(chunk, 0.9), sentence="九龙坡区一季度新增城镇就业1.14万人。")
-    return Answer(question=kw.pop("question", "九龙坡区一季度新增城镇就业多少人?"), answer=text,
+    citation = Citation(1, Hit(chunk, 0.9), sentence="青石区一季度新增城镇就业2.36万人。")
+    return Answer(question=kw.pop("question", "青石区一季度新增城镇就业多少人?"), answer=text,
                   answerable=kw.pop("answerable", True), citations=(citation,), **kw)
 
 
@@ -69,9 +69,9 @@ def test_markers_become_links_only_for_numbers():
 
 def test_source_card_has_attribution_highlight_and_similar_button():
     html = render_sources([make_answer()])
-    for part in ("李春奎", "九龙坡区委书记", "九龙坡区", "2023年第一季度例会", "2023-04-23"):
+    for part in ("周明远", "青石区委书记", "青石区", "2023年第一季度例会", "2023-04-23"):
         assert part in html
-    assert "<mark>九龙坡区一季度新增城镇就业1.14万人。</mark>" in html
+    assert "<mark>青石区一季度新增城镇就业2.36万人。</mark>" in html
     assert 'id="zy-src-0-1"' in html and 'data-chunk="001.txt:3:2:0"' in html
     assert "找相似" in html
 
@@ -108,15 +108,15 @@ def test_not_answerable_shows_notice_and_nearest_passages():
 
 
 def test_rewritten_question_is_shown():
-    answer = make_answer(rewritten_question="涪陵区一季度新增城镇就业多少人?", question="那涪陵区呢?")
-    assert "理解为：涪陵区一季度新增城镇就业多少人?" in render_answer_body(answer, 1)
+    answer = make_answer(rewritten_question="云溪区一季度新增城镇就业多少人?", question="那云溪区呢?")
+    assert "理解为：云溪区一季度新增城镇就业多少人?" in render_answer_body(answer, 1)
 
 
 def test_markdown_export_lists_sources():
     md = answer_markdown(make_answer())
     assert md.startswith("## 问题")
-    assert "[1] 李春奎 · 九龙坡区委书记 · 九龙坡区" in md
-    assert "> 九龙坡区一季度新增城镇就业1.14万人。" in md
+    assert "[1] 周明远 · 青石区委书记 · 青石区" in md
+    assert "> 青石区一季度新增城镇就业2.36万人。" in md
 
 
 def test_speaker_page_separates_posts():
@@ -130,7 +130,7 @@ def test_speaker_page_separates_posts():
 
 def test_make_filters():
     assert make_filters("", None, " ", "", "") == Filters()
-    assert make_filters("例会", "九龙坡", "李春奎", "2023", "2023").date_to == "2023-12-31"
+    assert make_filters("例会", "青石", "周明远", "2023", "2023").date_to == "2023-12-31"
     with pytest.raises(UsageError):
         make_filters(None, None, None, "昨天", None)
     with pytest.raises(UsageError):

@@ -6,6 +6,7 @@ Each command is a plain function in its group's module; this table is the one pl
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 
 import typer
 
@@ -30,10 +31,11 @@ app.command()(index_cmds.info)
 app.command(name="eval")(index_cmds.eval_cmd)
 
 
-def main() -> None:
-    """Run the app; click reports usage errors (exit 2), RagError becomes a message and exit 1."""
+def main(args: Sequence[str] | None = None) -> None:
+    """Run the app on `args` (default: the command line); click reports usage errors (exit 2), RagError
+    becomes a message and exit 1. Always ends in SystemExit, as a console script does."""
     try:
-        app()
+        app(list(args) if args is not None else None)
     except UsageError as exc:
         typer.echo(f"用法错误: {exc}", err=True)
         sys.exit(2)
