@@ -17,7 +17,10 @@ from rag.records import Chunk, Hit
 from rag.zh import CLOSING_QUOTES, NUMBER, SENTENCE_ENDS
 
 _MARKER = re.compile(r"\[\s*(\d+(?:\s*[,，、]\s*\d+)*)\s*\]|【\s*(\d+(?:\s*[,，、]\s*\d+)*)\s*】")
-_CLAIM = re.compile(rf".+?(?:[{SENTENCE_ENDS}]+[{CLOSING_QUOTES}]*(?:\s*\[\d+\])*|(?:\[\d+\])+(?=\s*[\n]|\s*$)|\n|$)", re.S)
+# An ellipsis in an answer marks a shortened quote ("……整改问题2462个", rag.evidence.excerpt), not the
+# end of a claim: a claim ends at the other sentence ends.
+_CLAIM_ENDS = SENTENCE_ENDS.replace("…", "")
+_CLAIM = re.compile(rf".+?(?:[{_CLAIM_ENDS}]+[{CLOSING_QUOTES}]*(?:\s*\[\d+\])*|(?:\[\d+\])+(?=\s*[\n]|\s*$)|\n|$)", re.S)
 _NUMBER = re.compile(NUMBER)
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．，％", "0123456789.,%")
 MAX_UNMARKED_CHARS = 12  # a connective like "具体如下：" may go without a marker; a claim may not

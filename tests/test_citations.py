@@ -99,3 +99,8 @@ def test_a_claim_naming_a_speaker_must_cite_that_speaker(hits):
     assert result.kept == () and "陈国栋" in result.warnings[0]
     fixed = check("- 孙立：优化营商环境，开展帮办代办服务。", hits)  # unmarked list item from a small model
     assert fixed.kept == ("- 孙立：优化营商环境，开展帮办代办服务。[2]",)
+
+
+def test_an_ellipsis_marks_a_shortened_quote_not_the_end_of_a_claim():
+    line = "孙立（白河区委书记）：……开展帮办代办服务，新增市场主体2600户。[1]"
+    assert claims(line) == [line]

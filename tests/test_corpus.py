@@ -30,7 +30,7 @@ def test_listing_comes_from_the_index_not_the_raw_files(library, corpus_dir):
     assert [s.speaker for s in reopened.speeches()] == ["林晓", "何峰"]
     assert reopened.sources() == ["a.txt"]  # the name citations show, not an absolute path
     assert [m.date for m in reopened.meetings()] == ["2023-07-28"]
-    assert reopened.speakers() == ["林晓", "何峰"] and [s.speaker for s in reopened.speeches_by("何峰")] == ["何峰"]
+    assert reopened.speakers() == sorted(["林晓", "何峰"]) and [s.speaker for s in reopened.speeches_by("何峰")] == ["何峰"]
     assert reopened.speeches()[0].paragraphs[0].text.startswith("上半年，柳塘镇")
 
 
@@ -50,7 +50,7 @@ def test_adding_files_updates_listing_and_search_in_place(library, corpus_dir, t
 
 def test_reload_sees_a_commit_made_by_another_writer(library, corpus_dir, tmp_path):
     library.add([corpus_dir])
-    assert library.speakers() == ["林晓", "何峰"]
+    assert library.speakers() == sorted(["林晓", "何峰"])
     more = tmp_path / "more"
     more.mkdir()
     (more / "b.txt").write_text(FILE_B, encoding="utf-8")
