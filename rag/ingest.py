@@ -32,6 +32,7 @@ from rag.config import Settings
 from rag.embed import Embedder, embedder_names, load_embedder, loadable_name
 from rag.errors import IndexBusyError, IndexMismatchError, IndexMissingError, InputError
 from rag.index import FaissStore, remove_stale
+from rag.parse import expand_paths, load_corpus, sidecar_path
 from rag.records import Chunk, Speech
 from rag.vector_cache import VectorCache, text_key
 
@@ -58,25 +59,20 @@ class IngestReport:
 
 
 def input_files(paths: Sequence[Path]) -> list[Path]:
-    """Every regular, non-hidden file named by `paths` (a folder's top level, as the parser reads it), sorted."""
-    files: list[Path] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            files += [f for f in p.iterdir() if f.is_file() and not f.name.startswith(".")]
-        elif p.is_file():
-            files.append(p)
-        else:
-            raise InputError(f"文件不存在: {p} — 检查路径 (no such file or folder)")
-    return sorted({f.resolve() for f in files})
+    """The files an ingest of `paths` reads (the parser's own expansion), resolved and sorted."""
+    return sorted({f.resolve() for f in expand_paths(paths, [])})
 
 
 def file_hashes(files: Sequence[Path]) -> dict[str, str]:
+    """SHA-256 of each file and of its `.meta.json` sidecar if any: a change to either re-indexes it."""
     out = {}
     for f in files:
         h = hashlib.sha256()
-        with open(f, "rb") as stream:
-            for block in iter(lambda: stream.read(1 << 20), b""):
-                h.update(block)
+        for part in (f, sidecar_path(f)):
+            if part == f or part.is_file():
+                with open(part, "rb") as stream:
+                    for block in iter(lambda: stream.read(1 << 20), b""):
+                        h.update(block)
         out[str(f)] = h.hexdigest()
     return out
 
@@ -170,8 +166,6 @@ def _load_files(files: Sequence[Path], hashes: dict[str, str], source_files: dic
                 inputs: dict[str, str], warnings: list[str]) -> tuple[list[tuple[Path, list[Speech]]], list[Path]]:
     """Parse each file on its own: (file, speeches) for those that parsed, and the files that failed.
     Speeches naming a source that belongs to another file are refused (see module docstring)."""
-    from rag.parse import load_corpus
-
     loaded, failed = [], []
     claimed: dict[str, str] = {}  # source → file, within this batch
     for f in files:
