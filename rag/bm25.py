@@ -86,23 +86,32 @@ class TermCounts:
 
     @classmethod
     def build(cls, token_lists: Iterable[list[str]]) -> "TermCounts":
+        """Count terms document by document; memory stays at a few bytes per token (numpy blocks)."""
         from scipy import sparse
 
         ids: dict[str, int] = {}
-        cols: list[int] = []
-        indptr, lengths = [0], []
+        blocks: list[np.ndarray] = []
+        indptr, lengths, pending = [0], [], []
         for tokens in token_lists:
             tokens = tokens or [""]  # as bm25s: an empty document has length 1
-            cols += [ids.setdefault(t, len(ids)) for t in tokens]
-            indptr.append(len(cols))
+            pending += [ids.setdefault(t, len(ids)) for t in tokens]
+            indptr.append(indptr[-1] + len(tokens))
             lengths.append(len(tokens))
-        csr = sparse.csr_matrix((np.ones(len(cols), np.int32), np.asarray(cols, np.int64), np.asarray(indptr, np.int64)),
+            if len(pending) > 1 << 20:
+                blocks.append(np.asarray(pending, np.int32))
+                pending = []
+        blocks.append(np.asarray(pending, np.int32))
+        cols = np.concatenate(blocks)
+        del blocks, pending
+        csr = sparse.csr_matrix((np.ones(len(cols), np.uint16), cols, np.asarray(indptr, np.int64)),
                                 shape=(len(lengths), len(ids)))
+        del cols
         csr.sum_duplicates()
         csc = csr.tocsc()
+        del csr
         csc.sort_indices()
         return cls(list(ids), csc.indptr.astype(np.int64), csc.indices.astype(np.int32),
-                   np.minimum(csc.data, 65535).astype(np.uint16), np.asarray(lengths, np.float32))
+                   csc.data.astype(np.uint16), np.asarray(lengths, np.float32))
 
     @cached_property
     def column(self) -> dict[str, int]:
