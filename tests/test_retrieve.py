@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from _index_support import FILE_A, FILE_B
 from rag.bm25 import Tokenizer, user_terms
 from rag.config import Settings
+from rag.index import FaissStore
 from rag.ingest import ingest_paths
-from rag.index import Index
 from rag.llamaindex import ZhengyanRetriever
 from rag.records import Filters
 from rag.retrieve import BM25, Retriever, rrf
@@ -43,7 +44,7 @@ def retriever(tmp_path_factory, e5_model) -> Retriever:
     (root / "corpus" / "b.txt").write_text(FILE_B, encoding="utf-8")
     settings = Settings(index_dir=root / "index", embed_model="e5-small")
     ingest_paths([root / "corpus"], settings, embedders=[e5_model])
-    return Retriever(Index.load(settings.index_dir), {"e5-small": e5_model})
+    return Retriever(FaissStore.load(settings.index_dir), {"e5-small": e5_model})
 
 
 def test_hybrid_finds_exact_figures_and_paraphrases(retriever):
@@ -123,3 +124,23 @@ def test_a_llama_index_query_engine_composes_on_top(retriever):
     assert "26亿元" in response.source_nodes[0].node.get_content()
     prompt_view = response.source_nodes[0].node.get_content(metadata_mode="llm")
     assert "何峰" in prompt_view and "a.txt" not in prompt_view  # who said it goes to the LLM; file names do not
+
+
+def test_segment_bm25_scores_as_bm25s_does(retriever):
+    """The segment BM25 (rag/bm25.py) keeps the scores and ranking of the bm25s index it replaced."""
+    import bm25s
+
+    from rag.bm25 import Bm25, TermCounts
+
+    store = retriever.index
+    tokenizer = store.bm25.tokenizer
+    token_lists = [tokenizer(c.indexed_text) for c in store.chunks]
+    reference = bm25s.BM25()
+    reference.index([t or [""] for t in token_lists], show_progress=False)
+    half = len(token_lists) // 2  # the same documents split over two segments score the same
+    split = Bm25([TermCounts.build(token_lists[:half]), TermCounts.build(token_lists[half:])], tokenizer)
+    for query in ("桂山镇协议引资", "亩均效益改革", "数字化转型 5G基站", "新增市场主体"):
+        ids = reference.get_tokens_ids(tokenizer(query))
+        expected = reference.get_scores(ids) if ids else np.zeros(len(token_lists))
+        assert np.allclose(np.concatenate(split.scores(query)), expected, atol=1e-5)
+        assert np.allclose(np.concatenate(store.bm25.scores(query)), expected, atol=1e-5)
