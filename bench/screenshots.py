@@ -40,7 +40,7 @@ def start_app(index: Path | None) -> tuple[str, object, Path]:
     """Serve the app on a free port over a copy of `index` (or a fresh index of seeds/)."""
     from rag.config import Settings
     from ui.app import launch_app
-    from ui.server import create_app
+    from ui.wiring import create_app
 
     work = Path(tempfile.mkdtemp(prefix="zy-shots-"))
     if index is not None and index.is_dir():

@@ -13,13 +13,19 @@ from dataclasses import dataclass, field, replace
 
 from rag.citations import check, first_use_order, renumber, who
 from rag.errors import UsageError
-from rag.evidence import Candidate, SentenceVectors, TermWeights, Weights, candidates, score
-from rag.question import QuestionInfo, analyse, place_in
+from rag.evidence import Candidate, SentenceVectors, TermWeights, Weights, candidates, score, term_match
+from rag.provenance import provenance_answer
+from rag.question import QuestionInfo, analyse, place_in, tokens
 from rag.records import Answer, Citation, Filters, Hit
-from rag.rewrite import Rewriter
+from rag.rewrite import Lexicon, Rewriter
+from rag.units import hierarchy_key, resolve_chunk
 
 NOT_FOUND = "资料中未找到"
 _MORE = re.compile(r"还|另外|其他|其它|别的|此外")
+# A comparison bullet must hold the topic term whole, or all its sub-words (evidence.term_match scale).
+TOPIC_MATCH = 0.8
+# A sentence stating a difficulty is no practice to list in a comparison ("面临一些困难和问题").
+_PROBLEM = re.compile(r"面临|存在.{0,8}(?:问题|困难|不足|短板)|困难和问题|问题和困难|仍需|有待|还不够|短板|瓶颈")
 
 
 @dataclass(frozen=True)
@@ -43,9 +49,11 @@ class AnswerConfig:
 
 @dataclass(frozen=True)
 class Delta:
-    """A piece of answer text as it is produced; the stream ends with the checked `Answer`."""
+    """A piece of answer text as it is produced; the stream ends with the checked `Answer`.
+    A `stage` delta says what is being done ("正在检索…") and is not part of the answer text."""
 
     text: str
+    stage: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,11 +93,12 @@ class Answerer:
     """Answers questions over one retriever; extractive unless an LLM backend is given."""
 
     def __init__(self, retriever, embedder, llm=None, config: AnswerConfig | None = None,
-                 rewriter: Rewriter | None = None, term_weights: TermWeights | None = None) -> None:
+                 rewriter: Rewriter | None = None, term_weights: TermWeights | None = None,
+                 lexicon: Lexicon | None = None) -> None:
         self._retriever = retriever
         self._terms = term_weights or TermWeights()
         if rewriter is None:
-            rewriter = Rewriter(llm, known=self._terms.known)
+            rewriter = Rewriter(llm, known=self._terms.known, lexicon=lexicon)
         self._vectors = SentenceVectors(embedder)
         self._llm = llm
         self.config = config or AnswerConfig()
@@ -119,13 +128,21 @@ class Answerer:
         q = question.strip()
         if not q:
             raise UsageError("问题为空 — 请输入一个问题 (empty question)")
+        about_sources = provenance_answer(q, history)  # "哪次会议上说的?": the cited chunks' metadata
+        if about_sources is not None:
+            yield Delta(about_sources.answer)
+            yield about_sources
+            return
         standalone = self._rewriter.rewrite(q, history) if history else q
         info = analyse(standalone)
         k = top_k or self.config.top_k
+        yield Delta("正在检索…", stage=True)
         hits = self._retriever.search(standalone, max(k * 3, self.config.compare_k) if info.comparison else k,
                                       filters or Filters())
+        yield Delta(f"检索到 {len(hits)} 段，正在挑选句子并核对引用…", stage=True)
         ranked = self._evidence(hits, info, history, standalone != q)
-        verdict = judge(select(ranked, info, self.config), ranked, info, self.config)
+        topic = topic_term(info, self._terms) if info.comparison else None
+        verdict = judge(select(ranked, info, self.config, topic), ranked, info, self.config)
         base = Answer(question=q, answer="", answerable=False, mode=self.mode,
                       rewritten_question=standalone if standalone != q else None)
         if not verdict.answerable:
@@ -138,7 +155,7 @@ class Answerer:
 
             yield from llm_answer(self._llm, base, standalone, info, hits, ranked, self.config)
             return
-        final = extractive(base, info, ranked, self.config)
+        final = extractive(base, info, ranked, self.config, topic)
         yield Delta(final.answer)
         yield final
 
@@ -151,15 +168,20 @@ class Answerer:
         return score(cands, info, self._vectors, self.config.weights)
 
 
-def select(ranked: Sequence[Candidate], info: QuestionInfo, config: AnswerConfig) -> list[Candidate]:
-    """The sentences an extractive answer quotes: the best few, or the best per speaker for comparisons."""
+def select(ranked: Sequence[Candidate], info: QuestionInfo, config: AnswerConfig,
+           topic: str | None = None) -> list[Candidate]:
+    """The sentences an extractive answer quotes: the best few, or for a comparison the best of every
+    unit whose sentence carries the `topic` term (see `topic_term`) and states no problem."""
+    if info.comparison and topic:  # the topic term itself is the relevance gate: every unit saying it
+        return _per_unit([c for c in ranked if c.places_ok and term_match(topic, c.sentence) >= TOPIC_MATCH
+                          and not _PROBLEM.search(c.sentence)], 0.0)
     usable = [c for c in ranked if c.places_ok and (c.about_speaker or c.context_coverage >= config.min_coverage * 0.5)]
     if info.wants_figure:
         usable = [c for c in usable if c.has_unit] or [c for c in usable if c.has_figure] or usable
     if not usable:
         return []
     if info.comparison:
-        return _per_speaker(usable, config) or usable[:1]
+        return _per_unit(usable, config.group_min_score) or usable[:1]
     if usable[0].about_speaker:  # "X还提到了什么": X's best points, one per chunk
         chosen, chunks = [], set()
         for c in usable:
@@ -176,24 +198,71 @@ def select(ranked: Sequence[Candidate], info: QuestionInfo, config: AnswerConfig
     return chosen
 
 
-def _per_speaker(usable: Sequence[Candidate], config: AnswerConfig) -> list[Candidate]:
-    """Best sentence of each speaker (unit when unknown), speakers ranked by their two best sentences:
-    someone who says more on the topic represents it better than one passing mention."""
-    groups: dict[str, list[Candidate]] = {}
+def topic_term(info: QuestionInfo, weight: TermWeights) -> str | None:
+    """The rarest question term the corpus contains: what a comparison asks about ("亩均" in
+    "哪些地方在推进亩均效益改革?"). Runs of one-character jieba tokens count as one term ("亩"+"均")."""
+    terms = list(info.terms)
+    run = ""
+    for tok in tokens(info.text) + [""]:
+        if len(tok) == 1 and re.fullmatch(r"[\u4e00-\u9fff]", tok):
+            run += tok
+            continue
+        if len(run) >= 2:
+            terms.append(run)
+        run = ""
+    known = [t for t in terms if weight.known(t)]
+    return max(known, key=weight) if known else None
+
+
+def _per_unit(usable: Sequence[Candidate], min_score: float) -> list[Candidate]:
+    """Best sentence of every unit (speaker when the unit is unknown) scoring at least `min_score`,
+    best first; no fixed count."""
+    best: dict[str, Candidate] = {}
     for c in usable:
-        if c.score >= config.group_min_score:
-            groups.setdefault(c.group, []).append(c)
-
-    def strength(cs: list[Candidate]) -> float:
-        return cs[0].score + 0.5 * (cs[1].score if len(cs) > 1 else 0.0)
-
-    ranked = sorted(groups.values(), key=strength, reverse=True)
-    return [cs[0] for cs in ranked[: config.max_groups]]
+        if c.score >= min_score:
+            best.setdefault(c.hit.chunk.unit or c.group, c)
+    return list(best.values())
 
 
-def extractive(base: Answer, info: QuestionInfo, ranked: Sequence[Candidate], config: AnswerConfig) -> Answer:
+def by_hierarchy(chosen: Sequence[Candidate]) -> list[Candidate]:
+    """Comparison bullets grouped by district (districts in order of their best sentence), the
+    district itself before its departments and towns (rag/units.py)."""
+    keys = {id(c): hierarchy_key(resolve_chunk(c.hit.chunk)) for c in chosen}
+    district_rank: dict[str, int] = {}
+    for c in chosen:
+        district_rank.setdefault(keys[id(c)][0], len(district_rank))
+    return sorted(chosen, key=lambda c: (district_rank[keys[id(c)][0]], keys[id(c)][1]))
+
+
+def places_line(chosen: Sequence[Candidate], marker_of: dict[str, int]) -> str:
+    """The opening line of a comparison: the places, each district with its departments and towns,
+    each cited: "涉及：永川区[1]（交通局[2]）、长寿区[3]。" """
+    districts: dict[str, list[str]] = {}
+    for c in chosen:
+        path = resolve_chunk(c.hit.chunk)
+        head = path.district or path.city or path.name
+        if head is None:  # a unit the parser could not name is no place to list
+            continue
+        mark = f"[{marker_of[c.hit.chunk.chunk_id]}]"
+        parts = districts.setdefault(head, [])
+        if path.local and path.name != head:
+            parts.append(f"{path.local}{mark}")
+        elif mark not in parts:
+            parts.insert(0, mark)
+    named = []
+    for district, parts in districts.items():
+        own = "".join(p for p in parts if p.startswith("["))
+        locals_ = [p for p in parts if not p.startswith("[")]
+        named.append(district + own + (f"（{'、'.join(locals_)}）" if locals_ else ""))
+    return f"涉及：{'、'.join(named)}。"
+
+
+def extractive(base: Answer, info: QuestionInfo, ranked: Sequence[Candidate], config: AnswerConfig,
+               topic: str | None = None) -> Answer:
     """Compose quoted sentences with one marker per chunk; speaker labels come from each chunk's metadata."""
-    chosen = select(ranked, info, config)
+    chosen = select(ranked, info, config, topic)
+    if info.comparison:
+        chosen = by_hierarchy(chosen)
     order: list[str] = []
     by_chunk: dict[str, list[Candidate]] = {}
     for c in chosen:
@@ -205,11 +274,21 @@ def extractive(base: Answer, info: QuestionInfo, ranked: Sequence[Candidate], co
     lines, citations = [], []
     for marker, cid in enumerate(order, start=1):
         group = sorted(by_chunk[cid], key=lambda c: c.position)
-        quote = "".join(f"{_end(c.excerpt)}[{marker}]" for c in group)
+        quote = "".join(f"{_end(_excerpt(c, topic))}[{marker}]" for c in group)
         lines.append(f"{'- ' if info.comparison else ''}{who(group[0].hit.chunk)}：{quote}")
         citations.append(Citation(marker, group[0].hit, "".join(c.sentence for c in group)))
-    text = ("多位讲话人谈到了相关做法：\n" if info.comparison and len(lines) > 1 else "") + "\n".join(lines)
+    opening = places_line(chosen, {cid: i for i, cid in enumerate(order, start=1)}) + "\n"
+    text = (opening if info.comparison and len(lines) > 1 else "") + "\n".join(lines)
     return checked(replace(base, answer=text, answerable=True), citations)
+
+
+def _excerpt(c: Candidate, topic: str | None) -> str:
+    """The quoted part of a sentence; for a comparison, the clauses that carry the topic term."""
+    if not topic or term_match(topic, c.excerpt) >= TOPIC_MATCH:
+        return c.excerpt
+    clauses = [x for x in re.split(r"(?<=[，,；;])", c.sentence) if x.strip()]
+    keep = [x for x in clauses if term_match(topic, x) >= TOPIC_MATCH]
+    return "……" + "".join(keep) if keep else c.excerpt
 
 
 def _end(text: str) -> str:
@@ -269,4 +348,5 @@ def answerer_for(retriever, settings, use_llm: bool = True, config: AnswerConfig
     embedder = embedders.get("e5-small") or next(iter(embedders.values()))
     llm = load_llm(settings) if use_llm else None
     terms = TermWeights([c.indexed_text for c in retriever.index.chunks])
-    return Answerer(retriever, embedder, llm=llm, config=config, term_weights=terms)
+    return Answerer(retriever, embedder, llm=llm, config=config, term_weights=terms,
+                    lexicon=Lexicon.from_chunks(retriever.index.chunks))

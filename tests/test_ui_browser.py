@@ -50,7 +50,7 @@ def app_url(tmp_path_factory):
     from rag.ingest import ingest_paths
     from rag.config import DEFAULT_SEEDS, Settings
     from ui.app import launch_app
-    from ui.server import create_app
+    from ui.wiring import create_app
 
     root = tmp_path_factory.mktemp("ui")
     settings = Settings.from_env(index_dir=root / "index")

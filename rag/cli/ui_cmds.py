@@ -28,7 +28,7 @@ def serve(
     import logging
 
     from ui.app import launch_app
-    from ui.server import DEFAULT_UPLOADS, create_app
+    from ui.wiring import DEFAULT_UPLOADS, create_app
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env(index_dir=index)
