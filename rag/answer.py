@@ -15,9 +15,9 @@ from rag.citations import check, first_use_order, renumber, who
 from rag.errors import UsageError
 from rag.evidence import Candidate, SentenceVectors, TermWeights, Weights, candidates, score, term_match
 from rag.provenance import provenance_answer
-from rag.question import QuestionInfo, analyse, place_in, tokens
+from rag.question import QuestionInfo, analyse, noun_runs, place_in
 from rag.records import Answer, Citation, Filters, Hit
-from rag.rewrite import Lexicon, Rewriter
+from rag.rewrite import LOCAL, Lexicon, Rewriter
 from rag.units import hierarchy_key, resolve_chunk
 
 NOT_FOUND = "资料中未找到"
@@ -99,6 +99,7 @@ class Answerer:
         self._terms = term_weights or TermWeights()
         if rewriter is None:
             rewriter = Rewriter(llm, known=self._terms.known, lexicon=lexicon)
+        self._lexicon = lexicon or Lexicon()
         self._vectors = SentenceVectors(embedder)
         self._llm = llm
         self.config = config or AnswerConfig()
@@ -162,6 +163,9 @@ class Answerer:
     def _evidence(self, hits: Sequence[Hit], info: QuestionInfo, history: Sequence[Answer],
                   follow_up: bool) -> list[Candidate]:
         cands = candidates(hits, info, self._terms)
+        named = self._lexicon.names_of(info.text, LOCAL)
+        if named and not info.comparison:  # "…招商投资局…" is answered from that department's chunks
+            cands = [c for c in cands if all(n in c.hit.chunk.indexed_text for n in named)] or cands
         if follow_up and history and _MORE.search(info.text):
             said = {c.sentence for c in history[-1].citations}
             cands = [c for c in cands if not any(c.sentence in s for s in said)] or cands
@@ -199,19 +203,15 @@ def select(ranked: Sequence[Candidate], info: QuestionInfo, config: AnswerConfig
 
 
 def topic_term(info: QuestionInfo, weight: TermWeights) -> str | None:
-    """The rarest question term the corpus contains: what a comparison asks about ("亩均" in
-    "哪些地方在推进亩均效益改革?"). Runs of one-character jieba tokens count as one term ("亩"+"均")."""
-    terms = list(info.terms)
-    run = ""
-    for tok in tokens(info.text) + [""]:
-        if len(tok) == 1 and re.fullmatch(r"[\u4e00-\u9fff]", tok):
-            run += tok
-            continue
-        if len(run) >= 2:
-            terms.append(run)
-        run = ""
-    known = [t for t in terms if weight.known(t)]
-    return max(known, key=weight) if known else None
+    """What a comparison asks about: the most distinctive word (rarest in the corpus) of the question's
+    noun phrases ("亩均" in "哪些地方在推进亩均效益改革?", "夜间" in "…发展夜间经济?"); verbs such as
+    发展/推进 never are. Without a noun phrase the corpus knows, the rarest known question term."""
+    def rarest(words: Sequence[str]) -> str | None:
+        known = [w for w in words if len(w) >= 2 and weight.known(w)]
+        return max(known, key=lambda w: (weight(w), len(w))) if known else None
+
+    nouns = [w for run in noun_runs(info.text) for w in run if not any(w in p or p in w for p in info.places)]
+    return rarest(nouns) or rarest(info.terms)
 
 
 def _per_unit(usable: Sequence[Candidate], min_score: float) -> list[Candidate]:

@@ -97,6 +97,10 @@ class Lexicon:
                     add(start, tok, LOCAL)
         return sorted(found)
 
+    def names_of(self, text: str, kind: str) -> list[str]:
+        """The names of one kind in `text`: `names_of("青溪区交通局一季度…", LOCAL)` → ['交通局']."""
+        return [text[a:b] for a, b, k in self.mentions(text) if k == kind]
+
     def swap(self, previous: str, word: str, kind: str) -> str | None:
         """`previous` with its first name of `kind` replaced by `word`; a department or town with no
         counterpart goes right after the district ("永川区…" + "交通局" → "永川区交通局…"), a year

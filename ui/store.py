@@ -108,13 +108,17 @@ class CorpusStore:
     def find(self, speech_id: str | None) -> Speech | None:
         return next((s for s in self._speeches if s.speech_id == speech_id), None)
 
+    def paragraphs_before(self, source: str, speech_index: int) -> int | None:
+        """How many paragraphs of the document come before this speech; None when it is not in the store."""
+        if not any(s.source == source for s in self._speeches):
+            return None
+        return sum(len(s.paragraphs) for s in self._speeches if s.source == source and s.index < speech_index)
+
     def paragraph_number(self, chunk: Chunk) -> int | None:
         """The chunk's paragraph counted through the whole document (1-based), None when the document
         is not in the store."""
-        before = [s for s in self._speeches if s.source == chunk.source and s.index < chunk.speech_index]
-        if not any(s.source == chunk.source for s in self._speeches):
-            return None
-        return sum(len(s.paragraphs) for s in before) + chunk.paragraph + 1
+        before = self.paragraphs_before(chunk.source, chunk.speech_index)
+        return None if before is None else before + chunk.paragraph + 1
 
     def name_flags(self) -> list[NameFlag]:
         """Speaker names one character apart within one unit and meeting series: possibly one person
