@@ -1,9 +1,8 @@
 """How the app reaches the corpus: the speeches behind the index, parsing uploads, and adding them.
 
-This is the one place that knows where speeches come from and how the index is reloaded. Today it
-re-parses the files recorded in the index manifest; when the library's corpus service
-(rag/corpus.py: speeches persisted with the index, open/add/reload) is on main, only this module
-changes.
+This is the one place that knows where speeches come from and how the index is reloaded. Speeches
+are read from the index itself (persisted beside the chunks; no raw file is re-parsed at start).
+When the library-level corpus service (open/add/reload) lands, only this module changes.
 """
 
 from __future__ import annotations
@@ -18,10 +17,11 @@ from typing import Any
 from rag.answer import answerer_for
 from rag.config import DEFAULT_SEEDS, Settings
 from rag.errors import IndexMissingError
-from rag.index import Index, read_manifest
+from rag.index import read_manifest
 from rag.ingest import ingest_paths
 from rag.parse import load_corpus
 from rag.records import Speech
+from rag.store import Store, open_store
 
 log = logging.getLogger(__name__)
 Progress = Callable[[float, str], None]
@@ -36,13 +36,9 @@ def ensure_index(settings: Settings, seeds: Path = DEFAULT_SEEDS) -> None:
         ingest_paths([seeds], settings)
 
 
-def indexed_speeches(index: Index) -> list[Speech]:
-    """The speeches whose chunks are in the index (parsed from the input files the manifest records)."""
-    files = [Path(p) for p in index.manifest.get("inputs", {}) if Path(p).is_file()]
-    if not files:
-        return []
-    sources = {c.source for c in index.chunks}
-    return [s for s in load_corpus(files).speeches if s.source in sources]
+def indexed_speeches(index: Store) -> list[Speech]:
+    """The speeches stored with the index."""
+    return index.speeches()
 
 
 def parse_files(paths: Sequence[Path]) -> tuple[list[Speech], list[str]]:
@@ -79,7 +75,7 @@ class Reindexer:
                                   embedders=list(retriever.embedders.values()))
             progress(0.95, "载入新索引…")
             # One attribute assignment: searches already running keep the old Index object.
-            retriever.index = Index.load(Path(self.settings.index_dir))
+            retriever.index = open_store(self.settings)
             self.services.answerer = answerer_for(retriever, self.settings)
             progress(1.0, "完成")
         return result.added
