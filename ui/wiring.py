@@ -22,18 +22,13 @@ DEFAULT_UPLOADS = PROJECT_ROOT / "data" / "uploads"
 
 
 class ChunkLookup:
-    """chunk_id → Chunk over the retriever's current index (rebuilt when the index object changes)."""
+    """chunk_id → Chunk over the retriever's current index."""
 
     def __init__(self, retriever: Any) -> None:
         self._retriever = retriever
-        self._key: int | None = None
-        self._by_id: dict[str, Chunk] = {}
 
     def __call__(self, chunk_id: str) -> Chunk | None:
-        index = self._retriever.index
-        if self._key != id(index):
-            self._by_id, self._key = {c.chunk_id: c for c in index.chunks}, id(index)
-        return self._by_id.get(chunk_id.strip())
+        return self._retriever.index.find(chunk_id.strip())
 
 
 def create_app(settings: Settings, upload_dir: Path = DEFAULT_UPLOADS, *, allow_upload: bool = True) -> Any:
