@@ -54,6 +54,13 @@ ONE_CHAR_PER_LINE_JS = """
 """
 
 
+ENGLISH_ARIA_JS = """
+() => [...document.querySelectorAll('[aria-label]')]
+  .filter(e => e.getClientRects().length && /^[A-Za-z][A-Za-z .,'-]*$/.test(e.getAttribute('aria-label')))
+  .map(e => e.getAttribute('aria-label'))
+"""
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -247,6 +254,8 @@ def test_phone_width_layout_has_no_overflow_and_a_bottom_sheet(browser, app_url)
         pg.wait_for_timeout(300)
         assert pg.evaluate("document.documentElement.scrollWidth") <= 391, label
         assert pg.evaluate(ONE_CHAR_PER_LINE_JS) == [], label
+        english = pg.evaluate(ENGLISH_ARIA_JS)
+        assert english == [], (label, english)  # ARIA labels are Chinese
     context.close()
 
 

@@ -18,6 +18,7 @@ from ui.upload import UploadManager
 from ui.upload_tab import build_upload_tab
 
 CSS_PATH = Path(__file__).with_name("style.css")
+ARIA_JS_PATH = Path(__file__).with_name("aria_zh.js")  # Gradio's English ARIA labels → Chinese
 TITLE = "政言 · 政府讲话语义问答"
 
 
@@ -104,6 +105,7 @@ def launch_app(demo: Any, host: str = "127.0.0.1", port: int = 7860, *, concurre
         max_file_size="20mb",
         footer_links=[],
         css=CSS_PATH.read_text(encoding="utf-8"),
+        head=f"<script>{ARIA_JS_PATH.read_text(encoding='utf-8')}</script>",
         theme=gr.themes.Soft(
             primary_hue="red",
             font=["Noto Sans CJK SC", "Noto Sans SC", "PingFang SC", "Microsoft YaHei", "sans-serif"],
