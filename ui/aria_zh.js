@@ -5,7 +5,7 @@
     "Fullscreen": "全屏", "Exit fullscreen mode": "退出全屏", "View full screen": "全屏查看",
     "Table actions": "表格操作", "Copy table data": "复制表格数据", "Open cell menu": "单元格菜单",
     "Static column": "不可编辑的列", "Upload a file": "上传文件", "Upload file": "上传文件",
-    "Uploaded files": "已上传的文件", "Uploading": "正在上传", "Remove file": "移除文件",
+    "Uploaded files": "已上传的文件", "Click to upload or drop files": "点击上传或拖入文件", "Uploading": "正在上传", "Remove file": "移除文件",
     "Remove this file": "移除此文件", "Loading Progress": "加载进度", "Loading response": "正在生成回答",
     "More tabs": "更多标签页", "Reset to default value": "恢复默认值", "Submit": "提交", "Stop": "停止",
     "Toggle Sidebar": "展开或收起侧栏", "Open in new tab": "在新标签页打开", "Remove label": "移除标签",
