@@ -1,0 +1,527 @@
+"""The Milvus backend of `rag.store.Store`: chunks, vectors and BM25 in Milvus through pymilvus.
+
+One client API for both deployments: `RAG_MILVUS_URI=./zhengyan.db` runs embedded milvus-lite
+(a local folder; what tests use), `RAG_MILVUS_URI=http://host:19530` a Milvus standalone or cluster
+server (`RAG_MILVUS_TOKEN` if it needs one). Three collections share the `RAG_MILVUS_COLLECTION`
+prefix (default "zhengyan"):
+
+    <p>_chunks    one row per chunk: its metadata as scalar fields (the filters are Milvus
+                  expressions over them, evaluated inside the search), one FLOAT_VECTOR field per
+                  embedding model (inner product over L2-normalised vectors = cosine), and
+                  `indexed` (header｜text) analysed by Milvus's jieba tokenizer, from which a BM25
+                  function fills the sparse field `bm25`. Keyword search is Milvus full-text search.
+    <p>_speeches  one row per speech (JSON), for the library views.
+    <p>_meta      "@index": models, dimensions, model spec; "source:<file>": one row per source file
+                  (input path, sha256, counts, fingerprint, write time). The manifest is read from
+                  these rows, so workers that index disjoint files never overwrite each other's record.
+
+Writes and crashes. Milvus has no multi-row transaction. Every row carries the random `batch` id of
+the write that made it, and its primary key hashes (chunk id, batch): a re-indexed source first
+inserts its new rows, then `commit` deletes the source's rows of other batches and updates its
+meta row. A crash in between leaves the old rows searchable (plus part of the new ones; searches
+drop a chunk id's duplicates), and the unchanged meta row makes the next ingest redo that file.
+
+Why the jieba analyzer has no corpus dictionary (the FAISS backend's tokenizer adds units, speakers
+and quoted terms found in the corpus): an analyzer is fixed when the collection is created, so a
+dictionary taken from the first batch would make tokenisation depend on ingest order, and
+milvus-lite adds dictionary words to the process-wide jieba, which would change the FAISS tokenizer
+in the same process. docs/SCALE.md reports what this changes on the dev set.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import secrets
+import string
+import time
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Mapping, Sequence
+
+import numpy as np
+
+from rag.bm25 import STOPWORDS
+from rag.errors import IndexMismatchError, IndexMissingError, InputError
+from rag.index import speech_from_json, text_hash
+from rag.records import Chunk, Filters, Speech
+
+FORMAT_VERSION = 1
+DEFAULT_COLLECTION = "zhengyan"
+INDEX_KEY = "@index"
+TEXT_MAX_BYTES = 65_535  # Milvus's VARCHAR limit
+META_MAX_BYTES = 4_096
+BM25_K1, BM25_B = 1.5, 0.75  # bm25s's defaults, which the FAISS backend uses (Milvus's own k1 is 1.2)
+# HNSW on a server (the FAISS backend's graph parameters); milvus-lite searches exactly (FLAT), as the
+# FAISS backend does below its ANN threshold, so that rankings can be compared one to one.
+HNSW_PARAMS = {"M": 32, "efConstruction": 80}
+HNSW_EF = 128
+_PUNCT = sorted(set(string.punctuation) | set("，。、；：？！“”‘’（）《》〈〉【】〔〕「」『』—…·－～％＋＝／＼｜"))
+ANALYZER = {
+    # Milvus's jieba in search mode with its default dictionary (what `rag.bm25.Tokenizer` starts from),
+    # minus punctuation and the same function words. milvus-lite reads only the `stop` filter, hence the
+    # punctuation in it too.
+    "tokenizer": {"type": "jieba", "dict": ["_default_"], "mode": "search", "hmm": True},
+    "filter": ["lowercase", "removepunct", {"type": "stop", "stop_words": sorted(STOPWORDS) + _PUNCT}],
+}
+_SCALARS = ("chunk_id", "header", "text", "speaker", "speaker_title", "unit", "meeting", "meeting_date",
+            "source", "title")
+_INTS = ("speech_index", "paragraph", "part", "start", "end")
+_CACHE = 4_096  # chunks kept from search results, so `chunk(row)` rarely needs a round trip
+
+
+def row_key(chunk_id: str, batch: int) -> int:
+    """The int64 primary key of one chunk as written by one batch (63 bits of SHA-1: no coordination
+    between workers is needed, and a collision among 100M keys has probability ~5e-4, checked on add)."""
+    return int.from_bytes(hashlib.sha1(f"{chunk_id}\0{batch}".encode()).digest()[:8], "big") >> 1
+
+
+def field_name(model: str) -> str:
+    """The vector field of one embedding model ("e5-small" → "v_e5_small").
+
+    >>> field_name("e5-small"), field_name("BAAI/bge-m3")
+    ('v_e5_small', 'v_baai_bge_m3')
+    """
+    return "v_" + re.sub(r"\W+", "_", model.lower()).strip("_")
+
+
+def quote(value: str) -> str:
+    """A Milvus string literal.
+
+    >>> quote('a"b\\\\c')
+    '"a\\\\"b\\\\\\\\c"'
+    """
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def _like_substring(value: str) -> str:
+    """A `like` pattern matching `value` anywhere (its own % and _ escaped)."""
+    return quote("%" + re.sub(r"([%_\\])", r"\\\1", value) + "%")
+
+
+def filter_expr(f: Filters | None) -> str:
+    """The Milvus boolean expression for `rag.index.matches`'s semantics ("" = no filter).
+
+    >>> filter_expr(Filters(speaker="王 志杰", date_from="2023-01-01"))
+    '(speaker == "王志杰") and (meeting_date >= "2023-01-01")'
+    """
+    if f is None or f.is_empty():
+        return ""
+    parts = []
+    if f.speaker:
+        parts.append(f"speaker == {quote(f.speaker.replace(' ', ''))}")
+    if f.unit:
+        parts.append(f"unit like {_like_substring(f.unit)} or speaker_title like {_like_substring(f.unit)}")
+    if f.meeting:
+        parts.append(f"meeting like {_like_substring(f.meeting)}")
+    if f.source:
+        parts.append(f"source == {quote(f.source)} or source_stem == {quote(f.source)}")
+    if f.date_from:  # null dates compare false: undated chunks fail a date filter
+        parts.append(f"meeting_date >= {quote(f.date_from)}")
+    if f.date_to:
+        parts.append(f"meeting_date <= {quote(f.date_to)}")
+    return " and ".join(f"({p})" for p in parts)
+
+
+def milvus_settings(settings) -> tuple[str, str | None, str]:
+    """(uri, token, collection prefix) from Settings and RAG_MILVUS_* variables."""
+    uri = getattr(settings, "milvus_uri", None) or os.environ.get("RAG_MILVUS_URI") or "./zhengyan.db"
+    token = getattr(settings, "milvus_token", None) or os.environ.get("RAG_MILVUS_TOKEN") or None
+    prefix = os.environ.get("RAG_MILVUS_COLLECTION") or DEFAULT_COLLECTION
+    return uri, token, prefix
+
+
+def is_local(uri: str) -> bool:
+    """A milvus-lite file path rather than a server address."""
+    return not re.match(r"^(https?|tcp|grpc)://", uri)
+
+
+class MilvusStore:
+    """A Store over three Milvus collections (see the module docstring)."""
+
+    backend = "milvus"
+
+    def __init__(self, client, uri: str, prefix: str) -> None:
+        self._client, self.uri, self.prefix = client, uri, prefix
+        self._chunks, self._speeches, self._meta = f"{prefix}_chunks", f"{prefix}_speeches", f"{prefix}_meta"
+        self._cache: OrderedDict[int, Chunk] = OrderedDict()
+        self._batch = secrets.randbits(62) + 1
+        self._staged_sources: dict[str, dict[str, Any]] = {}
+        self._record: dict[str, Any] | None = None
+        self._load()
+
+    # ---- opening -------------------------------------------------------------------------------------
+    @classmethod
+    def connect(cls, uri: str, token: str | None = None, prefix: str = DEFAULT_COLLECTION) -> "MilvusStore":
+        from pymilvus import MilvusClient
+        from pymilvus.exceptions import MilvusException
+
+        if is_local(uri):
+            Path(uri).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+        try:
+            client = MilvusClient(uri=uri, token=token or "")
+        except MilvusException as exc:
+            hint = ("另一个进程正占用此 milvus-lite 文件；多进程请改用 `milvus-lite server` 或 Milvus 服务器"
+                    if is_local(uri) else "检查 RAG_MILVUS_URI / RAG_MILVUS_TOKEN 与服务器是否在运行")
+            raise IndexMissingError(f"无法连接 Milvus: {uri} ({exc.message}) — {hint} (cannot open Milvus)") from exc
+        return cls(client, uri, prefix)
+
+    @classmethod
+    def open(cls, settings) -> "MilvusStore":
+        """The committed index, or IndexMissingError when the collections do not exist yet."""
+        store = cls.connect(*milvus_settings(settings))
+        if store._record is None:
+            raise IndexMissingError(f"Milvus 中没有索引: {store.uri} ({store._chunks}) — 先运行 `rag ingest` "
+                                    "(no index in Milvus; run `rag ingest`)")
+        return store
+
+    def drop(self) -> None:
+        """Remove the three collections (`rag ingest --rebuild`)."""
+        for name in (self._chunks, self._speeches, self._meta):
+            if self._client.has_collection(name):
+                self._client.drop_collection(name)
+        self._record, self._cache = None, OrderedDict()
+
+    def close(self) -> None:
+        self._client.close()
+
+    def _load(self) -> None:
+        if not self._client.has_collection(self._meta):
+            self._record = None
+            return
+        for name in (self._meta, self._speeches, self._chunks):
+            self._client.load_collection(name)
+        rows = self._client.query(self._meta, ids=[INDEX_KEY], output_fields=["data"])
+        self._record = rows[0]["data"] if rows else None
+        if self._record and self._record.get("format_version") != FORMAT_VERSION:
+            raise IndexMismatchError(f"Milvus 索引格式不符: {self._chunks} (format {self._record.get('format_version')}, "
+                                     f"需要 {FORMAT_VERSION}) — 运行 `rag ingest --rebuild`")
+
+    # ---- the Store read side ---------------------------------------------------------------------------
+    @property
+    def models(self) -> list[str]:
+        return [m["name"] for m in self._record["models"]] if self._record else []
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        """The index record assembled from the meta rows (see rag.store)."""
+        record = dict(self._record or {})
+        sources = self._source_rows()
+        fingerprint = hashlib.sha256("\n".join(f"{s['source']}\t{s['fingerprint']}" for s in sources).encode()).hexdigest()
+        record.update({
+            "chunks": self._count(self._chunks), "speeches": self._count(self._speeches),
+            "sources": [s["source"] for s in sources], "inputs": {p: h for s in sources for p, h in s["inputs"].items()},
+            "corpus_fingerprint": fingerprint, "ann": self._ann(),
+            "built_at": max((s["written_at"] for s in sources), default=record.get("created_at", "")),
+            "backend": self.backend, "milvus_uri": self.uri, "collection": self._chunks,
+        })
+        return record
+
+    @property
+    def chunks(self) -> "ChunkView":
+        return ChunkView(self)
+
+    def dense_search(self, model: str, query: np.ndarray, n: int, filters: Filters | None = None) -> tuple[np.ndarray, np.ndarray]:
+        vector = np.asarray(query, dtype=np.float32).reshape(-1).tolist()
+        params = {"metric_type": "IP"} if self._ann() == "flat" else {"metric_type": "IP", "params": {"ef": max(HNSW_EF, n)}}
+        return self._search(field_name(model), vector, n, filters, params, negated=False)
+
+    def keyword_search(self, query: str, n: int, filters: Filters | None = None) -> tuple[np.ndarray, np.ndarray]:
+        if not query.strip():
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        # milvus-lite 3.2 reports BM25 negated (distance, smaller is better); a server reports the score.
+        return self._search("bm25", query, n, filters, {"metric_type": "BM25"}, negated=True)
+
+    def chunk(self, row: int) -> Chunk:
+        row = int(row)
+        if row not in self._cache:
+            got = self._client.query(self._chunks, ids=[row], output_fields=list(_SCALARS + _INTS))
+            if not got:
+                raise KeyError(f"row {row} is not in {self._chunks}")
+            self._remember(row, got[0])
+        return self._cache[row]
+
+    def find(self, chunk_id: str) -> Chunk | None:
+        got = self._client.query(self._chunks, filter=f"chunk_id == {quote(chunk_id)}", output_fields=["id", *_SCALARS, *_INTS], limit=1)
+        return _chunk(got[0]) if got else None
+
+    def speeches(self) -> list[Speech]:
+        rows = self._iterate(self._speeches, ["speech_id", "data"])
+        best: dict[str, Speech] = {}
+        for r in rows:  # a source being replaced may briefly hold two batches: keep one per speech id
+            best.setdefault(r["speech_id"], speech_from_json(r["data"]))
+        return sorted(best.values(), key=lambda s: (s.source, s.index))
+
+    def info(self) -> dict[str, Any]:
+        m = self.manifest
+        return {"backend": self.backend, "milvus_uri": self.uri, "collection": self._chunks,
+                "embedding_model": m.get("embedding_model"),
+                "embedding_models": [x.get("loadable", x["name"]) for x in m.get("models", [])],
+                "dim": m.get("dim"), "chunks": m["chunks"], "speeches": m["speeches"], "sources": m["sources"],
+                "built_at": m["built_at"], "ann": m["ann"], "bm25": "Milvus BM25 function, jieba analyzer",
+                "corpus_fingerprint": m["corpus_fingerprint"]}
+
+    # ---- the Store write side --------------------------------------------------------------------------
+    def remove_source(self, source: str) -> int:
+        """Stage the removal of a source's rows (done by `commit`, after the new rows are in)."""
+        self._staged_sources.setdefault(source, {})
+        return self._count(self._chunks, f"source == {quote(source)}")
+
+    def add(self, chunks: Sequence[Chunk], vectors: Mapping[str, np.ndarray], speeches: Iterable[Speech] = ()) -> None:
+        """Insert chunks (with one vector array per model) and speeches under this writer's batch id."""
+        chunks = list(chunks)
+        self._ensure_collections(vectors)
+        for model, array in vectors.items():
+            if len(array) != len(chunks):
+                raise ValueError(f"{model}: {len(array)} vectors for {len(chunks)} chunks")
+        missing = [m for m in self.models if m not in vectors]
+        if missing and chunks:
+            raise ValueError(f"no vectors for {missing}")
+        rows = [self._chunk_row(c, i, vectors) for i, c in enumerate(chunks)]
+        self._check_keys([r["id"] for r in rows])
+        for start in range(0, len(rows), 512):
+            self._client.insert(self._chunks, rows[start:start + 512])
+        speech_rows = [{"id": row_key(s.speech_id, self._batch), "speech_id": s.speech_id, "source": s.source,
+                        "batch": self._batch, "data": {**s.to_json(), "index": s.index,
+                                                       "publication": s.meeting.publication}, "v": [0.0, 0.0]}
+                       for s in speeches]
+        for start in range(0, len(speech_rows), 512):
+            self._client.insert(self._speeches, speech_rows[start:start + 512])
+        for c in chunks:
+            staged = self._staged_sources.setdefault(c.source, {})
+            staged.setdefault("ids", []).append(c.chunk_id)
+
+    def commit(self, manifest: Mapping[str, Any]) -> None:
+        """Delete the replaced rows of every staged source and record its meta row (with the input
+        hashes in `manifest["inputs"]` that belong to it: the file and its `.meta.json` sidecar)."""
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        for source, staged in self._staged_sources.items():
+            other_batches = f"source == {quote(source)} and batch != {self._batch}"
+            self._client.delete(self._chunks, filter=other_batches)
+            self._client.delete(self._speeches, filter=other_batches)
+            inputs = {path: sha for path, sha in manifest.get("inputs", {}).items()
+                      if Path(path).name in (source, f"{Path(source).stem}.meta.json")}
+            ids = staged.get("ids", [])
+            if not ids and not inputs:  # removed, not re-indexed
+                self._client.delete(self._meta, ids=[f"source:{source}"])
+                continue
+            fingerprint = hashlib.sha256("\n".join(sorted(ids)).encode()).hexdigest()
+            self._client.upsert(self._meta, [{"key": f"source:{source}", "v": [0.0, 0.0], "data": {
+                "source": source, "inputs": inputs, "chunks": len(ids), "fingerprint": fingerprint,
+                "batch": self._batch, "written_at": now}}])
+        if self._record is not None:
+            keys = ("embedding_model_spec", "embedding_model", "chunker_version", "parser_version")
+            self._record.update({k: manifest[k] for k in keys if k in manifest})
+            self._client.upsert(self._meta, [{"key": INDEX_KEY, "v": [0.0, 0.0], "data": self._record}])
+        for name in (self._chunks, self._speeches, self._meta):
+            if self._client.has_collection(name):
+                self._client.flush(name)
+        self._staged_sources.clear()
+        self._cache.clear()
+        self._batch = secrets.randbits(62) + 1
+
+    def cached_vectors(self, sources: Sequence[str], models: Sequence[str]) -> dict[str, dict[str, np.ndarray]]:
+        """model → {text hash → vector} of the rows these sources have now, so that a re-indexed file
+        re-embeds only its new texts."""
+        present = [m for m in models if m in self.models]
+        if not present or not sources or self._record is None:
+            return {}
+        expr = f"source in [{', '.join(map(quote, sources))}]"
+        cache: dict[str, dict[str, np.ndarray]] = {m: {} for m in present}
+        for row in self._iterate(self._chunks, ["indexed", *map(field_name, present)], expr):
+            key = text_hash(row["indexed"])
+            for m in present:
+                cache[m][key] = np.asarray(row[field_name(m)], dtype=np.float32)
+        return cache
+
+    # ---- internals -------------------------------------------------------------------------------------
+    def _search(self, field: str, data, n: int, filters: Filters | None, params: dict, negated: bool) -> tuple[np.ndarray, np.ndarray]:
+        n = min(int(n), 16_384)  # Milvus's topk limit
+        if n <= 0 or self._record is None:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        result = self._client.search(self._chunks, data=[data], anns_field=field, limit=n, filter=filter_expr(filters),
+                                     search_params=params, output_fields=["id", *_SCALARS, *_INTS])
+        rows, scores, seen = [], [], set()
+        for hit in result[0]:
+            entity = hit["entity"]
+            if entity["chunk_id"] in seen:  # a source mid-replacement: one row per chunk id
+                continue
+            seen.add(entity["chunk_id"])
+            self._remember(int(hit["id"]), entity)
+            rows.append(int(hit["id"]))
+            scores.append(abs(hit["distance"]) if negated else hit["distance"])
+        return np.asarray(rows, np.int64), np.asarray(scores, np.float32)
+
+    def _remember(self, row: int, entity: Mapping[str, Any]) -> None:
+        self._cache[row] = _chunk(entity)
+        self._cache.move_to_end(row)
+        while len(self._cache) > _CACHE:
+            self._cache.popitem(last=False)
+
+    def _chunk_row(self, c: Chunk, i: int, vectors: Mapping[str, np.ndarray]) -> dict[str, Any]:
+        for name in ("text", "header"):
+            if len(getattr(c, name).encode("utf-8")) > TEXT_MAX_BYTES - 16:
+                raise InputError(f"段落过长，超出 Milvus 字段上限 {TEXT_MAX_BYTES} 字节: {c.chunk_id} — 检查该文件的分段 "
+                                 "(chunk too long for a Milvus VARCHAR)")
+        row: dict[str, Any] = {"id": row_key(c.chunk_id, self._batch), "batch": self._batch,
+                               "source_stem": Path(c.source).stem, "indexed": c.indexed_text}
+        row.update({k: _clip(getattr(c, k)) if k not in ("text", "header") else getattr(c, k) for k in _SCALARS})
+        row.update({k: int(getattr(c, k)) for k in _INTS})
+        for model, array in vectors.items():
+            row[field_name(model)] = np.asarray(array[i], dtype=np.float32).tolist()
+        return row
+
+    def _check_keys(self, keys: list[int]) -> None:
+        """A primary-key collision would silently replace another chunk: refuse instead."""
+        for start in range(0, len(keys), 1024):
+            taken = self._client.query(self._chunks, ids=keys[start:start + 1024], output_fields=["id"])
+            if taken:
+                raise InputError(f"Milvus 主键冲突 ({len(taken)} 行) — 重新运行本次导入即可换一批主键 "
+                                 "(primary key collision; re-run the ingest)")
+
+    def _ensure_collections(self, vectors: Mapping[str, np.ndarray]) -> None:
+        models = [{"name": m, "field": field_name(m), "dim": int(np.asarray(v).shape[1])} for m, v in vectors.items()]
+        if self._record is not None:
+            known = {(m["name"], m["dim"]) for m in self._record["models"]}
+            if {(m["name"], m["dim"]) for m in models} != known:
+                raise IndexMismatchError(f"Milvus 索引的模型不符: {self._chunks} 有 {sorted(known)}，本次为 "
+                                         f"{sorted((m['name'], m['dim']) for m in models)} — 运行 `rag ingest --rebuild`")
+            return
+        from pymilvus.exceptions import MilvusException
+
+        try:
+            self._create(models)
+        except MilvusException:
+            if not self._client.has_collection(self._meta):  # not a race with another worker creating it
+                raise
+        self._wait_for_record()
+
+    def _create(self, models: list[dict[str, Any]]) -> None:
+        from pymilvus import DataType, Function, FunctionType
+
+        client = self._client
+        schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
+        schema.add_field("id", DataType.INT64, is_primary=True)
+        schema.add_field("batch", DataType.INT64)
+        schema.add_field("indexed", DataType.VARCHAR, max_length=TEXT_MAX_BYTES, enable_analyzer=True,
+                         analyzer_params=ANALYZER)
+        schema.add_field("bm25", DataType.SPARSE_FLOAT_VECTOR)
+        schema.add_function(Function(name="bm25_of_indexed", function_type=FunctionType.BM25,
+                                     input_field_names=["indexed"], output_field_names=["bm25"]))
+        for name in _SCALARS:
+            size = TEXT_MAX_BYTES if name in ("text", "header") else META_MAX_BYTES
+            schema.add_field(name, DataType.VARCHAR, max_length=size, nullable=name not in ("chunk_id", "text", "header", "source"))
+        schema.add_field("source_stem", DataType.VARCHAR, max_length=META_MAX_BYTES)
+        for name in _INTS:
+            schema.add_field(name, DataType.INT64)
+        for m in models:
+            schema.add_field(m["field"], DataType.FLOAT_VECTOR, dim=m["dim"])
+        index = client.prepare_index_params()
+        index.add_index("bm25", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25",
+                        params={"bm25_k1": BM25_K1, "bm25_b": BM25_B})
+        local = is_local(self.uri)
+        for m in models:
+            if local:
+                index.add_index(m["field"], index_type="FLAT", metric_type="IP")
+            else:
+                index.add_index(m["field"], index_type="HNSW", metric_type="IP", params=HNSW_PARAMS)
+        for name in ("source", "speaker", "chunk_id"):
+            index.add_index(name, index_type="INVERTED")
+        client.create_collection(self._chunks, schema=schema, index_params=index)
+
+        for name, fields in ((self._speeches, [("speech_id", 1024), ("source", META_MAX_BYTES)]),):
+            s = client.create_schema(auto_id=False, enable_dynamic_field=False)
+            s.add_field("id", DataType.INT64, is_primary=True)
+            s.add_field("batch", DataType.INT64)
+            for fname, size in fields:
+                s.add_field(fname, DataType.VARCHAR, max_length=size)
+            s.add_field("data", DataType.JSON)
+            s.add_field("v", DataType.FLOAT_VECTOR, dim=2)  # Milvus requires a vector field; unused
+            ip = client.prepare_index_params()
+            ip.add_index("v", index_type="FLAT", metric_type="L2")
+            client.create_collection(name, schema=s, index_params=ip)
+
+        s = client.create_schema(auto_id=False, enable_dynamic_field=False)
+        s.add_field("key", DataType.VARCHAR, is_primary=True, max_length=META_MAX_BYTES)
+        s.add_field("data", DataType.JSON)
+        s.add_field("v", DataType.FLOAT_VECTOR, dim=2)
+        ip = client.prepare_index_params()
+        ip.add_index("v", index_type="FLAT", metric_type="L2")
+        client.create_collection(self._meta, schema=s, index_params=ip)
+        record = {"format_version": FORMAT_VERSION, "models": [{**m, "loadable": m["name"]} for m in models],
+                  "dim": models[0]["dim"] if models else 0, "analyzer": ANALYZER, "bm25": {"k1": BM25_K1, "b": BM25_B},
+                  "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        client.insert(self._meta, [{"key": INDEX_KEY, "v": [0.0, 0.0], "data": record}])
+        client.flush(self._meta)
+
+    def _wait_for_record(self, timeout: float = 30.0) -> None:
+        """After creating the collections (or losing the race to another worker), read the record."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self._load()
+            if self._record is not None or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        if self._record is None:
+            raise IndexMismatchError(f"Milvus 集合 {self._meta} 存在但没有索引记录 — 运行 `rag ingest --rebuild`")
+
+    def _source_rows(self) -> list[dict[str, Any]]:
+        if self._record is None:
+            return []
+        rows = self._iterate(self._meta, ["data"], 'key like "source:%"')
+        return sorted((r["data"] for r in rows), key=lambda d: d["source"])
+
+    def _count(self, collection: str, expr: str = "") -> int:
+        if not self._client.has_collection(collection):
+            return 0
+        got = self._client.query(collection, filter=expr, output_fields=["count(*)"])
+        return int(got[0]["count(*)"]) if got else 0
+
+    def _ann(self) -> str:
+        return "flat" if is_local(self.uri) else "hnsw"
+
+    def _iterate(self, collection: str, fields: list[str], expr: str = "") -> Iterator[dict[str, Any]]:
+        it = self._client.query_iterator(collection, batch_size=1000, filter=expr, output_fields=fields)
+        try:
+            while batch := it.next():
+                yield from batch
+        finally:
+            it.close()
+
+
+class ChunkView(Sequence):
+    """Every chunk, read from Milvus in batches (no list of all chunks is held)."""
+
+    def __init__(self, store: MilvusStore) -> None:
+        self._store = store
+        self._keys: list[int] | None = None
+
+    def __len__(self) -> int:
+        return self._store._count(self._store._chunks)
+
+    def __iter__(self) -> Iterator[Chunk]:
+        seen: set[str] = set()
+        for row in self._store._iterate(self._store._chunks, ["id", *_SCALARS, *_INTS]):
+            if row["chunk_id"] not in seen:
+                seen.add(row["chunk_id"])
+                yield _chunk(row)
+
+    def __getitem__(self, i):  # by position in primary-key order: for code that indexes a list
+        if self._keys is None:
+            self._keys = sorted(int(r["id"]) for r in self._store._iterate(self._store._chunks, ["id"]))
+        if isinstance(i, slice):
+            return [self._store.chunk(k) for k in self._keys[i]]
+        return self._store.chunk(self._keys[i])
+
+
+def _clip(value: str | None) -> str | None:
+    if value is None:
+        return None
+    data = value.encode("utf-8")
+    return value if len(data) <= META_MAX_BYTES else data[:META_MAX_BYTES].decode("utf-8", "ignore")
+
+
+def _chunk(entity: Mapping[str, Any]) -> Chunk:
+    return Chunk(**{k: entity.get(k) for k in _SCALARS}, **{k: int(entity[k]) for k in _INTS})
