@@ -66,7 +66,12 @@ def ingest_paths(paths: Sequence[Path], settings: Settings, progress: Progress |
     """Add (or refresh) the speeches in `paths` to the index at `settings.index_dir`.
 
     `embedders` may be passed in already loaded; otherwise they are loaded from `settings.embed_model`.
+    With `settings.vector_store == "milvus"` the files go to Milvus instead (rag/milvus_ingest.py).
     """
+    if settings.vector_store == "milvus":
+        from rag.milvus_ingest import ingest_milvus  # imported here: it builds on this module
+
+        return ingest_milvus(paths, settings, progress, rebuild, embedders)
     index_dir = Path(settings.index_dir)
     hashes = file_hashes(input_files(paths))
     old, warnings = (None, []) if rebuild else _previous(index_dir)

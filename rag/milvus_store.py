@@ -43,7 +43,8 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
-from rag.bm25 import STOPWORDS
+from rag.bm25 import _STOP as STOPWORDS  # the FAISS backend's BM25 stopwords, reused as they are
+from rag.config import Settings
 from rag.errors import IndexMismatchError, IndexMissingError, InputError
 from rag.index import speech_from_json, text_hash
 from rag.records import Chunk, Filters, Speech
@@ -125,12 +126,11 @@ def filter_expr(f: Filters | None) -> str:
     return " and ".join(f"({p})" for p in parts)
 
 
-def milvus_settings(settings) -> tuple[str, str | None, str]:
-    """(uri, token, collection prefix) from Settings and RAG_MILVUS_* variables."""
-    uri = getattr(settings, "milvus_uri", None) or os.environ.get("RAG_MILVUS_URI") or "./zhengyan.db"
-    token = getattr(settings, "milvus_token", None) or os.environ.get("RAG_MILVUS_TOKEN") or None
-    prefix = os.environ.get("RAG_MILVUS_COLLECTION") or DEFAULT_COLLECTION
-    return uri, token, prefix
+def milvus_settings(settings: Settings) -> tuple[str, str | None, str]:
+    """(uri, token, collection prefix): a milvus-lite file in the index folder unless a URI is given; the
+    prefix comes from RAG_MILVUS_COLLECTION (default "zhengyan")."""
+    uri = settings.milvus_uri or str(Path(settings.index_dir) / "zhengyan.db")
+    return uri, settings.milvus_token, os.environ.get("RAG_MILVUS_COLLECTION") or DEFAULT_COLLECTION
 
 
 def is_local(uri: str) -> bool:
@@ -169,7 +169,7 @@ class MilvusStore:
         return cls(client, uri, prefix)
 
     @classmethod
-    def open(cls, settings) -> "MilvusStore":
+    def open(cls, settings: Settings) -> "MilvusStore":
         """The committed index, or IndexMissingError when the collections do not exist yet."""
         store = cls.connect(*milvus_settings(settings))
         if store._record is None:
