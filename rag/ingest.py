@@ -19,9 +19,10 @@ from rag.bm25 import Bm25Index, Tokenizer, user_terms
 from rag.chunk import CHUNKER_VERSION, chunk_speeches
 from rag.config import Settings
 from rag.embed import Embedder, embedder_names, load_embedder, loadable_name
-from rag.errors import IndexMismatchError, IndexMissingError, InputError
+from rag.errors import IndexMismatchError, IndexMissingError, InputError, UsageError
 from rag.index import FORMAT_VERSION, Index, read_manifest, salvage_vectors, text_hash
 from rag.records import Chunk
+from rag.store import BACKENDS
 from rag.vectors import ANN_THRESHOLD, DenseIndex, index_kind
 
 Progress = Callable[[int, int, str], None]  # (done, total, what)
@@ -72,6 +73,8 @@ def ingest_paths(paths: Sequence[Path], settings: Settings, progress: Progress |
         from rag.milvus_ingest import ingest_milvus  # imported here: it builds on this module
 
         return ingest_milvus(paths, settings, progress, rebuild, embedders)
+    if settings.vector_store not in BACKENDS:
+        raise UsageError(f"未知的向量库: {settings.vector_store} — RAG_VECTOR_STORE / --store 取 {' 或 '.join(BACKENDS)}")
     index_dir = Path(settings.index_dir)
     hashes = file_hashes(input_files(paths))
     old, warnings = (None, []) if rebuild else _previous(index_dir)

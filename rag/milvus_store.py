@@ -8,12 +8,14 @@ prefix (default "zhengyan"):
     <p>_chunks    one row per chunk: its metadata as scalar fields (the filters are Milvus
                   expressions over them, evaluated inside the search), one FLOAT_VECTOR field per
                   embedding model (inner product over L2-normalised vectors = cosine), and
-                  `indexed` (header｜text) analysed by Milvus's jieba tokenizer, from which a BM25
+                  `terms`: header｜text segmented by the project's jieba tokenizer
+                  (`rag.bm25.Tokenizer`, with the corpus dictionary), from which Milvus's BM25
                   function fills the sparse field `bm25`. Keyword search is Milvus full-text search.
     <p>_speeches  one row per speech (JSON), for the library views.
     <p>_meta      "@index": models, dimensions, model spec; "source:<file>": one row per source file
-                  (input path, sha256, counts, fingerprint, write time). The manifest is read from
-                  these rows, so workers that index disjoint files never overwrite each other's record.
+                  (input hashes, counts, fingerprint, dictionary terms, write time). The manifest is
+                  read from these rows, so workers that index disjoint files never overwrite each
+                  other's record.
 
 Writes and crashes. Milvus has no multi-row transaction. Every row carries the random `batch` id of
 the write that made it, and its primary key hashes (chunk id, batch): a re-indexed source first
@@ -21,21 +23,23 @@ inserts its new rows, then `commit` deletes the source's rows of other batches a
 meta row. A crash in between leaves the old rows searchable (plus part of the new ones; searches
 drop a chunk id's duplicates), and the unchanged meta row makes the next ingest redo that file.
 
-Why the jieba analyzer has no corpus dictionary (the FAISS backend's tokenizer adds units, speakers
-and quoted terms found in the corpus): an analyzer is fixed when the collection is created, so a
-dictionary taken from the first batch would make tokenisation depend on ingest order, and
-milvus-lite adds dictionary words to the process-wide jieba, which would change the FAISS tokenizer
-in the same process. docs/SCALE.md reports what this changes on the dev set.
+Why the text is segmented here and not by Milvus's own jieba analyzer: an analyzer is fixed when
+the collection is created, so it cannot learn the corpus's units, speakers and quoted terms as
+files arrive, which the FAISS backend's tokenizer does. Measured on the seed dev set (docs/SCALE.md),
+Milvus's jieba analyzer ranked exactly as that tokenizer without its corpus dictionary, and the
+dictionary is worth MRR@5 0.892 → 0.958. So `terms` holds the tokens, joined by spaces, each made of
+word characters only, and the analyzer just splits them (milvus-lite has no whitespace tokenizer;
+its standard one splits on non-word characters, which gives the same tokens). Rows keep the
+dictionary of their time: a term learnt later is used by queries and by later rows.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
+import logging
 import os
 import re
 import secrets
-import string
 import time
 from collections import OrderedDict
 from pathlib import Path
@@ -43,7 +47,7 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
-from rag.bm25 import _STOP as STOPWORDS  # the FAISS backend's BM25 stopwords, reused as they are
+from rag.bm25 import Tokenizer, user_terms
 from rag.config import Settings
 from rag.errors import IndexMismatchError, IndexMissingError, InputError
 from rag.index import speech_from_json, text_hash
@@ -59,14 +63,10 @@ BM25_K1, BM25_B = 1.5, 0.75  # bm25s's defaults, which the FAISS backend uses (M
 # FAISS backend does below its ANN threshold, so that rankings can be compared one to one.
 HNSW_PARAMS = {"M": 32, "efConstruction": 80}
 HNSW_EF = 128
-_PUNCT = sorted(set(string.punctuation) | set("，。、；：？！“”‘’（）《》〈〉【】〔〕「」『』—…·－～％＋＝／＼｜"))
-ANALYZER = {
-    # Milvus's jieba in search mode with its default dictionary (what `rag.bm25.Tokenizer` starts from),
-    # minus punctuation and the same function words. milvus-lite reads only the `stop` filter, hence the
-    # punctuation in it too.
-    "tokenizer": {"type": "jieba", "dict": ["_default_"], "mode": "search", "hmm": True},
-    "filter": ["lowercase", "removepunct", {"type": "stop", "stop_words": sorted(STOPWORDS) + _PUNCT}],
-}
+# The analyzer of the pre-segmented `terms` field (see the module docstring): both split on spaces here.
+ANALYZERS = {"lite": {"tokenizer": "standard"}, "server": {"tokenizer": "whitespace"}}
+MAX_TERMS_PER_SOURCE = 2_000  # dictionary terms kept in a source's meta row (JSON values are capped at 64 KB)
+_NON_WORD = re.compile(r"\W")
 _SCALARS = ("chunk_id", "header", "text", "speaker", "speaker_title", "unit", "meeting", "meeting_date",
             "source", "title")
 _INTS = ("speech_index", "paragraph", "part", "start", "end")
@@ -100,6 +100,15 @@ def quote(value: str) -> str:
 def _like_substring(value: str) -> str:
     """A `like` pattern matching `value` anywhere (its own % and _ escaped)."""
     return quote("%" + re.sub(r"([%_\\])", r"\\\1", value) + "%")
+
+
+def segmented(tokens: Sequence[str]) -> str:
+    """Tokens as the `terms` field holds them: word characters only, joined by spaces.
+
+    >>> segmented(["亩均效益", "6.3%", "gdp"])
+    '亩均效益 6_3_ gdp'
+    """
+    return " ".join(_NON_WORD.sub("_", t) for t in tokens)
 
 
 def filter_expr(f: Filters | None) -> str:
@@ -150,6 +159,7 @@ class MilvusStore:
         self._batch = secrets.randbits(62) + 1
         self._staged_sources: dict[str, dict[str, Any]] = {}
         self._record: dict[str, Any] | None = None
+        self._tokenizer: Tokenizer | None = None  # the query tokenizer: every source's dictionary terms
         self._load()
 
     # ---- opening -------------------------------------------------------------------------------------
@@ -160,8 +170,14 @@ class MilvusStore:
 
         if is_local(uri):
             Path(uri).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+        # milvus-lite's in-process gRPC server refuses pymilvus's 10 s keepalive pings (it logs GOAWAY
+        # "too_many_pings" on stderr): ping it rarely. A Milvus server keeps pymilvus's own settings.
+        # Its iterators also warn on every call that it has no MVCC timestamp, which is not the user's to fix.
+        options = {"grpc_options": {"grpc.keepalive_time_ms": 600_000}} if is_local(uri) else {}
+        if is_local(uri):
+            logging.getLogger("pymilvus.client.iterator").setLevel(logging.ERROR)
         try:
-            client = MilvusClient(uri=uri, token=token or "")
+            client = MilvusClient(uri=uri, token=token or "", **options)
         except MilvusException as exc:
             hint = ("另一个进程正占用此 milvus-lite 文件；多进程请改用 `milvus-lite server` 或 Milvus 服务器"
                     if is_local(uri) else "检查 RAG_MILVUS_URI / RAG_MILVUS_TOKEN 与服务器是否在运行")
@@ -229,10 +245,13 @@ class MilvusStore:
         return self._search(field_name(model), vector, n, filters, params, negated=False)
 
     def keyword_search(self, query: str, n: int, filters: Filters | None = None) -> tuple[np.ndarray, np.ndarray]:
-        if not query.strip():
+        if self._tokenizer is None:
+            self._tokenizer = Tokenizer(self._terms())
+        text = segmented(self._tokenizer(query))
+        if not text:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
         # milvus-lite 3.2 reports BM25 negated (distance, smaller is better); a server reports the score.
-        return self._search("bm25", query, n, filters, {"metric_type": "BM25"}, negated=True)
+        return self._search("bm25", text, n, filters, {"metric_type": "BM25"}, negated=True)
 
     def chunk(self, row: int) -> Chunk:
         row = int(row)
@@ -260,7 +279,7 @@ class MilvusStore:
                 "embedding_model": m.get("embedding_model"),
                 "embedding_models": [x.get("loadable", x["name"]) for x in m.get("models", [])],
                 "dim": m.get("dim"), "chunks": m["chunks"], "speeches": m["speeches"], "sources": m["sources"],
-                "built_at": m["built_at"], "ann": m["ann"], "bm25": "Milvus BM25 function, jieba analyzer",
+                "built_at": m["built_at"], "ann": m["ann"], "bm25": "Milvus BM25 function over rag.bm25.Tokenizer tokens",
                 "corpus_fingerprint": m["corpus_fingerprint"]}
 
     # ---- the Store write side --------------------------------------------------------------------------
@@ -279,7 +298,9 @@ class MilvusStore:
         missing = [m for m in self.models if m not in vectors]
         if missing and chunks:
             raise ValueError(f"no vectors for {missing}")
-        rows = [self._chunk_row(c, i, vectors) for i, c in enumerate(chunks)]
+        new_terms = user_terms(chunks)
+        tokenizer = Tokenizer(sorted(set(self._terms()) | set(new_terms)))
+        rows = [self._chunk_row(c, i, vectors, tokenizer) for i, c in enumerate(chunks)]
         self._check_keys([r["id"] for r in rows])
         for start in range(0, len(rows), 512):
             self._client.insert(self._chunks, rows[start:start + 512])
@@ -292,6 +313,10 @@ class MilvusStore:
         for c in chunks:
             staged = self._staged_sources.setdefault(c.source, {})
             staged.setdefault("ids", []).append(c.chunk_id)
+        for source, staged in self._staged_sources.items():
+            mine = [c for c in chunks if c.source == source]
+            if mine:
+                staged["terms"] = user_terms(mine)[:MAX_TERMS_PER_SOURCE]
 
     def commit(self, manifest: Mapping[str, Any]) -> None:
         """Delete the replaced rows of every staged source and record its meta row (with the input
@@ -310,7 +335,7 @@ class MilvusStore:
             fingerprint = hashlib.sha256("\n".join(sorted(ids)).encode()).hexdigest()
             self._client.upsert(self._meta, [{"key": f"source:{source}", "v": [0.0, 0.0], "data": {
                 "source": source, "inputs": inputs, "chunks": len(ids), "fingerprint": fingerprint,
-                "batch": self._batch, "written_at": now}}])
+                "terms": staged.get("terms", []), "batch": self._batch, "written_at": now}}])
         if self._record is not None:
             keys = ("embedding_model_spec", "embedding_model", "chunker_version", "parser_version")
             self._record.update({k: manifest[k] for k in keys if k in manifest})
@@ -320,6 +345,7 @@ class MilvusStore:
                 self._client.flush(name)
         self._staged_sources.clear()
         self._cache.clear()
+        self._tokenizer = None
         self._batch = secrets.randbits(62) + 1
 
     def cached_vectors(self, sources: Sequence[str], models: Sequence[str]) -> dict[str, dict[str, np.ndarray]]:
@@ -330,8 +356,8 @@ class MilvusStore:
             return {}
         expr = f"source in [{', '.join(map(quote, sources))}]"
         cache: dict[str, dict[str, np.ndarray]] = {m: {} for m in present}
-        for row in self._iterate(self._chunks, ["indexed", *map(field_name, present)], expr):
-            key = text_hash(row["indexed"])
+        for row in self._iterate(self._chunks, [*_SCALARS, *_INTS, *map(field_name, present)], expr):
+            key = text_hash(_chunk(row).indexed_text)
             for m in present:
                 cache[m][key] = np.asarray(row[field_name(m)], dtype=np.float32)
         return cache
@@ -360,13 +386,13 @@ class MilvusStore:
         while len(self._cache) > _CACHE:
             self._cache.popitem(last=False)
 
-    def _chunk_row(self, c: Chunk, i: int, vectors: Mapping[str, np.ndarray]) -> dict[str, Any]:
+    def _chunk_row(self, c: Chunk, i: int, vectors: Mapping[str, np.ndarray], tokenizer: Tokenizer) -> dict[str, Any]:
         for name in ("text", "header"):
             if len(getattr(c, name).encode("utf-8")) > TEXT_MAX_BYTES - 16:
                 raise InputError(f"段落过长，超出 Milvus 字段上限 {TEXT_MAX_BYTES} 字节: {c.chunk_id} — 检查该文件的分段 "
                                  "(chunk too long for a Milvus VARCHAR)")
         row: dict[str, Any] = {"id": row_key(c.chunk_id, self._batch), "batch": self._batch,
-                               "source_stem": Path(c.source).stem, "indexed": c.indexed_text}
+                               "source_stem": Path(c.source).stem, "terms": segmented(tokenizer(c.indexed_text))}
         row.update({k: _clip(getattr(c, k)) if k not in ("text", "header") else getattr(c, k) for k in _SCALARS})
         row.update({k: int(getattr(c, k)) for k in _INTS})
         for model, array in vectors.items():
@@ -392,11 +418,12 @@ class MilvusStore:
         from pymilvus.exceptions import MilvusException
 
         try:
-            self._create(models)
-        except MilvusException:
-            if not self._client.has_collection(self._meta):  # not a race with another worker creating it
-                raise
-        self._wait_for_record()
+            self._create(models)  # the meta collection comes last: its record says the others are complete
+        except MilvusException as exc:  # another worker is creating them: wait for its record
+            self._wait_for_record(exc)
+            self._ensure_collections(vectors)
+            return
+        self._load()
 
     def _create(self, models: list[dict[str, Any]]) -> None:
         from pymilvus import DataType, Function, FunctionType
@@ -405,11 +432,11 @@ class MilvusStore:
         schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
         schema.add_field("id", DataType.INT64, is_primary=True)
         schema.add_field("batch", DataType.INT64)
-        schema.add_field("indexed", DataType.VARCHAR, max_length=TEXT_MAX_BYTES, enable_analyzer=True,
-                         analyzer_params=ANALYZER)
+        schema.add_field("terms", DataType.VARCHAR, max_length=TEXT_MAX_BYTES, enable_analyzer=True,
+                         analyzer_params=ANALYZERS["lite" if is_local(self.uri) else "server"])
         schema.add_field("bm25", DataType.SPARSE_FLOAT_VECTOR)
-        schema.add_function(Function(name="bm25_of_indexed", function_type=FunctionType.BM25,
-                                     input_field_names=["indexed"], output_field_names=["bm25"]))
+        schema.add_function(Function(name="bm25_of_terms", function_type=FunctionType.BM25,
+                                     input_field_names=["terms"], output_field_names=["bm25"]))
         for name in _SCALARS:
             size = TEXT_MAX_BYTES if name in ("text", "header") else META_MAX_BYTES
             schema.add_field(name, DataType.VARCHAR, max_length=size, nullable=name not in ("chunk_id", "text", "header", "source"))
@@ -429,7 +456,7 @@ class MilvusStore:
                 index.add_index(m["field"], index_type="HNSW", metric_type="IP", params=HNSW_PARAMS)
         for name in ("source", "speaker", "chunk_id"):
             index.add_index(name, index_type="INVERTED")
-        client.create_collection(self._chunks, schema=schema, index_params=index)
+        client.create_collection(self._chunks, schema=schema, index_params=index, consistency_level="Strong")
 
         for name, fields in ((self._speeches, [("speech_id", 1024), ("source", META_MAX_BYTES)]),):
             s = client.create_schema(auto_id=False, enable_dynamic_field=False)
@@ -441,7 +468,7 @@ class MilvusStore:
             s.add_field("v", DataType.FLOAT_VECTOR, dim=2)  # Milvus requires a vector field; unused
             ip = client.prepare_index_params()
             ip.add_index("v", index_type="FLAT", metric_type="L2")
-            client.create_collection(name, schema=s, index_params=ip)
+            client.create_collection(name, schema=s, index_params=ip, consistency_level="Strong")
 
         s = client.create_schema(auto_id=False, enable_dynamic_field=False)
         s.add_field("key", DataType.VARCHAR, is_primary=True, max_length=META_MAX_BYTES)
@@ -449,23 +476,28 @@ class MilvusStore:
         s.add_field("v", DataType.FLOAT_VECTOR, dim=2)
         ip = client.prepare_index_params()
         ip.add_index("v", index_type="FLAT", metric_type="L2")
-        client.create_collection(self._meta, schema=s, index_params=ip)
+        client.create_collection(self._meta, schema=s, index_params=ip, consistency_level="Strong")
         record = {"format_version": FORMAT_VERSION, "models": [{**m, "loadable": m["name"]} for m in models],
-                  "dim": models[0]["dim"] if models else 0, "analyzer": ANALYZER, "bm25": {"k1": BM25_K1, "b": BM25_B},
+                  "dim": models[0]["dim"] if models else 0, "bm25": {"k1": BM25_K1, "b": BM25_B, "tokenizer": "rag.bm25.Tokenizer (client side) + corpus dictionary"},
                   "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
         client.insert(self._meta, [{"key": INDEX_KEY, "v": [0.0, 0.0], "data": record}])
         client.flush(self._meta)
 
-    def _wait_for_record(self, timeout: float = 30.0) -> None:
-        """After creating the collections (or losing the race to another worker), read the record."""
+    def _wait_for_record(self, cause: Exception, timeout: float = 60.0) -> None:
+        """Having lost the race to create the collections, wait until the winner has written the record."""
         deadline = time.monotonic() + timeout
-        while True:
-            self._load()
-            if self._record is not None or time.monotonic() > deadline:
-                break
-            time.sleep(0.2)
-        if self._record is None:
-            raise IndexMismatchError(f"Milvus 集合 {self._meta} 存在但没有索引记录 — 运行 `rag ingest --rebuild`")
+        while time.monotonic() < deadline:
+            if self._client.has_collection(self._meta):
+                self._load()
+                if self._record is not None:
+                    return
+            time.sleep(0.5)
+        raise IndexMismatchError(f"Milvus 集合 {self._chunks} 不完整 ({cause}) — 运行 `rag ingest --rebuild` "
+                                 "(collections half-created)") from cause
+
+    def _terms(self) -> list[str]:
+        """The dictionary terms of every indexed source (what the FAISS backend's tokenizer would know)."""
+        return sorted({t for row in self._source_rows() for t in row.get("terms", [])})
 
     def _source_rows(self) -> list[dict[str, Any]]:
         if self._record is None:
