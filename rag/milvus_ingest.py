@@ -12,7 +12,6 @@ shared, so dropping it takes an explicit `rag ingest --rebuild`.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Sequence
 
@@ -20,9 +19,9 @@ from rag.chunk import chunk_speeches
 from rag.config import Settings
 from rag.embed import Embedder, embedder_names, load_embedder, loadable_name
 from rag.errors import IndexMismatchError, InputError
-from rag.ingest import IngestReport, Progress, embed_cached
+from rag.ingest import IngestReport, Progress, embed_cached, file_hashes
 from rag.milvus_store import MilvusStore, milvus_settings
-from rag.parse import expand_paths, load_corpus
+from rag.parse import expand_paths, load_corpus, sidecar_path
 
 GROUP_CHUNKS = 2_000  # chunks written per commit: what a killed ingest can lose
 
@@ -79,8 +78,7 @@ def ingest_milvus(paths: Sequence[Path], settings: Settings, progress: Progress 
 
 def _inputs(path: Path) -> dict[str, str]:
     """sha256 of a source file and of its sidecar, if any: a change to either re-indexes the file."""
-    files = [path, path.with_name(path.stem + ".meta.json")]
-    return {str(f): hashlib.sha256(f.read_bytes()).hexdigest() for f in files if f.is_file()}
+    return file_hashes([f for f in (path, sidecar_path(path).resolve()) if f.is_file()])
 
 
 def _batches(files: list[Path]) -> list[list[Path]]:

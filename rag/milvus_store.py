@@ -51,6 +51,7 @@ from rag.bm25 import Tokenizer, user_terms
 from rag.config import Settings
 from rag.errors import IndexMismatchError, IndexMissingError, InputError
 from rag.index import speech_from_json, text_hash
+from rag.parse import sidecar_path
 from rag.records import Chunk, Filters, Speech
 
 FORMAT_VERSION = 1
@@ -327,7 +328,7 @@ class MilvusStore:
             self._client.delete(self._chunks, filter=other_batches)
             self._client.delete(self._speeches, filter=other_batches)
             inputs = {path: sha for path, sha in manifest.get("inputs", {}).items()
-                      if Path(path).name in (source, f"{Path(source).stem}.meta.json")}
+                      if Path(path).name in (source, sidecar_path(Path(source)).name)}
             ids = staged.get("ids", [])
             if not ids and not inputs:  # removed, not re-indexed
                 self._client.delete(self._meta, ids=[f"source:{source}"])
