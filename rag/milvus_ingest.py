@@ -49,10 +49,14 @@ def ingest_milvus(paths: Sequence[Path], settings: Settings, progress: Progress 
     models = list(embedders) if embedders is not None else [load_embedder(n) for n in embedder_names(settings.embed_model)]
     added = removed = embedded = reused = 0
     sources: list[str] = []
-    for batch in _batches(todo):
+    batches = _batches(todo)
+    for batch in batches:
         corpus = load_corpus(batch)
         warnings += corpus.warnings
         chunks = chunk_speeches(corpus.speeches)
+        if not chunks and not added and not record.get("chunks") and batch is batches[-1]:  # as FAISS: say why
+            details = "；".join(warnings) or "没有可识别的讲话正文"
+            raise InputError(f"没有可索引的内容 (nothing to index): {details}")
         if len({c.chunk_id for c in chunks}) != len(chunks):
             raise InputError("重复的段落编号: 两个输入文件同名？— 重命名其中一个 (duplicate chunk ids: same file name twice?)")
         names = [f.name for f in batch]

@@ -3,7 +3,7 @@
 One client API for both deployments: `RAG_MILVUS_URI=./zhengyan.db` runs embedded milvus-lite
 (a local folder; what tests use), `RAG_MILVUS_URI=http://host:19530` a Milvus standalone or cluster
 server (`RAG_MILVUS_TOKEN` if it needs one). Three collections share the `RAG_MILVUS_COLLECTION`
-prefix (default "zhengyan"):
+prefix (default "zhengyan"); their schema and row encoding are in `rag/milvus_schema.py`:
 
     <p>_chunks    one row per chunk: its metadata as scalar fields (the filters are Milvus
                   expressions over them, evaluated inside the search), one FLOAT_VECTOR field per
@@ -38,7 +38,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import re
 import secrets
 import time
 from collections import OrderedDict
@@ -51,89 +50,16 @@ from rag.bm25 import Tokenizer, user_terms
 from rag.config import Settings
 from rag.errors import IndexMismatchError, IndexMissingError, InputError
 from rag.index import speech_from_json, text_hash
+from rag.milvus_schema import (BM25_B, BM25_K1, HNSW_EF, INT_FIELDS, SCALAR_FIELDS, chunk_of, chunk_row,
+                               create_collections, field_name, filter_expr, is_local, quote, row_key, segmented)
 from rag.parse import sidecar_path
 from rag.records import Chunk, Filters, Speech
 
 FORMAT_VERSION = 1
-DEFAULT_COLLECTION = "zhengyan"
 INDEX_KEY = "@index"
-TEXT_MAX_BYTES = 65_535  # Milvus's VARCHAR limit
-META_MAX_BYTES = 4_096
-BM25_K1, BM25_B = 1.5, 0.75  # bm25s's defaults, which the FAISS backend uses (Milvus's own k1 is 1.2)
-# HNSW on a server (the FAISS backend's graph parameters); milvus-lite searches exactly (FLAT), as the
-# FAISS backend does below its ANN threshold, so that rankings can be compared one to one.
-HNSW_PARAMS = {"M": 32, "efConstruction": 80}
-HNSW_EF = 128
-# The analyzer of the pre-segmented `terms` field (see the module docstring): both split on spaces here.
-ANALYZERS = {"lite": {"tokenizer": "standard"}, "server": {"tokenizer": "whitespace"}}
+DEFAULT_COLLECTION = "zhengyan"
 MAX_TERMS_PER_SOURCE = 2_000  # dictionary terms kept in a source's meta row (JSON values are capped at 64 KB)
-_NON_WORD = re.compile(r"\W")
-_SCALARS = ("chunk_id", "header", "text", "speaker", "speaker_title", "unit", "meeting", "meeting_date",
-            "source", "title")
-_INTS = ("speech_index", "paragraph", "part", "start", "end")
 _CACHE = 4_096  # chunks kept from search results, so `chunk(row)` rarely needs a round trip
-
-
-def row_key(chunk_id: str, batch: int) -> int:
-    """The int64 primary key of one chunk as written by one batch (63 bits of SHA-1: no coordination
-    between workers is needed, and a collision among 100M keys has probability ~5e-4, checked on add)."""
-    return int.from_bytes(hashlib.sha1(f"{chunk_id}\0{batch}".encode()).digest()[:8], "big") >> 1
-
-
-def field_name(model: str) -> str:
-    """The vector field of one embedding model ("e5-small" → "v_e5_small").
-
-    >>> field_name("e5-small"), field_name("BAAI/bge-m3")
-    ('v_e5_small', 'v_baai_bge_m3')
-    """
-    return "v_" + re.sub(r"\W+", "_", model.lower()).strip("_")
-
-
-def quote(value: str) -> str:
-    """A Milvus string literal.
-
-    >>> quote('a"b\\\\c')
-    '"a\\\\"b\\\\\\\\c"'
-    """
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-
-
-def _like_substring(value: str) -> str:
-    """A `like` pattern matching `value` anywhere (its own % and _ escaped)."""
-    return quote("%" + re.sub(r"([%_\\])", r"\\\1", value) + "%")
-
-
-def segmented(tokens: Sequence[str]) -> str:
-    """Tokens as the `terms` field holds them: word characters only, joined by spaces.
-
-    >>> segmented(["亩均效益", "6.3%", "gdp"])
-    '亩均效益 6_3_ gdp'
-    """
-    return " ".join(_NON_WORD.sub("_", t) for t in tokens)
-
-
-def filter_expr(f: Filters | None) -> str:
-    """The Milvus boolean expression for `rag.index.matches`'s semantics ("" = no filter).
-
-    >>> filter_expr(Filters(speaker="王 志杰", date_from="2023-01-01"))
-    '(speaker == "王志杰") and (meeting_date >= "2023-01-01")'
-    """
-    if f is None or f.is_empty():
-        return ""
-    parts = []
-    if f.speaker:
-        parts.append(f"speaker == {quote(f.speaker.replace(' ', ''))}")
-    if f.unit:
-        parts.append(f"unit like {_like_substring(f.unit)} or speaker_title like {_like_substring(f.unit)}")
-    if f.meeting:
-        parts.append(f"meeting like {_like_substring(f.meeting)}")
-    if f.source:
-        parts.append(f"source == {quote(f.source)} or source_stem == {quote(f.source)}")
-    if f.date_from:  # null dates compare false: undated chunks fail a date filter
-        parts.append(f"meeting_date >= {quote(f.date_from)}")
-    if f.date_to:
-        parts.append(f"meeting_date <= {quote(f.date_to)}")
-    return " and ".join(f"({p})" for p in parts)
 
 
 def milvus_settings(settings: Settings) -> tuple[str, str | None, str]:
@@ -141,11 +67,6 @@ def milvus_settings(settings: Settings) -> tuple[str, str | None, str]:
     prefix comes from RAG_MILVUS_COLLECTION (default "zhengyan")."""
     uri = settings.milvus_uri or str(Path(settings.index_dir) / "zhengyan.db")
     return uri, settings.milvus_token, os.environ.get("RAG_MILVUS_COLLECTION") or DEFAULT_COLLECTION
-
-
-def is_local(uri: str) -> bool:
-    """A milvus-lite file path rather than a server address."""
-    return not re.match(r"^(https?|tcp|grpc)://", uri)
 
 
 class MilvusStore:
@@ -257,15 +178,15 @@ class MilvusStore:
     def chunk(self, row: int) -> Chunk:
         row = int(row)
         if row not in self._cache:
-            got = self._client.query(self._chunks, ids=[row], output_fields=list(_SCALARS + _INTS))
+            got = self._client.query(self._chunks, ids=[row], output_fields=list(SCALAR_FIELDS + INT_FIELDS))
             if not got:
                 raise KeyError(f"row {row} is not in {self._chunks}")
             self._remember(row, got[0])
         return self._cache[row]
 
     def find(self, chunk_id: str) -> Chunk | None:
-        got = self._client.query(self._chunks, filter=f"chunk_id == {quote(chunk_id)}", output_fields=["id", *_SCALARS, *_INTS], limit=1)
-        return _chunk(got[0]) if got else None
+        got = self._client.query(self._chunks, filter=f"chunk_id == {quote(chunk_id)}", output_fields=["id", *SCALAR_FIELDS, *INT_FIELDS], limit=1)
+        return chunk_of(got[0]) if got else None
 
     def speeches(self) -> list[Speech]:
         rows = self._iterate(self._speeches, ["speech_id", "data"])
@@ -301,7 +222,7 @@ class MilvusStore:
             raise ValueError(f"no vectors for {missing}")
         new_terms = user_terms(chunks)
         tokenizer = Tokenizer(sorted(set(self._terms()) | set(new_terms)))
-        rows = [self._chunk_row(c, i, vectors, tokenizer) for i, c in enumerate(chunks)]
+        rows = [chunk_row(c, self._batch, vectors, i, tokenizer) for i, c in enumerate(chunks)]
         self._check_keys([r["id"] for r in rows])
         for start in range(0, len(rows), 512):
             self._client.insert(self._chunks, rows[start:start + 512])
@@ -357,8 +278,8 @@ class MilvusStore:
             return {}
         expr = f"source in [{', '.join(map(quote, sources))}]"
         cache: dict[str, dict[str, np.ndarray]] = {m: {} for m in present}
-        for row in self._iterate(self._chunks, [*_SCALARS, *_INTS, *map(field_name, present)], expr):
-            key = text_hash(_chunk(row).indexed_text)
+        for row in self._iterate(self._chunks, [*SCALAR_FIELDS, *INT_FIELDS, *map(field_name, present)], expr):
+            key = text_hash(chunk_of(row).indexed_text)
             for m in present:
                 cache[m][key] = np.asarray(row[field_name(m)], dtype=np.float32)
         return cache
@@ -369,7 +290,7 @@ class MilvusStore:
         if n <= 0 or self._record is None:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
         result = self._client.search(self._chunks, data=[data], anns_field=field, limit=n, filter=filter_expr(filters),
-                                     search_params=params, output_fields=["id", *_SCALARS, *_INTS])
+                                     search_params=params, output_fields=["id", *SCALAR_FIELDS, *INT_FIELDS])
         rows, scores, seen = [], [], set()
         for hit in result[0]:
             entity = hit["entity"]
@@ -382,23 +303,10 @@ class MilvusStore:
         return np.asarray(rows, np.int64), np.asarray(scores, np.float32)
 
     def _remember(self, row: int, entity: Mapping[str, Any]) -> None:
-        self._cache[row] = _chunk(entity)
+        self._cache[row] = chunk_of(entity)
         self._cache.move_to_end(row)
         while len(self._cache) > _CACHE:
             self._cache.popitem(last=False)
-
-    def _chunk_row(self, c: Chunk, i: int, vectors: Mapping[str, np.ndarray], tokenizer: Tokenizer) -> dict[str, Any]:
-        for name in ("text", "header"):
-            if len(getattr(c, name).encode("utf-8")) > TEXT_MAX_BYTES - 16:
-                raise InputError(f"段落过长，超出 Milvus 字段上限 {TEXT_MAX_BYTES} 字节: {c.chunk_id} — 检查该文件的分段 "
-                                 "(chunk too long for a Milvus VARCHAR)")
-        row: dict[str, Any] = {"id": row_key(c.chunk_id, self._batch), "batch": self._batch,
-                               "source_stem": Path(c.source).stem, "terms": segmented(tokenizer(c.indexed_text))}
-        row.update({k: _clip(getattr(c, k)) if k not in ("text", "header") else getattr(c, k) for k in _SCALARS})
-        row.update({k: int(getattr(c, k)) for k in _INTS})
-        for model, array in vectors.items():
-            row[field_name(model)] = np.asarray(array[i], dtype=np.float32).tolist()
-        return row
 
     def _check_keys(self, keys: list[int]) -> None:
         """A primary-key collision would silently replace another chunk: refuse instead."""
@@ -418,71 +326,18 @@ class MilvusStore:
             return
         from pymilvus.exceptions import MilvusException
 
+        record = {"format_version": FORMAT_VERSION, "models": [{**m, "loadable": m["name"]} for m in models],
+                  "dim": models[0]["dim"] if models else 0,
+                  "bm25": {"k1": BM25_K1, "b": BM25_B, "tokens": "rag.bm25.Tokenizer with the corpus dictionary"},
+                  "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
         try:
-            self._create(models)  # the meta collection comes last: its record says the others are complete
+            create_collections(self._client, (self._chunks, self._speeches, self._meta), models, is_local(self.uri),
+                               record, INDEX_KEY)
         except MilvusException as exc:  # another worker is creating them: wait for its record
             self._wait_for_record(exc)
             self._ensure_collections(vectors)
             return
         self._load()
-
-    def _create(self, models: list[dict[str, Any]]) -> None:
-        from pymilvus import DataType, Function, FunctionType
-
-        client = self._client
-        schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
-        schema.add_field("id", DataType.INT64, is_primary=True)
-        schema.add_field("batch", DataType.INT64)
-        schema.add_field("terms", DataType.VARCHAR, max_length=TEXT_MAX_BYTES, enable_analyzer=True,
-                         analyzer_params=ANALYZERS["lite" if is_local(self.uri) else "server"])
-        schema.add_field("bm25", DataType.SPARSE_FLOAT_VECTOR)
-        schema.add_function(Function(name="bm25_of_terms", function_type=FunctionType.BM25,
-                                     input_field_names=["terms"], output_field_names=["bm25"]))
-        for name in _SCALARS:
-            size = TEXT_MAX_BYTES if name in ("text", "header") else META_MAX_BYTES
-            schema.add_field(name, DataType.VARCHAR, max_length=size, nullable=name not in ("chunk_id", "text", "header", "source"))
-        schema.add_field("source_stem", DataType.VARCHAR, max_length=META_MAX_BYTES)
-        for name in _INTS:
-            schema.add_field(name, DataType.INT64)
-        for m in models:
-            schema.add_field(m["field"], DataType.FLOAT_VECTOR, dim=m["dim"])
-        index = client.prepare_index_params()
-        index.add_index("bm25", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25",
-                        params={"bm25_k1": BM25_K1, "bm25_b": BM25_B})
-        local = is_local(self.uri)
-        for m in models:
-            if local:
-                index.add_index(m["field"], index_type="FLAT", metric_type="IP")
-            else:
-                index.add_index(m["field"], index_type="HNSW", metric_type="IP", params=HNSW_PARAMS)
-        for name in ("source", "speaker", "chunk_id"):
-            index.add_index(name, index_type="INVERTED")
-        client.create_collection(self._chunks, schema=schema, index_params=index, consistency_level="Strong")
-
-        for name, fields in ((self._speeches, [("speech_id", 1024), ("source", META_MAX_BYTES)]),):
-            s = client.create_schema(auto_id=False, enable_dynamic_field=False)
-            s.add_field("id", DataType.INT64, is_primary=True)
-            s.add_field("batch", DataType.INT64)
-            for fname, size in fields:
-                s.add_field(fname, DataType.VARCHAR, max_length=size)
-            s.add_field("data", DataType.JSON)
-            s.add_field("v", DataType.FLOAT_VECTOR, dim=2)  # Milvus requires a vector field; unused
-            ip = client.prepare_index_params()
-            ip.add_index("v", index_type="FLAT", metric_type="L2")
-            client.create_collection(name, schema=s, index_params=ip, consistency_level="Strong")
-
-        s = client.create_schema(auto_id=False, enable_dynamic_field=False)
-        s.add_field("key", DataType.VARCHAR, is_primary=True, max_length=META_MAX_BYTES)
-        s.add_field("data", DataType.JSON)
-        s.add_field("v", DataType.FLOAT_VECTOR, dim=2)
-        ip = client.prepare_index_params()
-        ip.add_index("v", index_type="FLAT", metric_type="L2")
-        client.create_collection(self._meta, schema=s, index_params=ip, consistency_level="Strong")
-        record = {"format_version": FORMAT_VERSION, "models": [{**m, "loadable": m["name"]} for m in models],
-                  "dim": models[0]["dim"] if models else 0, "bm25": {"k1": BM25_K1, "b": BM25_B, "tokenizer": "rag.bm25.Tokenizer (client side) + corpus dictionary"},
-                  "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-        client.insert(self._meta, [{"key": INDEX_KEY, "v": [0.0, 0.0], "data": record}])
-        client.flush(self._meta)
 
     def _wait_for_record(self, cause: Exception, timeout: float = 60.0) -> None:
         """Having lost the race to create the collections, wait until the winner has written the record."""
@@ -536,10 +391,10 @@ class ChunkView(Sequence):
 
     def __iter__(self) -> Iterator[Chunk]:
         seen: set[str] = set()
-        for row in self._store._iterate(self._store._chunks, ["id", *_SCALARS, *_INTS]):
+        for row in self._store._iterate(self._store._chunks, ["id", *SCALAR_FIELDS, *INT_FIELDS]):
             if row["chunk_id"] not in seen:
                 seen.add(row["chunk_id"])
-                yield _chunk(row)
+                yield chunk_of(row)
 
     def __getitem__(self, i):  # by position in primary-key order: for code that indexes a list
         if self._keys is None:
@@ -549,12 +404,3 @@ class ChunkView(Sequence):
         return self._store.chunk(self._keys[i])
 
 
-def _clip(value: str | None) -> str | None:
-    if value is None:
-        return None
-    data = value.encode("utf-8")
-    return value if len(data) <= META_MAX_BYTES else data[:META_MAX_BYTES].decode("utf-8", "ignore")
-
-
-def _chunk(entity: Mapping[str, Any]) -> Chunk:
-    return Chunk(**{k: entity.get(k) for k in _SCALARS}, **{k: int(entity[k]) for k in _INTS})

@@ -12,7 +12,8 @@ from _index_support import FILE_A, FILE_B, CountingEmbedder, e5_model  # noqa: F
 from rag.config import Settings
 from rag.errors import IndexMismatchError, IndexMissingError
 from rag.ingest import ingest_paths
-from rag.milvus_store import MilvusStore, field_name, filter_expr, is_local
+from rag.milvus_schema import field_name, filter_expr, is_local
+from rag.milvus_store import MilvusStore
 from rag.records import Filters
 from rag.store import open_store
 
