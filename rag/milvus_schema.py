@@ -70,7 +70,7 @@ def segmented(tokens: Sequence[str]) -> str:
 
 
 def filter_expr(f: Filters | None) -> str:
-    """The Milvus boolean expression for `rag.index.matches`'s semantics ("" = no filter).
+    """The Milvus boolean expression with `rag.index.filter_sql`'s semantics ("" = no filter).
 
     >>> filter_expr(Filters(speaker="王 志杰", date_from="2023-01-01"))
     '(speaker == "王志杰") and (meeting_date >= "2023-01-01")'

@@ -49,10 +49,9 @@ import numpy as np
 from rag.bm25 import Tokenizer, user_terms
 from rag.config import Settings
 from rag.errors import IndexMismatchError, IndexMissingError, InputError
-from rag.index import speech_from_json, text_hash
+from rag.index import speech_from_json
 from rag.milvus_schema import (BM25_B, BM25_K1, HNSW_EF, INT_FIELDS, SCALAR_FIELDS, chunk_of, chunk_row,
                                create_collections, field_name, filter_expr, is_local, quote, row_key, segmented)
-from rag.parse import sidecar_path
 from rag.records import Chunk, Filters, Speech
 
 FORMAT_VERSION = 1
@@ -115,6 +114,17 @@ class MilvusStore:
                                     "(no index in Milvus; run `rag ingest`)")
         return store
 
+    @classmethod
+    def create(cls, settings: Settings, models: Sequence[tuple[str, int]], replace: bool) -> "MilvusStore":
+        """The collections for `models` [(name, dim)], created if missing (`replace`: dropped first). Without
+        `replace`, existing collections are joined if they hold the same models (another worker's)."""
+        store = cls.connect(*milvus_settings(settings))
+        if replace:
+            store.drop()
+        store._ensure_collections([{"name": n, "field": field_name(n), "dim": int(d)} for n, d in models],
+                                  settings.embed_model)
+        return store
+
     def drop(self) -> None:
         """Remove the three collections (`rag ingest --rebuild`)."""
         for name in (self._chunks, self._speeches, self._meta):
@@ -150,7 +160,8 @@ class MilvusStore:
         fingerprint = hashlib.sha256("\n".join(f"{s['source']}\t{s['fingerprint']}" for s in sources).encode()).hexdigest()
         record.update({
             "chunks": self._count(self._chunks), "speeches": self._count(self._speeches),
-            "sources": [s["source"] for s in sources], "inputs": {p: h for s in sources for p, h in s["inputs"].items()},
+            "sources": [s["source"] for s in sources], "source_files": {s["source"]: s["file"] for s in sources},
+            "inputs": {s["file"]: s["sha256"] for s in sources},
             "corpus_fingerprint": fingerprint, "ann": self._ann(),
             "built_at": max((s["written_at"] for s in sources), default=record.get("created_at", "")),
             "backend": self.backend, "milvus_uri": self.uri, "collection": self._chunks,
@@ -213,7 +224,8 @@ class MilvusStore:
     def add(self, chunks: Sequence[Chunk], vectors: Mapping[str, np.ndarray], speeches: Iterable[Speech] = ()) -> None:
         """Insert chunks (with one vector array per model) and speeches under this writer's batch id."""
         chunks = list(chunks)
-        self._ensure_collections(vectors)
+        if self._record is None:
+            raise IndexMissingError(f"Milvus 中没有索引: {self._chunks} — 由 `rag ingest` 创建 (create_store first)")
         for model, array in vectors.items():
             if len(array) != len(chunks):
                 raise ValueError(f"{model}: {len(array)} vectors for {len(chunks)} chunks")
@@ -237,27 +249,28 @@ class MilvusStore:
             staged.setdefault("ids", []).append(c.chunk_id)
         for source, staged in self._staged_sources.items():
             mine = [c for c in chunks if c.source == source]
-            if mine:
-                staged["terms"] = user_terms(mine)[:MAX_TERMS_PER_SOURCE]
+            if mine:  # a source's chunks may come in several calls
+                staged["terms"] = sorted(set(staged.get("terms", [])) | set(user_terms(mine)))[:MAX_TERMS_PER_SOURCE]
 
     def commit(self, manifest: Mapping[str, Any]) -> None:
-        """Delete the replaced rows of every staged source and record its meta row (with the input
-        hashes in `manifest["inputs"]` that belong to it: the file and its `.meta.json` sidecar)."""
+        """Delete the replaced rows of every staged source and record its meta row: the file it came from
+        (`manifest["source_files"]`) with that file's hash (`manifest["inputs"]`). Only staged sources
+        are written, so workers committing other files never overwrite each other's records."""
         now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        files, inputs = manifest.get("source_files", {}), manifest.get("inputs", {})
         for source, staged in self._staged_sources.items():
             other_batches = f"source == {quote(source)} and batch != {self._batch}"
             self._client.delete(self._chunks, filter=other_batches)
             self._client.delete(self._speeches, filter=other_batches)
-            inputs = {path: sha for path, sha in manifest.get("inputs", {}).items()
-                      if Path(path).name in (source, sidecar_path(Path(source)).name)}
-            ids = staged.get("ids", [])
-            if not ids and not inputs:  # removed, not re-indexed
+            if source not in files:  # removed, not re-indexed
                 self._client.delete(self._meta, ids=[f"source:{source}"])
                 continue
+            ids = staged.get("ids", [])
             fingerprint = hashlib.sha256("\n".join(sorted(ids)).encode()).hexdigest()
             self._client.upsert(self._meta, [{"key": f"source:{source}", "v": [0.0, 0.0], "data": {
-                "source": source, "inputs": inputs, "chunks": len(ids), "fingerprint": fingerprint,
-                "terms": staged.get("terms", []), "batch": self._batch, "written_at": now}}])
+                "source": source, "file": files[source], "sha256": inputs.get(files[source], ""), "chunks": len(ids),
+                "fingerprint": fingerprint, "terms": staged.get("terms", []), "batch": self._batch,
+                "written_at": now}}])
         if self._record is not None:
             keys = ("embedding_model_spec", "embedding_model", "chunker_version", "parser_version")
             self._record.update({k: manifest[k] for k in keys if k in manifest})
@@ -269,20 +282,6 @@ class MilvusStore:
         self._cache.clear()
         self._tokenizer = None
         self._batch = secrets.randbits(62) + 1
-
-    def cached_vectors(self, sources: Sequence[str], models: Sequence[str]) -> dict[str, dict[str, np.ndarray]]:
-        """model → {text hash → vector} of the rows these sources have now, so that a re-indexed file
-        re-embeds only its new texts."""
-        present = [m for m in models if m in self.models]
-        if not present or not sources or self._record is None:
-            return {}
-        expr = f"source in [{', '.join(map(quote, sources))}]"
-        cache: dict[str, dict[str, np.ndarray]] = {m: {} for m in present}
-        for row in self._iterate(self._chunks, [*SCALAR_FIELDS, *INT_FIELDS, *map(field_name, present)], expr):
-            key = text_hash(chunk_of(row).indexed_text)
-            for m in present:
-                cache[m][key] = np.asarray(row[field_name(m)], dtype=np.float32)
-        return cache
 
     # ---- internals -------------------------------------------------------------------------------------
     def _search(self, field: str, data, n: int, filters: Filters | None, params: dict, negated: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -316,8 +315,7 @@ class MilvusStore:
                 raise InputError(f"Milvus 主键冲突 ({len(taken)} 行) — 重新运行本次导入即可换一批主键 "
                                  "(primary key collision; re-run the ingest)")
 
-    def _ensure_collections(self, vectors: Mapping[str, np.ndarray]) -> None:
-        models = [{"name": m, "field": field_name(m), "dim": int(np.asarray(v).shape[1])} for m, v in vectors.items()]
+    def _ensure_collections(self, models: list[dict[str, Any]], spec: str) -> None:
         if self._record is not None:
             known = {(m["name"], m["dim"]) for m in self._record["models"]}
             if {(m["name"], m["dim"]) for m in models} != known:
@@ -326,7 +324,8 @@ class MilvusStore:
             return
         from pymilvus.exceptions import MilvusException
 
-        record = {"format_version": FORMAT_VERSION, "models": [{**m, "loadable": m["name"]} for m in models],
+        record = {"format_version": FORMAT_VERSION, "embedding_model_spec": spec,
+                  "models": [{**m, "loadable": m["name"]} for m in models],
                   "dim": models[0]["dim"] if models else 0,
                   "bm25": {"k1": BM25_K1, "b": BM25_B, "tokens": "rag.bm25.Tokenizer with the corpus dictionary"},
                   "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
@@ -335,7 +334,7 @@ class MilvusStore:
                                record, INDEX_KEY)
         except MilvusException as exc:  # another worker is creating them: wait for its record
             self._wait_for_record(exc)
-            self._ensure_collections(vectors)
+            self._ensure_collections(models, spec)
             return
         self._load()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from _index_support import FILE_A, FILE_B, e5_model  # noqa: F401  (fixtures)
@@ -103,3 +104,25 @@ def test_llama_index_adapter_returns_the_same_hits(retriever):
     hits = retriever.search("金龙镇协议引资多少？", 3)
     assert [n.node.node_id for n in nodes] == [h.chunk.chunk_id for h in hits]
     assert nodes[0].node.metadata["speaker"] == "李凯" and nodes[0].node.get_content() == hits[0].chunk.text
+
+
+def test_segment_bm25_scores_as_bm25s_does(retriever, backend):
+    """The segment BM25 (rag/bm25.py) keeps the scores and ranking of the bm25s index it replaced."""
+    if backend != "faiss":
+        pytest.skip("the FAISS backend's own BM25 (Milvus scores BM25 itself)")
+    import bm25s
+
+    from rag.bm25 import Bm25, TermCounts
+
+    store = retriever.index
+    tokenizer = store.bm25.tokenizer
+    token_lists = [tokenizer(c.indexed_text) for c in store.chunks]
+    reference = bm25s.BM25()
+    reference.index([t or [""] for t in token_lists], show_progress=False)
+    half = len(token_lists) // 2  # the same documents split over two segments score the same
+    split = Bm25([TermCounts.build(token_lists[:half]), TermCounts.build(token_lists[half:])], tokenizer)
+    for query in ("金龙镇协议引资", "亩均效益改革", "数字化转型 5G基站", "新增市场主体"):
+        ids = reference.get_tokens_ids(tokenizer(query))
+        expected = reference.get_scores(ids) if ids else np.zeros(len(token_lists))
+        assert np.allclose(np.concatenate(split.scores(query)), expected, atol=1e-5)
+        assert np.allclose(np.concatenate(store.bm25.scores(query)), expected, atol=1e-5)
