@@ -1,7 +1,7 @@
 """FAISS vs Milvus (milvus-lite) rankings on the same corpus: `python -m bench.milvus_parity`.
 
 Both backends are built by `rag ingest`'s code from the same files with the same vectors (each text
-is encoded once and reused), then every question is searched on both. Reported per domain (the
+is encoded once, into the index folder's embedding cache), then every question is searched on both. Reported per domain (the
 seeds with eval/dev_*.jsonl, and CMRC 2018 from ../shared/eval/public):
   - fused top-5 identical (same chunks in the same order), same top-5 set, mean overlap of the top-10;
   - the same for each component alone (dense e5, BM25), which says where a difference comes from;
@@ -20,8 +20,6 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-import numpy as np
-
 from rag.config import PROJECT_ROOT, Settings
 from rag.embed import load_embedder
 from rag.evaluate import is_gold, load_dev
@@ -34,27 +32,12 @@ RESULTS = PROJECT_ROOT / "bench" / "results"
 CMRC = PROJECT_ROOT.parent / "shared" / "eval" / "public"
 
 
-class MemoEmbedder:
-    """One real embedder whose passage vectors are computed once and shared by both builds."""
-
-    def __init__(self, inner) -> None:
-        self.inner, self.name, self.dim = inner, inner.name, inner.dim
-        self._memo: dict[str, np.ndarray] = {}
-
-    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self.inner.encode_queries(texts)
-
-    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
-        todo = [t for t in dict.fromkeys(texts) if t not in self._memo]
-        if todo:
-            self._memo.update(zip(todo, self.inner.encode_passages(todo)))
-        return np.vstack([self._memo[t] for t in texts])
-
-
-def build(corpus: Sequence[Path], work: Path, model: MemoEmbedder) -> dict[str, Retriever]:
+def build(corpus: Sequence[Path], work: Path, model) -> dict[str, Retriever]:
+    """Both backends in one index folder: the Milvus build takes every vector from the embedding cache
+    the FAISS build filled (and a re-run with the same --work takes all of them from it)."""
     out = {}
     for backend in ("faiss", "milvus"):
-        settings = Settings(index_dir=work / backend, embed_model=model.name, vector_store=backend)
+        settings = Settings(index_dir=work, embed_model=model.name, vector_store=backend)
         started = time.perf_counter()
         ingest_paths(list(corpus), settings, embedders=[model])
         print(f"built {backend} in {time.perf_counter() - started:.1f}s", flush=True)
@@ -98,11 +81,12 @@ def main() -> None:
     parser.add_argument("--cmrc-questions", type=int, default=300, help="the first N answerable CMRC questions")
     parser.add_argument("--cmrc", type=Path, default=CMRC, help="folder of cmrc2018_corpus.jsonl (default ../shared/eval/public)")
     parser.add_argument("--no-cmrc", action="store_true")
+    parser.add_argument("--work", type=Path, help="keep the indexes (and their embedding cache) here")
     args = parser.parse_args()
-    model = MemoEmbedder(load_embedder(args.model))
+    model = load_embedder(args.model)
     result: dict[str, Any] = {"model": args.model, "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
+        work = args.work or Path(tmp)
         retrievers = build([PROJECT_ROOT / "seeds"], work / "seeds", model)
         dev = load_dev(PROJECT_ROOT / "eval")
         qa = dev["qa"]

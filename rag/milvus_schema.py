@@ -23,8 +23,11 @@ BM25_K1, BM25_B = 1.5, 0.75  # bm25s's defaults, which the FAISS backend uses (M
 # FAISS backend does below its ANN threshold, so that rankings can be compared one to one.
 HNSW_PARAMS = {"M": 32, "efConstruction": 80}
 HNSW_EF = 128
-# The analyzer of the pre-segmented `terms` field (see rag/milvus_store.py): both split on spaces here.
-ANALYZERS = {"lite": {"tokenizer": "standard"}, "server": {"tokenizer": "whitespace"}}
+# The analyzer of the pre-segmented `terms` field (see rag/milvus_store.py): it only has to split on
+# spaces. `whitespace` where the server has it; milvus-lite has only `standard` (split on non-word
+# characters), which gives the same tokens since each token is made of word characters.
+WHITESPACE = {"tokenizer": "whitespace"}
+STANDARD = {"tokenizer": "standard"}
 _NON_WORD = re.compile(r"\W")
 SCALAR_FIELDS = ("chunk_id", "header", "text", "speaker", "speaker_title", "unit", "meeting", "meeting_date",
                  "source", "title")
@@ -113,6 +116,22 @@ def chunk_row(c: Chunk, batch: int, vectors: Mapping[str, np.ndarray], i: int, t
     return row
 
 
+def terms_analyzer(client, local: bool) -> dict[str, str]:
+    """WHITESPACE if the server tokenizes with it (asked with run_analyzer), else STANDARD (milvus-lite,
+    whose server does not implement run_analyzer; a Milvus older than 2.5.11 would split CJK text into
+    characters with it: use a newer server)."""
+    if local:
+        return STANDARD
+    import grpc
+    from pymilvus.exceptions import MilvusException
+
+    try:
+        tokens = client.run_analyzer(["甲乙 6_3_"], analyzer_params=WHITESPACE)
+    except (MilvusException, grpc.RpcError):  # milvus-lite's server: UNIMPLEMENTED
+        return STANDARD
+    return WHITESPACE if "甲乙" in str(tokens) else STANDARD
+
+
 def create_collections(client, names: tuple[str, str, str], models: list[dict[str, Any]], local: bool,
                        record: dict[str, Any], record_key: str) -> None:
     """Create the chunks, speeches and meta collections (`names`), the meta one last with `record` in it:
@@ -124,7 +143,7 @@ def create_collections(client, names: tuple[str, str, str], models: list[dict[st
     schema.add_field("id", DataType.INT64, is_primary=True)
     schema.add_field("batch", DataType.INT64)
     schema.add_field("terms", DataType.VARCHAR, max_length=TEXT_MAX_BYTES, enable_analyzer=True,
-                     analyzer_params=ANALYZERS["lite" if local else "server"])
+                     analyzer_params=terms_analyzer(client, local))
     schema.add_field("bm25", DataType.SPARSE_FLOAT_VECTOR)
     schema.add_function(Function(name="bm25_of_terms", function_type=FunctionType.BM25,
                                  input_field_names=["terms"], output_field_names=["bm25"]))

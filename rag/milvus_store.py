@@ -274,6 +274,9 @@ class MilvusStore:
         if self._record is not None:
             keys = ("embedding_model_spec", "embedding_model", "chunker_version", "parser_version")
             self._record.update({k: manifest[k] for k in keys if k in manifest})
+            loadable = {m["name"]: m.get("loadable", m["name"]) for m in manifest.get("models", [])}
+            for m in self._record["models"]:
+                m["loadable"] = loadable.get(m["name"], m["loadable"])
             self._client.upsert(self._meta, [{"key": INDEX_KEY, "v": [0.0, 0.0], "data": self._record}])
         for name in (self._chunks, self._speeches, self._meta):
             if self._client.has_collection(name):
@@ -332,8 +335,10 @@ class MilvusStore:
         try:
             create_collections(self._client, (self._chunks, self._speeches, self._meta), models, is_local(self.uri),
                                record, INDEX_KEY)
-        except MilvusException as exc:  # another worker is creating them: wait for its record
-            self._wait_for_record(exc)
+        except MilvusException as exc:
+            if not self._client.has_collection(self._chunks):  # not another worker's: a real failure
+                raise
+            self._wait_for_record(exc)  # another worker is creating them: wait for its record
             self._ensure_collections(models, spec)
             return
         self._load()

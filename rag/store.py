@@ -108,6 +108,8 @@ def create_store(settings: Settings, models: Sequence[tuple[str, int]], replace:
         from rag.milvus_store import MilvusStore
 
         return MilvusStore.create(settings, models, replace)
+    if settings.vector_store != "faiss":
+        raise UsageError(f"未知的向量库: {settings.vector_store} — RAG_VECTOR_STORE 取 {' 或 '.join(BACKENDS)}")
     from rag.index import FaissStore
 
     return FaissStore.create(settings.index_dir, settings.embed_model, models)
