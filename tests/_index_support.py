@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+import numpy as np
 from typer.testing import CliRunner
 
 from rag.cli import main
@@ -48,6 +49,21 @@ FILE_B = """区县和部门负责同志2023年第一季度例会发言摘要
 """
 
 
+class CountingEmbedder:
+    """Wraps a real embedder and counts the passages it encodes (to prove caching)."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.name, self.dim = inner, inner.name, inner.dim
+        self.passages = 0
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.inner.encode_queries(texts)
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        self.passages += len(texts)
+        return self.inner.encode_passages(texts)
+
+
 def speech(paragraphs: Sequence[str], speaker: str = "林晓", source: str = "s.txt", index: int = 0,
            unit: str | None = "江岸区柳塘镇", meeting: str = "江岸区2023年第二季度例会",
            date: str | None = "2023-07-28", gap: int = 2) -> tuple[Speech, str]:
@@ -68,13 +84,15 @@ class Run:
     stderr: str
 
 
-def run_rag(*args: str, stdin: str | None = None, index: Path | None = None,
+def run_rag(*args: str, stdin: str | None = None, index: Path | None = None, store: str | None = None,
             env: dict[str, str] | None = None) -> Run:
     """The `rag` command run in this process (Typer's CliRunner isolation: own stdin, stdout, stderr
-    and environment), offline, with no LLM configured unless `env` sets one; exit code and output as
-    a user sees them."""
+    and environment), offline, with no LLM configured unless `env` sets one (`store`: the backend);
+    exit code and output as a user sees them."""
     environ: dict[str, str | None] = {k: None for k in os.environ if k.startswith("RAG_LLM")}
     environ.update({"HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false", "RAG_INDEX_DIR": str(index) if index else None})
+    if store is not None:
+        environ["RAG_VECTOR_STORE"] = store
     environ.update(env or {})
     with CliRunner().isolation(input=stdin, env=environ) as (out, err, _):
         try:

@@ -15,8 +15,6 @@ from rag.errors import UsageError
 from rag.labels import UNKNOWN_SPEAKER, cell
 from rag.retrieve import Retriever
 from rag.similar import find_similar
-from ui.app import launch_app
-from ui.server import DEFAULT_UPLOADS, create_app
 
 
 def serve(
@@ -29,6 +27,10 @@ def serve(
     open_browser: bool = typer.Option(False, "--open", help="启动后在本机浏览器中打开"),
 ) -> None:
     """启动网页界面：问答、相似举措、资料库、上传。没有索引时先用 seeds/ 建索引。"""
+    # The app imports gradio (seconds); only `rag serve` pays for it, not every `rag` command.
+    from ui.app import launch_app
+    from ui.wiring import DEFAULT_UPLOADS, create_app
+
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env(index_dir=index)
     demo = create_app(settings, uploads or DEFAULT_UPLOADS, allow_upload=not no_upload)
