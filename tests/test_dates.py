@@ -36,3 +36,10 @@ def test_range_bounds_take_a_day_month_or_year(text, end, expected):
 def test_a_bad_bound_is_a_usage_error_naming_it(text):
     with pytest.raises(UsageError, match=text):
         range_bound(text, end=False)
+
+
+def test_the_message_says_whether_the_day_does_not_exist_or_the_form_is_wrong():
+    with pytest.raises(UsageError, match="日期不存在"):
+        range_bound("2024-13-45", end=False)
+    with pytest.raises(UsageError, match="日期格式不对"):
+        range_bound("上周", end=False)

@@ -8,6 +8,7 @@ import pytest
 from _index_support import FILE_A, FILE_B
 from rag.bm25 import Tokenizer, user_terms
 from rag.config import Settings
+from rag.ingest import ingest_paths
 from rag.llamaindex import ZhengyanRetriever
 from rag.records import Filters
 from rag.retrieve import BM25, Retriever, rrf
