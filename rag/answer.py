@@ -12,8 +12,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from rag.citations import check, first_use_order, renumber, who
-from rag.errors import UsageError
 from rag.evidence import Candidate, SentenceVectors, TermWeights, Weights, candidates, score
+from rag.query_check import check_query
 from rag.question import QuestionInfo, analyse, place_in
 from rag.records import Answer, Citation, Filters, Hit
 from rag.rewrite import Rewriter
@@ -116,9 +116,7 @@ class Answerer:
                top_k: int | None = None) -> Iterator[Delta | Answer]:
         """Yields Delta pieces as the answer is written, then the final Answer. The final text may
         differ from the streamed one (claims dropped by the citation check): show `Answer.answer`."""
-        q = question.strip()
-        if not q:
-            raise UsageError("问题为空 — 请输入一个问题 (empty question)")
+        q = check_query(question)
         standalone = self._rewriter.rewrite(q, history) if history else q
         info = analyse(standalone)
         k = top_k or self.config.top_k

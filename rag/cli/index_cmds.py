@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Optional
 
@@ -11,7 +10,7 @@ import typer
 
 from rag.cli import app, options
 from rag.config import DEFAULT_SEEDS, PROJECT_ROOT, Settings
-from rag.errors import UsageError
+from rag.query_check import check_query
 
 
 
@@ -56,16 +55,18 @@ def search(
     from rag.retrieve import Retriever
 
     filters = options.filters_from(speaker, unit, meeting, source, date_from, date_to)
+    if query != "-":
+        check_query(query)  # before loading the index and model: a bad query fails fast
     settings = Settings.from_env(index_dir=index, top_k=top_k)
     retriever = Retriever.open(settings)
     if query == "-":
-        for line in sys.stdin:
-            if line.strip():
-                hits = retriever.search(line.strip(), settings.top_k, filters)
-                typer.echo(json.dumps({"query": line.strip(), "hits": [h.to_json() for h in hits]}, ensure_ascii=False))
+        lines = options.StdinQueries()
+        for line in lines:
+            hits = retriever.search(line, settings.top_k, filters)
+            typer.echo(json.dumps({"query": line, "hits": [h.to_json() for h in hits]}, ensure_ascii=False))
+        lines.exit_status()
         return
-    if not query.strip():
-        raise UsageError("查询为空 (empty query)")
+    query = check_query(query)
     hits = retriever.search(query, settings.top_k, filters)
     if as_json:
         typer.echo(json.dumps({"query": query, "hits": [h.to_json() for h in hits]}, ensure_ascii=False, indent=2))

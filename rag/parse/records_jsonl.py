@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import re
 from itertools import groupby
 
 from rag.errors import InputError
+from rag.parse.decode import parse_json
 from rag.parse.meeting import meeting_level
 from rag.parse.normalize import collapse_spaces, normalize_chars
 from rag.records import Meeting, Paragraph, Speech
@@ -43,10 +43,7 @@ def parse_jsonl(text: str, file_name: str) -> tuple[list[Speech], list[str]]:
 
 def _record(line: str, file_name: str, number: int) -> dict[str, str | None]:
     where = f"{file_name}:{number}"
-    try:
-        data = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{where}: 不是合法的 JSON ({exc.msg}) — 已跳过该行") from exc
+    data = parse_json(line, where)
     if not isinstance(data, dict):
         raise InputError(f"{where}: 每行应是一个 JSON 对象 (object expected) — 已跳过该行")
     text = data.get("text")
