@@ -27,7 +27,7 @@ $(STAMP): requirements.lock pyproject.toml
 
 run: setup
 	$(BIN)/rag ingest seeds
-	$(BIN)/rag serve --host $(HOST) --port $(PORT)
+	$(BIN)/rag serve --host $(HOST) --port $(PORT) --allow-upload
 
 browser-deps:
 	@if [ ! -x /usr/bin/chromium ] || ! fc-list | grep -qi 'cjk'; then \

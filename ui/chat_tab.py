@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
 import logging
 import re
+import shutil
 import tempfile
+import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +37,7 @@ EXAMPLES = [
 # Keep the newest message in view as the conversation grows or streams.
 SCROLL_JS = "watch('value', () => { const c = element.querySelector('.zy-chat'); if (c) c.scrollTop = c.scrollHeight; });"
 _DATE = re.compile(r"^(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?$")
+EXPORT_MAX_AGE = 600  # seconds an exported answer stays on disk (Gradio has copied it by then)
 
 
 def parse_date(text: str | None, end: bool) -> str | None:
@@ -66,14 +72,32 @@ def turns_of(answers: list[Answer]) -> list[tuple[str, str]]:
     return [(a.question, render_answer_body(a, i)) for i, a in enumerate(answers)]
 
 
-def write_markdown(answers: list[Answer]) -> str | None:
-    """The latest answer as a .md file for download (Gradio copies it into its cache)."""
+def write_markdown(answers: list[Answer], folder: Path | None = None) -> str | None:
+    """The latest answer as a .md file for download (Gradio copies it into its cache).
+
+    All exports of this process share one folder, removed at exit; files older than EXPORT_MAX_AGE
+    are deleted at each write, so a long-running server does not collect one file per answer.
+    """
     if not answers:
         return None
-    folder = Path(tempfile.mkdtemp(prefix="zhengyan-"))
-    path = folder / "answer.md"
+    folder = folder or _export_folder()
+    now = time.time()
+    for old in folder.glob("answer-*.md"):
+        try:
+            if now - old.stat().st_mtime > EXPORT_MAX_AGE:
+                old.unlink(missing_ok=True)
+        except OSError:
+            continue
+    path = folder / f"answer-{uuid.uuid4().hex[:12]}.md"
     path.write_text(answer_markdown(answers[-1]), encoding="utf-8")
     return str(path)
+
+
+@functools.cache
+def _export_folder() -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="zhengyan-export-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
 
 
 def error_answer(question: str, message: str) -> Answer:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import logging
+import threading
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +16,9 @@ from ui.render_browse import render_meeting, render_preview, render_speaker, ren
 from ui.upload import ALLOWED_SUFFIXES, Staged
 
 log = logging.getLogger(__name__)
+# Staging runs beside the Gradio worker so the handler can report progress and notice a departed page.
+_PARSERS = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="zhengyan-stage")
+_PARSE_POLL = 0.5
 
 
 @dataclass
@@ -57,21 +64,35 @@ class UploadTab:
     commit: Any
 
 
-def on_parse(services: Any, files: list[str] | None, previous: Staged | None) -> tuple:
+def on_parse(services: Any, files: list[str] | None, previous: Staged | None) -> Iterator[tuple]:
+    """Parse in the background (a limited worker process per file), showing progress; when the page
+    goes away Gradio stops this generator and the `finally` cancels the parse."""
     import gradio as gr
 
     uploads = services.uploads
     uploads.discard(previous)
     if not files:
         gr.Warning("请先选择文件")
-        return '<div class="zy-note">请先选择文件。</div>', None, gr.Button(interactive=False)
+        yield '<div class="zy-note">请先选择文件。</div>', None, gr.Button(interactive=False)
+        return
+    cancel = threading.Event()
+    job = _PARSERS.submit(uploads.stage, files, cancel)
     try:
-        staged = uploads.stage(files)
+        started = time.monotonic()
+        while not job.done():
+            yield (f'<div class="zy-note">解析中…（{time.monotonic() - started:.0f} 秒）</div>', None,
+                   gr.Button(interactive=False))
+            concurrent.futures.wait([job], timeout=_PARSE_POLL)
+        staged = job.result()
     except Exception as exc:  # a broken file must never leave a traceback in the page
         log.exception("staging uploads failed")
-        return f'<div class="zy-error">解析失败：{esc(exc)}</div>', None, gr.Button(interactive=False)
+        yield f'<div class="zy-error">解析失败：{esc(exc)}</div>', None, gr.Button(interactive=False)
+        return
+    finally:
+        if not job.done():
+            cancel.set()
     ok = bool(staged.speeches)
-    return render_preview(staged.speeches, staged.warnings, staged.errors), staged, gr.Button(interactive=ok)
+    yield render_preview(staged.speeches, staged.warnings, staged.errors), staged, gr.Button(interactive=ok)
 
 
 def on_commit(services: Any, staged: Staged | None, progress: Any) -> tuple:
@@ -115,8 +136,8 @@ def build_upload_tab(services: Any) -> UploadTab:
     status = gr.HTML('<div class="zy-note">尚未选择文件。</div>', elem_id="zy-up-status")
     staged = gr.State(None)
 
-    def parse_handler(paths: list[str] | None, previous: Staged | None) -> tuple:
-        return on_parse(services, paths, previous)
+    def parse_handler(paths: list[str] | None, previous: Staged | None) -> Iterator[tuple]:
+        yield from on_parse(services, paths, previous)
 
     def commit_handler(current: Staged | None, progress: gr.Progress = gr.Progress()) -> tuple:
         return on_commit(services, current, progress)

@@ -59,13 +59,6 @@ def indexed_speeches(index: Any) -> list[Speech]:
     return [s for s in load_corpus(files).speeches if s.source in sources]
 
 
-def parse_files(paths: Sequence[Path]) -> tuple[list[Speech], list[str]]:
-    from rag.parse import load_corpus
-
-    corpus = load_corpus(list(paths))
-    return list(corpus.speeches), list(corpus.warnings)
-
-
 class Reindexer:
     """Incremental ingest of uploaded files, then an in-place swap of the retriever's index and a fresh
     answerer (its term weights cover the new texts)."""
@@ -96,10 +89,12 @@ class Reindexer:
         return result.added
 
 
-def create_app(settings: Settings, upload_dir: Path = DEFAULT_UPLOADS, *, allow_upload: bool = True) -> Any:
+def create_app(settings: Settings, upload_dir: Path = DEFAULT_UPLOADS, *, allow_upload: bool = True,
+               max_upload_mb: int = 20) -> Any:
     """Open the index (building it from seeds/ when missing) and build the Gradio app on it."""
     from rag.retrieve import Retriever
     from ui.app import Services, build_app_from
+    from ui.parse_worker import parse_isolated
     from ui.store import CorpusStore
     from ui.upload import UploadManager
 
@@ -108,6 +103,7 @@ def create_app(settings: Settings, upload_dir: Path = DEFAULT_UPLOADS, *, allow_
     store = CorpusStore(indexed_speeches(retriever.index))
     services = Services(retriever, answerer_for(retriever, settings), store, ChunkLookup(retriever))
     if allow_upload:
-        services.uploads = UploadManager(upload_dir, parse_files, Reindexer(settings, services),
-                                         taken=lambda: {c.source for c in retriever.index.chunks})
+        services.uploads = UploadManager(upload_dir, parse_isolated, Reindexer(settings, services),
+                                         taken=lambda: {c.source for c in retriever.index.chunks},
+                                         max_bytes=max_upload_mb * 1024 * 1024)
     return build_app_from(services)

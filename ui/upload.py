@@ -11,6 +11,7 @@ import hashlib
 import re
 import shutil
 import threading
+import time
 import unicodedata
 import uuid
 from collections.abc import Callable, Sequence
@@ -26,7 +27,9 @@ _UNSAFE = re.compile(r"[^\w.\-]+")
 
 Progress = Callable[[float, str], None]
 IndexFiles = Callable[[Sequence[Path], Progress], int]  # indexes files in place; returns chunks added
-ParseFiles = Callable[[Sequence[Path]], tuple[list[Speech], list[str]]]  # (speeches, warnings)
+# (paths, cancel) → (speeches, warnings); stops with InputError once `cancel` is set
+ParseFiles = Callable[[Sequence[Path], threading.Event], tuple[list[Speech], list[str]]]
+STALE_STAGING_SECONDS = 3600  # a preview nobody confirmed within an hour is removed
 
 
 def sanitize_name(name: str) -> str:
@@ -73,8 +76,10 @@ class Staged:
 class UploadManager:
     """Stages, parses and commits uploads; one commit at a time so concurrent uploads cannot interleave."""
 
-    def __init__(self, upload_dir: Path, parse: ParseFiles, index_files: IndexFiles, taken: Callable[[], set[str]]):
+    def __init__(self, upload_dir: Path, parse: ParseFiles, index_files: IndexFiles, taken: Callable[[], set[str]],
+                 max_bytes: int = MAX_BYTES):
         self.upload_dir = Path(upload_dir)
+        self.max_bytes = max_bytes
         self._parse = parse
         self._index = index_files
         self._taken = taken  # source names already in the corpus
@@ -88,32 +93,57 @@ class UploadManager:
             return {}
         return {sha256(p): p.name for p in self.upload_dir.iterdir() if p.is_file()}
 
-    def stage(self, paths: Sequence[str | Path]) -> Staged:
-        """Copy the files into a fresh staging folder under sanitised names and parse them (no indexing)."""
+    def stage(self, paths: Sequence[str | Path], cancel: threading.Event | None = None) -> Staged:
+        """Copy the files into a fresh staging folder under sanitised names and parse them (no indexing).
+
+        Files that fail are removed from staging at once; a staging folder left with nothing, or one
+        older than STALE_STAGING_SECONDS (a preview never confirmed), is removed.
+        """
+        self.purge_stale()
+        cancel = cancel or threading.Event()
         folder = self._staging_root() / uuid.uuid4().hex
         folder.mkdir(parents=True, exist_ok=True)
         staged = Staged(folder=folder)
-        taken = self._taken() | {p.name for p in self.upload_dir.glob("*")}
-        known = self._known_hashes()
-        for raw in paths:
-            self._stage_one(Path(raw), staged, taken, known)
-        for path in list(staged.files):
-            try:
-                speeches, warnings = self._parse([path])
-            except Exception as exc:  # a damaged .pdf/.docx raises the library's own errors
-                why = str(exc) if isinstance(exc, RagError) else f"无法解析（{type(exc).__name__}），文件可能已损坏"
-                staged.errors.append(f"{path.name}: {why}")
-                staged.files.remove(path)
-                continue
+        try:
+            taken = self._taken() | {p.name for p in self.upload_dir.glob("*")}
+            known = self._known_hashes()
+            for raw in paths:
+                self._stage_one(Path(raw), staged, taken, known)
+            for path in list(staged.files):
+                self._parse_one(path, staged, cancel)
+        finally:
+            if not staged.files or cancel.is_set():
+                self.discard(staged)
+        return staged
+
+    def _parse_one(self, path: Path, staged: Staged, cancel: threading.Event) -> None:
+        try:
+            speeches, warnings = self._parse([path], cancel)
             foreign = sorted({s.source for s in speeches} - {path.name})
             if not speeches or foreign:
                 why = f"记录的 source 字段（{'、'.join(foreign)}）与文件名不符" if foreign else "没有解析出任何讲话段落"
-                staged.errors.append(f"{path.name}: {why} — 未加入")
-                staged.files.remove(path)
+                raise InputError(f"{why} — 未加入")
+        except Exception as exc:  # a damaged .pdf/.docx raises the library's own errors
+            why = str(exc) if isinstance(exc, RagError) else f"无法解析（{type(exc).__name__}），文件可能已损坏"
+            staged.errors.append(why if why.startswith(path.name) else f"{path.name}: {why}")
+            staged.files.remove(path)
+            path.unlink(missing_ok=True)
+            return
+        staged.speeches += speeches
+        staged.warnings += warnings
+
+    def purge_stale(self, max_age: float = STALE_STAGING_SECONDS) -> None:
+        """Remove staging folders older than `max_age` seconds (previews never confirmed or discarded)."""
+        root = self._staging_root()
+        if not root.is_dir():
+            return
+        now = time.time()
+        for folder in root.iterdir():
+            try:
+                if now - folder.stat().st_mtime > max_age:
+                    shutil.rmtree(folder, ignore_errors=True)
+            except OSError:
                 continue
-            staged.speeches += speeches
-            staged.warnings += warnings
-        return staged
 
     def _stage_one(self, src: Path, staged: Staged, taken: set[str], known: dict[str, str]) -> None:
         original = src.name
@@ -124,8 +154,8 @@ class UploadManager:
         if not src.is_file():
             staged.errors.append(f"{original}: 文件不存在或不可读")
             return
-        if src.stat().st_size > MAX_BYTES:
-            staged.errors.append(f"{original}: 文件超过 {MAX_BYTES // 1024 // 1024} MB")
+        if src.stat().st_size > self.max_bytes:
+            staged.errors.append(f"{original}: 文件超过 {self.max_bytes // 1024 // 1024} MB")
             return
         digest = sha256(src)
         if digest in known:
