@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 
 from rag.citations import check, first_use_order, renumber, who
 from rag.evidence import Candidate, SentenceVectors, TermWeights, Weights, candidates, score
+from rag.injection import drop_planted
 from rag.query_check import check_query
 from rag.question import QuestionInfo, analyse, place_in
 from rag.records import Answer, Citation, Filters, Hit
@@ -122,9 +123,10 @@ class Answerer:
         k = top_k or self.config.top_k
         hits = self._retriever.search(standalone, max(k * 3, self.config.compare_k) if info.comparison else k,
                                       filters or Filters())
+        hits, planted = drop_planted(hits)  # a chunk instructing the assistant is never evidence
         ranked = self._evidence(hits, info, history, standalone != q)
         verdict = judge(select(ranked, info, self.config), ranked, info, self.config)
-        base = Answer(question=q, answer="", answerable=False, mode=self.mode,
+        base = Answer(question=q, answer="", answerable=False, mode=self.mode, warnings=planted,
                       rewritten_question=standalone if standalone != q else None)
         if not verdict.answerable:
             final = not_found(base, hits, ranked, verdict.reason, self.config.related)
