@@ -165,8 +165,7 @@ def claim_problem(claim: str, sources: Sequence[Hit]) -> str | None:
         if len(re.sub(r"\W", "", body)) > MAX_UNMARKED_CHARS:
             return "没有标注来源"
         return None
-    # What each cited chunk itself states: a sentence instructing the assistant is no statement.
-    texts = [statements(sources[n - 1].chunk.indexed_text) for n in cited]
+    texts = [stated(sources[n - 1]) for n in cited]
     for number in numbers(body):
         if not any(number_in(number, t) for t in texts):
             return f"数字 {number} 不在所引段落中"
@@ -180,6 +179,11 @@ def claim_problem(claim: str, sources: Sequence[Hit]) -> str | None:
     if named and not any(sources[n - 1].chunk.speaker in named for n in cited):
         return f"所引段落不是{'、'.join(named)}的讲话"
     return None
+
+
+def stated(hit: Hit) -> str:
+    """What a source itself states: its text without sentences instructing the assistant."""
+    return statements(hit.chunk.indexed_text)
 
 
 def _speakers_named(body: str, sources: Sequence[Hit]) -> list[str]:
@@ -200,8 +204,8 @@ def reattribute(claim: str, sources: Sequence[Hit]) -> str | None:
     if not wanted and not speakers:
         return None
     fits = [i + 1 for i, h in enumerate(sources)
-            if all(number_in(n, h.chunk.indexed_text) for n in wanted)
-            and all(place_in(p, h.chunk.indexed_text) for p in named)
+            if all(number_in(n, stated(h)) for n in wanted)
+            and all(place_in(p, stated(h)) for p in named)
             and (not speakers or h.chunk.speaker in speakers)]
     if len(fits) != 1:
         return None
