@@ -91,7 +91,7 @@ def speaker_coverage(ranked: Sequence[Sequence[Chunk]], items: Sequence[dict[str
 def retrieval_family(ctx: EvalContext) -> dict[str, Any]:
     """hit@1/hit@5/MRR@5 (dev_qa) and speaker coverage@10 (dev_multi) for every configuration in CONFIGS."""
     r = ctx.retriever
-    available = {BM25, *r.index.dense}
+    available = {BM25, *r.index.models}
     configs = {name: w for name, w in CONFIGS.items() if set(w) <= available}
     out: dict[str, Any] = {}
     for dev_name, metric, k in (("qa", rank_metrics, K), ("multi", speaker_coverage, MULTI_K)):

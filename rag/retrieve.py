@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
-import numpy as np
 
 from rag.config import Settings
 from rag.embed import Embedder, load_embedder
-from rag.index import Index
 from rag.records import Filters, Hit
+from rag.store import Ranking, Store, open_store
 
 BM25 = "bm25"
 # Fusion weights per component, chosen by `rag eval` (eval/results/): BM25 finds the exact figures
@@ -23,8 +22,6 @@ BM25 = "bm25"
 DEFAULT_WEIGHTS: dict[str, float] = {BM25: 1.0, "e5-small": 1.0, "m3e-small": 0.5}
 OVERFETCH = 10  # each side returns this many × k candidates (at least MIN_FETCH) before fusion
 MIN_FETCH = 50
-
-Ranking = tuple[np.ndarray, np.ndarray]  # (row ids best first, their scores)
 
 
 def rrf(rankings: Mapping[str, Sequence[int]], weights: Mapping[str, float] | None = None,
@@ -50,12 +47,12 @@ class Retriever:
     """Hybrid search over one loaded index. `components` picks the rankings fused (default: BM25 and
     every dense model in the index), so single-retriever baselines use the same code."""
 
-    def __init__(self, index: Index, embedders: Mapping[str, Embedder], components: Sequence[str] | None = None,
+    def __init__(self, index: Store, embedders: Mapping[str, Embedder], components: Sequence[str] | None = None,
                  weights: Mapping[str, float] | None = None, rrf_k: int = 60) -> None:
         self.index = index
         self.embedders = dict(embedders)
-        self.components = list(components) if components is not None else [BM25, *index.dense]
-        unknown = [c for c in self.components if c != BM25 and (c not in index.dense or c not in self.embedders)]
+        self.components = list(components) if components is not None else [BM25, *index.models]
+        unknown = [c for c in self.components if c != BM25 and (c not in index.models or c not in self.embedders)]
         if unknown:
             raise ValueError(f"no dense index or embedder for {unknown}")
         self.weights = dict(DEFAULT_WEIGHTS if weights is None else weights)
@@ -64,23 +61,22 @@ class Retriever:
     @classmethod
     def open(cls, settings: Settings, embedders: Mapping[str, Embedder] | None = None, **kwargs) -> "Retriever":
         """Load the index at `settings.index_dir` and the models it was built with."""
-        index = Index.load(settings.index_dir)
+        index = open_store(settings)
         if embedders is None:
-            embedders = {name: load_embedder(name) for name in index.dense}
+            embedders = {name: load_embedder(name) for name in index.models}
         return cls(index, embedders, rrf_k=settings.rrf_k, **kwargs)
 
     def rankings(self, query: str, n: int, filters: Filters | None = None,
-                 index: Index | None = None) -> dict[str, Ranking]:
+                 index: Store | None = None) -> dict[str, Ranking]:
         """Each component's top-n (ids, scores) among the rows passing the filters."""
         index = index or self.index
-        allowed = index.allowed(filters)
         out: dict[str, Ranking] = {}
         for name in self.components:
             if name == BM25:
-                out[name] = index.bm25.search(query, n, allowed)
+                out[name] = index.keyword_search(query, n, filters)
             else:
                 q = self.embedders[name].encode_queries([query])[0]
-                out[name] = index.dense[name].search(q, n, allowed)
+                out[name] = index.dense_search(name, q, n, filters)
         return out
 
     def search(self, query: str, k: int = 5, filters: Filters | None = None) -> list[Hit]:
@@ -92,7 +88,7 @@ class Retriever:
         return self.hits(ranked, k, index=index)
 
     def hits(self, ranked: Mapping[str, Ranking], k: int, weights: Mapping[str, float] | None = None,
-             index: Index | None = None) -> list[Hit]:
+             index: Store | None = None) -> list[Hit]:
         """Fuse component rankings into Hits (score = fused RRF score; the raw scores ride along)."""
         index = index or self.index
         fused = rrf({name: ids for name, (ids, _) in ranked.items()}, weights or self.weights, self.rrf_k)[:k]
@@ -101,7 +97,7 @@ class Retriever:
         for row, score in fused:
             dense = [raw[n][row] for n in raw if n != BM25 and row in raw[n]]
             bm25 = raw.get(BM25, {}).get(row)
-            hits.append(Hit(index.chunks[row], score, dense_score=max(dense) if dense else None, bm25_score=bm25))
+            hits.append(Hit(index.chunk(row), score, dense_score=max(dense) if dense else None, bm25_score=bm25))
         return hits
 
 
