@@ -6,6 +6,7 @@ hostile file becomes an InputError naming it instead of unbounded work or a Recu
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from pathlib import Path
@@ -29,13 +30,19 @@ _BRACKET = re.compile(r"[\[\]{}]")
 def decode_bytes(data: bytes, name: str) -> str:
     """Decode a text file's bytes; raise InputError for empty, binary or undecodable input.
 
-    >>> decode_bytes("会议".encode("gbk"), "a.txt")
-    '会议'
+    >>> decode_bytes("会议".encode("gbk"), "a.txt"), decode_bytes("会议".encode("utf-16"), "a.txt")
+    ('会议', '会议')
     """
     if not data.strip():
         raise InputError(f"{name}: 文件为空 (empty file) — 请检查文件内容后重新导入")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Windows Notepad's "Unicode"
+        try:
+            data = data.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{name}: UTF-16 文件已损坏 ({exc.reason}) — 请另存为 UTF-8 文本后重新导入") from exc
     if b"\x00" in data[:8192]:
-        raise InputError(f"{name}: 看起来是二进制文件 (binary file, NUL bytes) — 只接受 UTF-8/GBK 文本、.jsonl、.docx、.pdf")
+        raise InputError(f"{name}: 看起来是二进制文件 (binary file, NUL bytes) — 只接受 UTF-8/GBK 文本、.jsonl、.docx、.pdf；"
+                         "若是不带 BOM 的 UTF-16 文本，请另存为 UTF-8")
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)

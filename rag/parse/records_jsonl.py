@@ -37,7 +37,8 @@ def parse_jsonl(text: str, file_name: str) -> tuple[list[Speech], list[str]]:
                                unit=fields["unit"], title=fields["title"], paragraphs=paragraphs,
                                source=fields["source"] or file_name, index=len(speeches)))
     if not speeches:
-        raise InputError(f"{file_name}: 没有有效记录 (no valid records) — 每行应是含 \"text\" 字段的 JSON 对象")
+        first = f"；第一处问题：{warnings[0]}" if warnings else ""
+        raise InputError(f"{file_name}: 没有有效记录 (no valid records) — 每行应是含 \"text\" 字段的 JSON 对象{first}")
     return speeches, warnings
 
 
