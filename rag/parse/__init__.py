@@ -35,6 +35,8 @@ def load_corpus(paths: list[Path]) -> Corpus:
         except InputError as exc:
             corpus.warnings.append(f"{exc} (已跳过 skipped)")
             continue
+        except MemoryError:
+            raise  # the process is out of memory (the upload worker's limit): not this file's fault alone
         except Exception as exc:  # a parser defect must cost one file, not the batch (the fuzz test hunts these)
             log.debug("parsing %s failed", path, exc_info=True)
             corpus.warnings.append(f"{path.name}: 解析失败（内部错误 {type(exc).__name__}）— 已跳过；"
