@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import json
 import re
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +37,7 @@ def decode_bytes(data: bytes, name: str) -> str:
     if not data.strip():
         raise InputError(f"{name}: 文件为空 (empty file) — 请检查文件内容后重新导入")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Windows Notepad's "Unicode"
-        try:
-            data = data.decode("utf-16").encode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise InputError(f"{name}: UTF-16 文件已损坏 ({exc.reason}) — 请另存为 UTF-8 文本后重新导入") from exc
+        data = _from_utf16(data)
     if b"\x00" in data[:8192]:
         raise InputError(f"{name}: 看起来是二进制文件 (binary file, NUL bytes) — 只接受 UTF-8/GBK 文本、.jsonl、.docx、.pdf；"
                          "若是不带 BOM 的 UTF-16 文本，请另存为 UTF-8")
@@ -54,6 +52,17 @@ def decode_bytes(data: bytes, name: str) -> str:
     raise InputError(
         f"{name}: 无法识别的编码 (neither UTF-8 nor GBK/GB18030) — 请另存为 UTF-8 文本后重新导入"
     )
+
+
+def _from_utf16(data: bytes) -> bytes:
+    """UTF-16 text (with BOM) re-encoded as UTF-8; other bytes that merely start like a BOM unchanged."""
+    try:
+        text = data.decode("utf-16")
+    except UnicodeDecodeError:
+        return data
+    if any(unicodedata.category(ch) in ("Cn", "Co", "Cs") for ch in text[:4096]):
+        return data  # unassigned or private code points: not text that happens to be UTF-16
+    return text.encode("utf-8")
 
 
 def _looks_binary(text: str) -> bool:
