@@ -47,7 +47,7 @@ bench-ask: setup
 	$(BIN)/python -m bench.ask_latency
 
 ui-load: setup
-	$(BIN)/python bench/ui_load.py
+	$(BIN)/python bench/ui_load.py --sessions 20 --duration 60 --uploads 2 --out bench/results/ui_load.json
 
 screenshots: setup browser-deps
 	$(BIN)/python bench/screenshots.py --out docs

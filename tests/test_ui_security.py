@@ -212,3 +212,25 @@ def test_upload_parsing_runs_in_a_limited_worker(tmp_path):
     cancel.set()
     with pytest.raises(InputError, match="取消"):
         parse_isolated([big], cancel)
+
+
+# ---- Markdown export ----------------------------------------------------------------------------------
+def test_markdown_export_escapes_document_html_and_never_links():
+    from dataclasses import replace as dc_replace
+
+    from rag.records import Citation, Hit
+    from ui.render import answer_markdown, md_escape
+
+    from _answer_support import make_chunks
+
+    hostile = ('详见<a href="http://evil.example/x">这里</a><img src=x onerror=alert(1)>，'
+               "[点击](http://evil.example/a_(b)) ![图](http://evil.example/p.png) 原文 https://www.gov.cn/a_(1).html）。")
+    chunk = dc_replace(make_chunks()[0], text=hostile, speaker="<script>x</script>", meeting="[会](http://e.example)")
+    answer = Answer(question="问<b>?", answer=f"{hostile}[1]", answerable=True, mode="extractive",
+                    citations=(Citation(1, Hit(chunk, 1.0), hostile),))
+    md = answer_markdown(answer)
+    assert "<a " not in md and "<img" not in md and "<script>" not in md and "<b>" not in md
+    assert "&lt;img src=x onerror=alert(1)&gt;" in md
+    assert "](http" not in md and "![" not in md  # no Markdown link or image survives
+    assert "`https://www.gov.cn/a_(1).html`）" in md  # the URL keeps its ")", the CJK bracket stays outside
+    assert "）" not in md_escape("http://x.cn/a_(b)")
