@@ -15,6 +15,8 @@ from typing import Any, Callable, Sequence
 
 from rag.config import PROJECT_ROOT, Settings
 from rag.embed import E5_SMALL, HYBRID, M3E_SMALL
+from rag.evaluate_answers import answers_family
+from rag.ingest import ingest_paths
 from rag.records import Chunk
 from rag.retrieve import BM25, Retriever
 
@@ -116,21 +118,12 @@ def negative_family(ctx: EvalContext) -> dict[str, Any]:
     return out
 
 
-def answers_family(ctx: EvalContext) -> dict[str, Any]:
-    """Answer quality (rag/evaluate_answers.py, owned by rag/answer)."""
-    from rag.evaluate_answers import answers_family as family
-
-    return family(ctx)
-
-
 FAMILIES: tuple[Callable[[EvalContext], dict[str, Any]], ...] = (retrieval_family, negative_family, answers_family)
 
 
 def run_eval(dev_dir: Path, seeds: Path, index_dir: Path, out: Path | None = None,
              families: Sequence[Callable[[EvalContext], dict[str, Any]]] = FAMILIES) -> tuple[dict[str, Any], Path]:
     """Build (or refresh) an evaluation index holding every model, run the families, save JSON."""
-    from rag.ingest import ingest_paths
-
     settings = Settings.from_env(index_dir=index_dir, embed_model=HYBRID)
     ingest_paths([seeds], settings)
     ctx = EvalContext(Retriever.open(settings), load_dev(dev_dir), settings)

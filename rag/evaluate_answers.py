@@ -12,7 +12,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from rag.answer import Answerer
+from rag.evidence import TermWeights
 from rag.records import Answer
+from rag.retrieve import BM25, Retriever
 
 
 def _read(path: Path) -> list[dict[str, Any]]:
@@ -72,10 +75,6 @@ def evaluate_records(answerer, dev: dict[str, list[dict[str, Any]]]) -> dict[str
 def answers_family(ctx) -> dict[str, Any]:
     """The `rag eval` family (rag.evaluate.EvalContext → dict): extractive answers over the default
     production retrieval (BM25 + e5-small) of the evaluation index, whatever else that index holds."""
-    from rag.answer import Answerer
-    from rag.evidence import TermWeights
-    from rag.retrieve import BM25, Retriever
-
     base = ctx.retriever
     e5 = base.embedders.get("e5-small")
     components = [BM25, "e5-small"] if e5 is not None else None

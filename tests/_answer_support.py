@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
 
-from rag.answer import AnswerConfig
+from rag.compose import AnswerConfig
 from rag.chunk import header
 from rag.evidence import Weights
 from rag.records import Chunk, Filters, Hit, Meeting, Paragraph, Speech

@@ -3,7 +3,8 @@ follow-ups, sentence-vector caching; plus the sentence scorer with the real e5 m
 
 import pytest
 
-from rag.answer import Answerer, Delta, judge, select
+from rag.answer import Answerer, judge
+from rag.compose import Delta, select
 from rag.citations import markers
 from rag.errors import UsageError
 from rag.evidence import SentenceVectors, TermWeights, candidates, excerpt, figure_flags, term_match

@@ -15,6 +15,7 @@ from rag.answer import answerer_for
 from rag.config import DEFAULT_SEEDS, PROJECT_ROOT, Settings
 from rag.errors import IndexMissingError
 from rag.records import Chunk, Speech
+from ui.parse_worker import parse_isolated
 
 log = logging.getLogger(__name__)
 DEFAULT_UPLOADS = PROJECT_ROOT / "data" / "uploads"
@@ -94,7 +95,6 @@ def create_app(settings: Settings, upload_dir: Path = DEFAULT_UPLOADS, *, allow_
     """Open the index (building it from seeds/ when missing) and build the Gradio app on it."""
     from rag.retrieve import Retriever
     from ui.app import Services, build_app_from
-    from ui.parse_worker import parse_isolated
     from ui.store import CorpusStore
     from ui.upload import UploadManager
 

@@ -8,13 +8,19 @@ from typing import Optional
 
 import typer
 
-from rag.cli import app, options
+from rich.console import Console
+from rich.progress import Progress
+
+from rag.cli import options
 from rag.config import DEFAULT_SEEDS, PROJECT_ROOT, Settings
+from rag.errors import UsageError
+from rag.evaluate import run_eval
+from rag.ingest import ingest_paths
 from rag.query_check import check_query
+from rag.retrieve import Retriever
+from rag.store import open_store
 
 
-
-@app.command()
 def ingest(
     paths: Optional[list[Path]] = typer.Argument(None, help="文件或目录，默认 seeds/"),
     index: Optional[Path] = options.INDEX,
@@ -22,8 +28,6 @@ def ingest(
     as_json: bool = typer.Option(False, "--json", help="输出 JSON 报告"),
 ) -> None:
     """解析文件并加入索引；未变化的文件不会重新嵌入。"""
-    from rag.ingest import ingest_paths
-
     settings = Settings.from_env(index_dir=index)
     with _progress_bar() as progress:
         report = ingest_paths(paths or [DEFAULT_SEEDS], settings, progress=progress, rebuild=rebuild)
@@ -38,7 +42,6 @@ def ingest(
                    f"新嵌入 {report.embedded}，复用 {report.reused}；共 {report.total_chunks} 块 → {report.index_dir}")
 
 
-@app.command()
 def search(
     query: str = typer.Argument(..., help="查询；`-` 表示从标准输入逐行读取，每行输出一个 JSON"),
     top_k: Optional[int] = typer.Option(None, "--top-k", "-k", min=1, help="返回条数（默认 5）"),
@@ -52,8 +55,6 @@ def search(
     index: Optional[Path] = options.INDEX,
 ) -> None:
     """混合检索（向量 + BM25，RRF 融合），过滤条件在检索内部生效。"""
-    from rag.retrieve import Retriever
-
     filters = options.filters_from(speaker, unit, meeting, source, date_from, date_to)
     if query != "-":
         check_query(query)  # before loading the index and model: a bad query fails fast
@@ -79,14 +80,11 @@ def search(
                    f"{c.meeting or ''} {c.meeting_date or ''}  ({c.chunk_id})\n    {c.text}\n")
 
 
-@app.command()
 def info(
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
     index: Optional[Path] = options.INDEX,
 ) -> None:
     """索引概况：存储后端、模型、维度、块数、讲话数、来源、构建时间。"""
-    from rag.store import open_store
-
     settings = Settings.from_env(index_dir=index)
     data = {**open_store(settings).info(), "index_dir": str(settings.index_dir)}
     if as_json:
@@ -96,7 +94,6 @@ def info(
         typer.echo(f"{key}: {', '.join(value) if isinstance(value, list) else value}")
 
 
-@app.command(name="eval")
 def eval_cmd(
     dev_dir: Path = typer.Option(PROJECT_ROOT / "eval", "--dev", help="含 dev_*.jsonl 的目录"),
     seeds: Path = typer.Option(DEFAULT_SEEDS, "--seeds", help="评测语料"),
@@ -104,8 +101,6 @@ def eval_cmd(
     out: Optional[Path] = typer.Option(None, "--out", help="结果 JSON（默认 eval/results/eval-<时间>.json）"),
 ) -> None:
     """检索评测：BM25、各向量模型及其融合的 hit@1/hit@5/MRR@5 与多讲话人覆盖。"""
-    from rag.evaluate import run_eval
-
     result, path = run_eval(dev_dir, seeds, index, out)
     typer.echo(json.dumps(result["summary"], ensure_ascii=False, indent=2))
     if isinstance(result.get("answers"), dict) and "summary" in result["answers"]:
@@ -117,9 +112,6 @@ class _progress_bar:
     """A rich progress bar on stderr fed by ingest's (done, total, what) callback."""
 
     def __enter__(self):
-        from rich.console import Console
-        from rich.progress import Progress
-
         self._bar = Progress(transient=True, console=Console(stderr=True))
         self._task = None
         self._bar.start()

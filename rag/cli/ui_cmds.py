@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-from rag.cli import app, options
+from rag.cli import options
 from rag.config import Settings
 from rag.errors import UsageError
+from rag.retrieve import Retriever
+from rag.similar import find_similar
 from ui.access import DEFAULT_MAX_UPLOAD_MB, check_port, port_error, resolve_access
+from ui.app import launch_app
+from ui.server import DEFAULT_UPLOADS, create_app
 
 
-@app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="监听地址（默认只对本机开放；其他地址需 --auth 或 --no-auth）"),
     port: int = typer.Option(7860, "--port", min=1, max=65535, envvar="PORT", help="端口（也可用环境变量 PORT）"),
@@ -31,11 +35,6 @@ def serve(
     open_browser: bool = typer.Option(False, "--open", help="启动后在本机浏览器中打开"),
 ) -> None:
     """启动网页界面：问答、相似举措、资料库（上传页需 --allow-upload）。没有索引时先用 seeds/ 建索引。"""
-    import logging
-
-    from ui.app import launch_app
-    from ui.server import DEFAULT_UPLOADS, create_app
-
     access = resolve_access(host, auth=auth, auth_file=auth_file, no_auth=no_auth, allow_upload=allow_upload,
                             max_upload_mb=max_upload_mb, env_auth=os.environ.get("RAG_AUTH"))
     for warning in access.warnings:
@@ -53,7 +52,6 @@ def serve(
         raise port_error(host, port, exc) from exc
 
 
-@app.command()
 def similar(
     text_or_chunk_id: str = typer.Argument(..., help="主题文字，或段落编号（如 001_215da853636daeab.txt:3:2:0）"),
     top_k: int = typer.Option(8, "--top-k", "-k", help="返回条数"),
@@ -61,9 +59,6 @@ def similar(
     index: Optional[Path] = options.INDEX,
 ) -> None:
     """相似举措：与主题或某段落相近、来自其他单位和讲话人的段落（排除同一讲话）。"""
-    from rag.retrieve import Retriever
-    from rag.similar import find_similar
-
     if top_k < 1:
         raise UsageError(f"--top-k 必须大于 0，收到 {top_k}")
     retriever = Retriever.open(Settings.from_env(index_dir=index))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,13 +49,18 @@ def load_corpus(paths: list[Path]) -> Corpus:
     return corpus
 
 
-def expand_paths(paths: list[Path], warnings: list[str]) -> list[Path]:
+def expand_paths(paths: Sequence[Path], warnings: list[str]) -> list[Path]:
+    """The files the parser reads from `paths`, in order: a folder's supported top-level files (sorted;
+    hidden files and `.meta.json` sidecars skipped), or a file named directly. The one path expander
+    (parsing and ingest both use it). A path that does not exist raises InputError: it is a typing
+    mistake, and going on would index less than the user asked for. A file of an unsupported type
+    named directly becomes a warning."""
     found: list[Path] = []
-    for path in paths:
-        path = Path(path)
+    for path in map(Path, paths):
         if path.is_dir():
             try:
-                found += sorted(p for p in path.iterdir() if p.is_file() and _supported(p))
+                found += sorted(p for p in path.iterdir()
+                                if p.is_file() and not p.name.startswith(".") and _supported(p))
             except OSError as exc:
                 warnings.append(f"{path}: 无法读取目录 ({exc.strerror or exc}) — 请检查权限")
         elif path.is_file():
@@ -65,12 +71,17 @@ def expand_paths(paths: list[Path], warnings: list[str]) -> list[Path]:
         elif path.is_symlink():
             warnings.append(f"{path}: 符号链接指向不存在的文件或形成循环 (broken or looping symlink) — 请检查链接")
         else:
-            warnings.append(f"{path}: 文件或目录不存在 (not found) — 请检查路径")
+            raise InputError(f"文件或目录不存在: {path} — 请检查路径 (no such file or folder)")
     return found
 
 
 def _supported(path: Path) -> bool:
     return path.suffix.lower() in SUPPORTED and not path.name.endswith(".meta.json")
+
+
+def sidecar_path(path: Path) -> Path:
+    """`NAME.meta.json` beside a raw file (it may not exist)."""
+    return path.with_name(path.stem + ".meta.json")
 
 
 def load_file(path: Path) -> tuple[list[Speech], list[str]]:
@@ -87,7 +98,7 @@ def load_file(path: Path) -> tuple[list[Speech], list[str]]:
 
 def read_sidecar(path: Path) -> dict[str, str]:
     """`NAME.meta.json` beside a raw file overrides or fills meeting/date/speaker fields."""
-    sidecar = path.with_name(path.stem + ".meta.json")
+    sidecar = sidecar_path(path)
     if not sidecar.exists():
         return {}
     data = parse_json(decode_bytes(read_bytes(sidecar, MAX_SIDECAR_BYTES), sidecar.name), sidecar.name)
