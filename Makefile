@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha1sum | cut -c1-12)
 HOST ?= 127.0.0.1
 PORT ?= 7860
+AUTH ?=
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
@@ -27,7 +28,7 @@ $(STAMP): requirements.lock pyproject.toml
 
 run: setup
 	$(BIN)/rag ingest seeds
-	$(BIN)/rag serve --host $(HOST) --port $(PORT) --allow-upload
+	$(BIN)/rag serve --host $(HOST) --port $(PORT) --allow-upload $(if $(AUTH),--auth $(AUTH),)
 
 browser-deps:
 	@if [ ! -x /usr/bin/chromium ] || ! fc-list | grep -qi 'cjk'; then \

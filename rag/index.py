@@ -196,7 +196,8 @@ def salvage_vectors(index_dir: Path) -> dict[str, dict[str, np.ndarray]]:
 
 def matches(chunk: Chunk, f: Filters) -> bool:
     """Whether a chunk passes the filters: speaker exact, unit/meeting substrings, source exact (or
-    its stem), meeting date within [date_from, date_to] (undated chunks fail a date filter)."""
+    its stem) and not among exclude_sources, meeting date within [date_from, date_to] (undated chunks
+    fail a date filter)."""
     if f.speaker and chunk.speaker != f.speaker.replace(" ", ""):
         return False
     if f.unit and f.unit not in (chunk.unit or "") and f.unit not in (chunk.speaker_title or ""):
@@ -204,6 +205,8 @@ def matches(chunk: Chunk, f: Filters) -> bool:
     if f.meeting and f.meeting not in (chunk.meeting or ""):
         return False
     if f.source and f.source not in (chunk.source, Path(chunk.source).stem):
+        return False
+    if chunk.source in f.exclude_sources:
         return False
     if f.date_from or f.date_to:
         date = chunk.meeting_date

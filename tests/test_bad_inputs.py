@@ -17,14 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from rag.config import Settings
 from rag.errors import InputError, RagError
 from rag.ingest import ingest_paths
 from rag.parse import load_corpus, load_file
 from rag.parse.decode import MAX_FILE_BYTES, MAX_JSON_DEPTH, MAX_LINE_CHARS
 from rag.parse.documents import MAX_UNZIPPED_BYTES
 
-from _index_support import FILE_A, FILE_B, e5, e5_model  # noqa: F401
+from _index_support import FILE_A, FILE_B, e5, e5_model, index_of  # noqa: F401
 
 GOOD_JSONL = '{"text": "双石镇新增市场主体320户。", "speaker": "刘佳", "meeting": "例会"}\n'
 DEEP = "[" * 5000 + "]" * 5000
@@ -97,12 +96,7 @@ def _snapshot(index_dir: Path) -> tuple[list[tuple[str, str]], dict]:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, e5_model):  # noqa: F811
     root = tmp_path_factory.mktemp("badinputs")
-    good = root / "good"
-    good.mkdir()
-    (good / "a.txt").write_text(FILE_A, encoding="utf-8")
-    settings = Settings(index_dir=root / "index")
-    ingest_paths([good], settings, embedders=[e5_model])
-    return root, settings, e5_model
+    return root, index_of(root, {"a.txt": FILE_A}, e5_model), e5_model
 
 
 @pytest.mark.parametrize("name", sorted(REJECTED))

@@ -17,21 +17,16 @@ from pathlib import Path
 import pytest
 
 from rag.cli import main
-from rag.config import Settings
-from rag.ingest import ingest_paths
 from rag.query_check import MAX_QUERY_CHARS
 
-from _index_support import FILE_A, e5, e5_model  # noqa: F401
+from _index_support import FILE_A, e5, e5_model, index_of  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
 def index_dir(tmp_path_factory, e5_model):  # noqa: F811
-    root = tmp_path_factory.mktemp("cli_broken")
-    (root / "a.txt").write_text(FILE_A, encoding="utf-8")
-    ingest_paths([root / "a.txt"], Settings(index_dir=root / "index"), embedders=[e5_model])
-    return root / "index"
+    return index_of(tmp_path_factory.mktemp("cli_broken"), {"a.txt": FILE_A}, e5_model).index_dir
 
 
 def run(argv: list[str], capsys, monkeypatch, stdin: bytes = b"") -> tuple[int, str, str]:

@@ -18,16 +18,14 @@ from rag import citations
 from rag.answer import Answerer, Delta, answerer_for
 from rag.chunk import sentence_spans
 from rag.citations import check
-from rag.config import Settings
 from rag.evidence import TermWeights
-from rag.ingest import ingest_paths
 from rag.injection import is_instruction, statements
 from rag.llm import OpenAICompatibleLLM
 from rag.records import Answer, Hit
 from rag.retrieve import Retriever
 
 from _answer_support import CONFIG, HashEmbedder, KeywordRetriever, ScriptedOpenAIServer, make_chunks
-from _index_support import FILE_A, e5, e5_model  # noqa: F401
+from _index_support import FILE_A, e5, e5_model, index_of  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 PLANTED_FIGURE = "8888亿元"
@@ -75,13 +73,7 @@ def test_statements_keep_what_the_document_says():
 
 @pytest.fixture(scope="module")
 def planted_index(tmp_path_factory, e5_model):  # noqa: F811
-    root = tmp_path_factory.mktemp("planted")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    (corpus / "a.txt").write_text(FILE_A, encoding="utf-8")
-    (corpus / "upload.txt").write_text(PLANTED, encoding="utf-8")
-    settings = Settings(index_dir=root / "index")
-    ingest_paths([corpus], settings, embedders=[e5_model])
+    settings = index_of(tmp_path_factory.mktemp("planted"), {"a.txt": FILE_A, "upload.txt": PLANTED}, e5_model)
     return settings, Retriever.open(settings, embedders={e5_model.name: e5_model})
 
 

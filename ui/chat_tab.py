@@ -11,7 +11,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -82,13 +82,14 @@ def write_markdown(answers: list[Answer], folder: Path | None = None) -> str | N
         return None
     folder = folder or _export_folder()
     now = time.time()
-    for old in folder.glob("answer-*.md"):
+    for old in folder.iterdir():
         try:
             if now - old.stat().st_mtime > EXPORT_MAX_AGE:
-                old.unlink(missing_ok=True)
+                shutil.rmtree(old, ignore_errors=True)
         except OSError:
             continue
-    path = folder / f"answer-{uuid.uuid4().hex[:12]}.md"
+    path = folder / uuid.uuid4().hex[:12] / "answer.md"  # the name the user downloads
+    path.parent.mkdir()
     path.write_text(answer_markdown(answers[-1]), encoding="utf-8")
     return str(path)
 
@@ -146,7 +147,9 @@ def on_ask(services: Any, question: str, answers: list[Answer], *form: str) -> I
         yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
         return
     try:
-        filters = make_filters(*form)
+        filters = make_filters(*form[:5])
+        if form[5:] and form[5] and services.uploads is not None:  # 不使用上传的文档
+            filters = replace(filters, exclude_sources=services.uploads.uploaded_sources())
     except UsageError as exc:
         gr.Warning(str(exc))
         yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
@@ -206,6 +209,8 @@ def build_chat_tab(services: Any) -> ChatTab:
                 with gr.Row():
                     date_from = gr.Textbox(label="起始日期", placeholder="2023-01-01", elem_id="zy-f-from")
                     date_to = gr.Textbox(label="结束日期", placeholder="2024-12-31", elem_id="zy-f-to")
+                    no_uploads = gr.Checkbox(False, label="不使用上传的文档", elem_id="zy-f-no-uploads",
+                                             visible=services.uploads is not None)
             with gr.Accordion("导出 Markdown", open=False, elem_id="zy-export"):
                 markdown = gr.Textbox(label="最新回答（含来源）", lines=8, buttons=["copy"], elem_id="zy-markdown")
                 download = gr.DownloadButton("下载 .md", value=None, elem_id="zy-download")
@@ -213,7 +218,7 @@ def build_chat_tab(services: Any) -> ChatTab:
             gr.Markdown("#### 来源")
             sources = gr.HTML(render_sources([]), elem_id="zy-sources", js_on_load=services.similar_js)
     answers = gr.State([])
-    filters = [meeting, unit, speaker, date_from, date_to]
+    filters = [meeting, unit, speaker, date_from, date_to, no_uploads]
     outputs = [conversation, sources, answers, question, markdown, download]
 
     def handler(question_text: str, history: list[Answer], *form: str) -> Iterator[tuple]:

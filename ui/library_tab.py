@@ -95,7 +95,16 @@ def on_parse(services: Any, files: list[str] | None, previous: Staged | None) ->
     yield render_preview(staged.speeches, staged.warnings, staged.errors), staged, gr.Button(interactive=ok)
 
 
-def on_commit(services: Any, staged: Staged | None, progress: Any) -> tuple:
+def uploader_of(request: Any) -> str:
+    """Who uploads: the login name, or the client address when the app runs without logins."""
+    name = getattr(request, "username", None)
+    if name:
+        return str(name)
+    client = getattr(request, "client", None)
+    return f"未登录（{getattr(client, 'host', '未知地址')}）"
+
+
+def on_commit(services: Any, staged: Staged | None, progress: Any, uploader: str = "") -> tuple:
     import gradio as gr
 
     if not staged or not staged.speeches:
@@ -103,7 +112,7 @@ def on_commit(services: Any, staged: Staged | None, progress: Any) -> tuple:
         return gr.skip(), None, gr.Button(interactive=False)
     progress(0.0, desc="准备索引…")
     try:
-        added = services.uploads.commit(staged, lambda f, msg: progress(f, desc=msg))
+        added = services.uploads.commit(staged, lambda f, msg: progress(f, desc=msg), uploader)
     except RagError as exc:
         gr.Warning(str(exc))
         return f'<div class="zy-error">未加入索引：{esc(exc)}（原索引未改动）</div>', None, gr.Button(interactive=False)
@@ -139,8 +148,8 @@ def build_upload_tab(services: Any) -> UploadTab:
     def parse_handler(paths: list[str] | None, previous: Staged | None) -> Iterator[tuple]:
         yield from on_parse(services, paths, previous)
 
-    def commit_handler(current: Staged | None, progress: gr.Progress = gr.Progress()) -> tuple:
-        return on_commit(services, current, progress)
+    def commit_handler(current: Staged | None, request: gr.Request, progress: gr.Progress = gr.Progress()) -> tuple:
+        return on_commit(services, current, progress, uploader_of(request))
 
     parse.click(parse_handler, [files, staged], [status, staged, commit], api_name=False, concurrency_id="upload")
     done = commit.click(commit_handler, [staged], [status, staged, commit], api_name=False, concurrency_id="upload")

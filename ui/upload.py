@@ -8,6 +8,7 @@ unless parsing succeeded, and the index itself is only touched through the injec
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import shutil
 import threading
@@ -29,6 +30,7 @@ Progress = Callable[[float, str], None]
 IndexFiles = Callable[[Sequence[Path], Progress], int]  # indexes files in place; returns chunks added
 # (paths, cancel) → (speeches, warnings); stops with InputError once `cancel` is set
 ParseFiles = Callable[[Sequence[Path], threading.Event], tuple[list[Speech], list[str]]]
+LEDGER = ".uploads.jsonl"  # one JSON line per committed upload: file, sha256, uploader, time
 STALE_STAGING_SECONDS = 3600  # a preview nobody confirmed within an hour is removed
 
 
@@ -91,7 +93,7 @@ class UploadManager:
     def _known_hashes(self) -> dict[str, str]:
         if not self.upload_dir.is_dir():
             return {}
-        return {sha256(p): p.name for p in self.upload_dir.iterdir() if p.is_file()}
+        return {sha256(p): p.name for p in self.upload_dir.iterdir() if p.is_file() and not p.name.startswith(".")}
 
     def stage(self, paths: Sequence[str | Path], cancel: threading.Event | None = None) -> Staged:
         """Copy the files into a fresh staging folder under sanitised names and parse them (no indexing).
@@ -168,8 +170,9 @@ class UploadManager:
         shutil.copyfile(src, target)
         staged.files.append(target)
 
-    def commit(self, staged: Staged, progress: Progress) -> int:
-        """Move the staged files into the upload folder and index them; on failure remove them again."""
+    def commit(self, staged: Staged, progress: Progress, uploader: str = "") -> int:
+        """Move the staged files into the upload folder and index them; on failure remove them again.
+        Each committed file is recorded in the ledger with its uploader (see `origins`)."""
         if not staged.speeches or staged.folder is None:
             raise InputError("没有可加入索引的讲话 — 先上传并解析文件")
         with self._lock:
@@ -186,8 +189,37 @@ class UploadManager:
                 for path in final:
                     path.unlink(missing_ok=True)
                 raise
+            self._record(final, uploader)
         self.discard(staged)
         return added
+
+    def _ledger(self) -> Path:
+        return self.upload_dir / LEDGER
+
+    def _record(self, files: Sequence[Path], uploader: str) -> None:
+        at = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        with self._ledger().open("a", encoding="utf-8") as ledger:
+            for path in files:
+                ledger.write(json.dumps({"file": path.name, "sha256": sha256(path), "uploader": uploader or "未知",
+                                         "uploaded_at": at}, ensure_ascii=False) + "\n")
+
+    def origins(self) -> dict[str, dict[str, str]]:
+        """file name → {file, sha256, uploader, uploaded_at} for every upload still in the folder."""
+        if not self._ledger().is_file():
+            return {}
+        out: dict[str, dict[str, str]] = {}
+        for line in self._ledger().read_text(encoding="utf-8").splitlines():
+            try:
+                row = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(row, dict) and (self.upload_dir / str(row.get("file"))).is_file():
+                out[str(row["file"])] = row
+        return out
+
+    def uploaded_sources(self) -> frozenset[str]:
+        """Source names of the uploaded documents (for a filter leaving them out of answers)."""
+        return frozenset(self.origins())
 
     def discard(self, staged: Staged | None) -> None:
         if staged and staged.folder and staged.folder.is_dir():
