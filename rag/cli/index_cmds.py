@@ -15,6 +15,7 @@ from rag.cli import options
 from rag.config import DEFAULT_SEEDS, PROJECT_ROOT, Settings
 from rag.errors import UsageError
 from rag.evaluate import run_eval
+from rag.evaluate_parse import run_parse_eval, table as parse_table
 from rag.ingest import ingest_paths
 from rag.query_check import check_query
 from rag.retrieve import Retriever
@@ -99,8 +100,14 @@ def eval_cmd(
     seeds: Path = typer.Option(DEFAULT_SEEDS, "--seeds", help="评测语料"),
     index: Path = typer.Option(PROJECT_ROOT / "eval" / ".index", "--index", help="评测专用索引目录（含全部模型）"),
     out: Optional[Path] = typer.Option(None, "--out", help="结果 JSON（默认 eval/results/eval-<时间>.json）"),
+    parse: bool = typer.Option(False, "--parse", help="只评测解析器：eval/genre*/ 的讲话人、会议、日期（不需索引）"),
 ) -> None:
     """检索评测：BM25、各向量模型及其融合的 hit@1/hit@5/MRR@5 与多讲话人覆盖。"""
+    if parse:
+        data, path = run_parse_eval(out=out)
+        typer.echo(parse_table(data))
+        typer.echo(f"结果已保存: {path}")
+        return
     result, path = run_eval(dev_dir, seeds, index, out)
     typer.echo(json.dumps(result["summary"], ensure_ascii=False, indent=2))
     if isinstance(result.get("answers"), dict) and "summary" in result["answers"]:
