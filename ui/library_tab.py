@@ -148,8 +148,13 @@ def build_upload_tab(services: Any) -> UploadTab:
     def parse_handler(paths: list[str] | None, previous: Staged | None) -> Iterator[tuple]:
         yield from on_parse(services, paths, previous)
 
-    def commit_handler(current: Staged | None, request: gr.Request, progress: gr.Progress = gr.Progress()) -> tuple:
+    def commit_handler(current, request, progress=gr.Progress()):
         return on_commit(services, current, progress, uploader_of(request))
+
+    # Gradio finds its Request parameter by type hint. Hints in this module are strings (postponed
+    # evaluation) naming a gradio imported inside this function, so they would not resolve: the
+    # handler's hints are the classes themselves.
+    commit_handler.__annotations__ = {"current": Staged | None, "request": gr.Request, "return": tuple}
 
     parse.click(parse_handler, [files, staged], [status, staged, commit], api_name=False, concurrency_id="upload")
     done = commit.click(commit_handler, [staged], [status, staged, commit], api_name=False, concurrency_id="upload")
