@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import os
 import zipfile
 from pathlib import Path
@@ -83,14 +82,10 @@ def _write(folder: Path, name: str, content) -> Path:
     return path
 
 
-def _snapshot(index_dir: Path) -> tuple[list[tuple[str, str]], dict]:
-    """The committed index: (file name inside its generation, sha256 of its bytes) for every data file,
-    and the manifest's description of the corpus (what a reader loads)."""
-    manifest = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
-    data = sorted((p.name, hashlib.sha256(p.read_bytes()).hexdigest()) for p in index_dir.rglob("*")
-                  if p.is_file() and p.name != "manifest.json" and not p.name.endswith(".lock"))
-    corpus = {k: manifest.get(k) for k in ("chunks", "speeches", "sources", "corpus_fingerprint", "dim")}
-    return data, corpus
+def _snapshot(index_dir: Path) -> dict[str, str]:
+    """Every file of the index folder (the writer's lock file aside) → sha256 of its bytes."""
+    return {str(p.relative_to(index_dir)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(index_dir.rglob("*")) if p.is_file() and not p.name.endswith(".lock")}
 
 
 @pytest.fixture(scope="module")
