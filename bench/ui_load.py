@@ -48,7 +48,7 @@ def session(url: str, questions: list[dict], deadline: float, until: float | Non
             break
         start = time.monotonic()
         try:
-            conv, sources, *_ = client.predict(item["q"], None, None, None, "", "", False, api_name="/ask")
+            conv, sources, *_ = client.predict(item["q"], None, None, None, "", "", api_name="/ask")
             missing = [f for f in item["facts"] if f not in conv]
             results.append({"kind": "ask", "q": item["q"], "ok": not missing and "出错了" not in conv,
                             "missing": missing, "seconds": time.monotonic() - start})

@@ -65,7 +65,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, e5_model):  # noqa: F811
     from ui.app import launch_app
-    from ui.server import create_app
+    from ui.wiring import create_app
 
     root = tmp_path_factory.mktemp("ui_security")
     settings = index_of(root, {"a.txt": FILE_A}, e5_model)
@@ -185,7 +185,7 @@ def test_answer_exports_share_one_folder_and_old_ones_go(tmp_path):
     old = time.time() - EXPORT_MAX_AGE - 10
     os.utime(first.parent, (old, old))
     paths = [Path(write_markdown(answers, tmp_path)) for _ in range(5)]
-    assert not first.exists() and all(p.name == "answer.md" and p.parent.parent == tmp_path for p in paths)
+    assert not first.exists() and all(p.name == "conversation.md" and p.parent.parent == tmp_path for p in paths)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.parent.name for p in paths)
     default = Path(write_markdown(answers))  # without a folder: one shared folder for the process
     assert Path(write_markdown(answers)).parent.parent == default.parent.parent
@@ -239,7 +239,7 @@ def test_markdown_export_escapes_document_html_and_never_links():
 def test_uploads_are_recorded_with_their_uploader_and_can_be_excluded(tmp_path, e5_model):  # noqa: F811
     from rag.records import Filters
     from rag.retrieve import Retriever
-    from ui.library_tab import uploader_of
+    from ui.upload_tab import uploader_of
 
     settings = index_of(tmp_path, {"a.txt": FILE_A}, e5_model)
 

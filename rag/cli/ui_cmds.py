@@ -17,7 +17,7 @@ from rag.retrieve import Retriever
 from rag.similar import find_similar
 from ui.access import DEFAULT_MAX_UPLOAD_MB, check_port, port_error, resolve_access
 from ui.app import launch_app
-from ui.server import DEFAULT_UPLOADS, create_app
+from ui.wiring import DEFAULT_UPLOADS, create_app
 
 
 def serve(

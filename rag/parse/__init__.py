@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rag.errors import InputError
@@ -12,6 +12,7 @@ from rag.parse.decode import check_lines, decode_bytes, parse_json, read_bytes, 
 from rag.parse.documents import docx_text, pdf_text
 from rag.parse.parser import parse_text
 from rag.parse.records_jsonl import iso_date, parse_jsonl
+from rag.parse.speaker import unit_of_post
 from rag.records import Speech
 
 SUPPORTED = (".txt", ".md", ".jsonl", ".docx", ".pdf")
@@ -93,17 +94,46 @@ def load_file(path: Path) -> tuple[list[Speech], list[str]]:
     check_lines(text, path.name)
     if not text.strip():
         raise InputError(f"{path.name}: 没有可读取的文字 (no text) — 请检查文件内容")
-    return parse_text(text, path.name, read_sidecar(path)), []
+    speeches = parse_text(text, path.name, read_sidecar(path))
+    return [_corrected(s, speech_corrections(path).get(s.index)) for s in speeches], []
 
 
-def read_sidecar(path: Path) -> dict[str, str]:
-    """`NAME.meta.json` beside a raw file overrides or fills meeting/date/speaker fields."""
+def _sidecar_data(path: Path) -> dict:
     sidecar = sidecar_path(path)
     if not sidecar.exists():
         return {}
     data = parse_json(decode_bytes(read_bytes(sidecar, MAX_SIDECAR_BYTES), sidecar.name), sidecar.name)
     if not isinstance(data, dict):
         raise InputError(f"{sidecar.name}: 应为 JSON 对象 (object expected) — 请修正该文件")
+    return data
+
+
+def speech_corrections(path: Path) -> dict[int, dict[str, str]]:
+    """Per-speech corrections from the sidecar's `"speeches": [{"index": 0, "speaker": …, "speaker_title": …}]`
+    (written by the upload preview), by speech index."""
+    rows = _sidecar_data(path).get("speeches") or []
+    if not isinstance(rows, list):
+        raise InputError(f"{sidecar_path(path).name}: speeches 应为列表 — 请修正该文件")
+    out: dict[int, dict[str, str]] = {}
+    for row in rows:
+        if isinstance(row, dict) and isinstance(row.get("index"), int):
+            out[row["index"]] = {k: str(row[k]).strip() for k in ("speaker", "speaker_title", "unit") if row.get(k)}
+    return out
+
+
+def _corrected(speech: Speech, fix: dict[str, str] | None) -> Speech:
+    """A speech with a reader's corrections; a corrected post brings the unit it names, unless given."""
+    if not fix:
+        return speech
+    post = fix.get("speaker_title") or speech.speaker_title
+    unit = fix.get("unit") or (unit_of_post(post) if "speaker_title" in fix and post else None) or speech.unit
+    return replace(speech, speaker=fix.get("speaker") or speech.speaker, speaker_title=post, unit=unit)
+
+
+def read_sidecar(path: Path) -> dict[str, str]:
+    """`NAME.meta.json` beside a raw file overrides or fills meeting/date/speaker fields."""
+    sidecar = sidecar_path(path)
+    data = _sidecar_data(path)
     meta = {key: str(data[key]).strip() for key in _META_FIELDS if data.get(key)}
     if "date" in meta:
         meta["date"] = iso_date(meta["date"], sidecar.name)
