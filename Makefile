@@ -8,6 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha1s
 M3E_STAMP := $(VENV)/.m3e-$(shell cat requirements-m3e.lock | sha1sum | cut -c1-12)
 HOST ?= 127.0.0.1
 PORT ?= 7860
+AUTH ?=
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
@@ -36,7 +37,7 @@ $(M3E_STAMP): requirements-m3e.lock $(STAMP)
 
 run: setup
 	$(BIN)/rag ingest seeds
-	$(BIN)/rag serve --host $(HOST) --port $(PORT)
+	$(BIN)/rag serve --host $(HOST) --port $(PORT) --allow-upload $(if $(AUTH),--auth $(AUTH),)
 
 browser-deps:
 	@if [ ! -x /usr/bin/chromium ] || ! fc-list | grep -qi 'cjk'; then \
@@ -56,7 +57,7 @@ bench-ask: setup
 	$(BIN)/python -m bench.ask_latency
 
 ui-load: setup
-	$(BIN)/python bench/ui_load.py
+	$(BIN)/python bench/ui_load.py --sessions 20 --duration 60 --uploads 2 --out bench/results/ui_load.json
 
 screenshots: setup browser-deps
 	$(BIN)/python bench/screenshots.py --out docs

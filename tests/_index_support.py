@@ -12,6 +12,8 @@ import numpy as np
 from typer.testing import CliRunner
 
 from rag.cli import main
+from rag.config import Settings
+from rag.ingest import ingest_paths
 from rag.records import Meeting, Paragraph, Speech
 
 FILE_A = """江岸区镇街和部门负责同志2023年第二季度例会上这样说
@@ -100,3 +102,14 @@ def run_rag(*args: str, stdin: str | None = None, index: Path | None = None, sto
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         return Run(code, out.getvalue().decode("utf-8"), err.getvalue().decode("utf-8"))
+
+
+def index_of(root: Path, files: dict[str, str], model) -> Settings:
+    """A real index at root/index over `files` (name → text, written to root/corpus/) embedded with `model`."""
+    corpus = root / "corpus"
+    corpus.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    settings = Settings(index_dir=root / "index")
+    ingest_paths([corpus], settings, embedders=[model])
+    return settings
