@@ -16,7 +16,6 @@ class Settings:
     index_dir: Path = DEFAULT_INDEX
     embed_model: str = "e5-small"  # "e5-small", "m3e-small", "hybrid-e5-m3e", or a sentence-transformers path/name
     top_k: int = 5
-    rrf_k: int = 60
     llm_base_url: str | None = None
     llm_model: str | None = None
     llm_api_key: str | None = None

@@ -1,7 +1,8 @@
 """Sentence evidence: split retrieved chunks into sentences and score each against the question.
 
-Scores combine the embedding model's question–sentence similarity with term coverage, a
-preference for sentences holding the asked-for figure/unit, and the retrieval rank. Choosing and
+Scores combine the chunk's embedding similarity to the question (from retrieval: no sentence is
+encoded at question time), term coverage, a preference for sentences holding the asked-for
+figure/unit, and the retrieval rank. Choosing and
 composing the answer is rag/answer.py's job.
 """
 
@@ -9,12 +10,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
-
-import numpy as np
 
 from rag.chunk import sentence_spans
 from rag.question import QuestionInfo, place_in
@@ -28,15 +26,12 @@ _ANY_UNIT = r"(?:万|亿|千|百)?(?:元|家|个|户|人|斤|吨|亩|项|座|所
 
 @dataclass(frozen=True)
 class Weights:
-    """How the parts of a sentence score add up (chosen on the development set; see docs/ANSWERS.md)."""
+    """How the parts of a sentence score add up (see docs/ANSWERS.md). Each part lies in [0, 1]."""
 
-    dense: float = 0.45
+    dense: float = 0.45  # the chunk's cosine with the question, rescaled among this question's hits
     lexical: float = 0.35
     figure: float = 0.15
     rank: float = 0.05
-    dense_floor: float = 0.72  # e5 cosines sit in [0.7, 0.95]; rescale that band to [0, 1]
-    dense_ceiling: float = 0.92
-    embed_top: int = 14  # only this many lexically best sentences are embedded (cost control)
 
 
 @dataclass(frozen=True)
@@ -56,7 +51,7 @@ class Candidate:
     focus: float = 0.0  # figure questions: coverage of the clause holding a figure; else = coverage
     about_speaker: bool = False  # the question's terms and places only name this chunk's speaker/unit/post
     # ("李春奎还提到了什么", "铜梁区还提到了什么")
-    dense: float = 0.0
+    dense: float = 0.0  # the chunk's raw cosine (best dense model), 0 when outside the dense lists
     score: float = 0.0
 
     @property
@@ -64,36 +59,6 @@ class Candidate:
         """Who said it, for grouping comparison answers: speaker, else unit, else source."""
         c = self.hit.chunk
         return c.speaker or c.unit or c.speech_id
-
-
-class SentenceVectors:
-    """Question and sentence embeddings with a bounded in-memory cache (sentences repeat across asks)."""
-
-    def __init__(self, embedder, capacity: int = 20000) -> None:
-        self._embedder = embedder
-        self._capacity = capacity
-        self._passages: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
-
-    def query(self, text: str) -> np.ndarray:
-        if text not in self._queries:
-            self._put(self._queries, text, self._embedder.encode_queries([text])[0])
-        self._queries.move_to_end(text)
-        return self._queries[text]
-
-    def passages(self, texts: Sequence[str]) -> np.ndarray:
-        missing = list(dict.fromkeys(t for t in texts if t not in self._passages))
-        if missing:
-            for t, v in zip(missing, self._embedder.encode_passages(missing)):
-                self._put(self._passages, t, v)
-        for t in texts:
-            self._passages.move_to_end(t)
-        return np.stack([self._passages[t] for t in texts]) if texts else np.zeros((0, 1), np.float32)
-
-    def _put(self, store: OrderedDict, key: str, vector: np.ndarray) -> None:
-        store[key] = np.asarray(vector, dtype=np.float32)
-        while len(store) > self._capacity:
-            store.popitem(last=False)
 
 
 @lru_cache(maxsize=4096)
@@ -135,6 +100,10 @@ class TermWeights:
     def known(self, text: str) -> bool:
         """Does any indexed text contain `text`?"""
         return any(text in t for t in self._texts)
+
+    def rarity(self, term: str) -> float:
+        """The term's IDF as a share of the largest possible (a term in no text): 1 = unseen, ~0 = everywhere."""
+        return (self(term) - 1.0) / math.log(len(self._texts) + 1) if self._texts else 0.0
 
     def __call__(self, term: str) -> float:
         if term.isdigit():
@@ -268,26 +237,30 @@ def _lexical(c: Candidate) -> float:
     return 0.6 * c.coverage + 0.4 * c.context_coverage
 
 
-def score(cands: Sequence[Candidate], info: QuestionInfo, vectors: SentenceVectors,
-          weights: Weights = Weights()) -> list[Candidate]:
-    """Candidates with dense and total scores, best first. Only the lexically best few are embedded;
-    the rest keep dense = 0 and so rank below them."""
-    from dataclasses import replace
+def dense_levels(hits: Sequence[Hit]) -> dict[str, float]:
+    """Each hit's dense cosine rescaled to [0, 1] among this question's hits (best 1, worst 0).
 
-    def prelim(c: Candidate) -> float:
-        return weights.lexical * _lexical(c) + weights.figure * _figure_score(c, info) + weights.rank / (1 + c.rank)
+    Sentences are not embedded at question time: a sentence inherits its chunk's cosine, computed
+    by the retrieval anyway, and lexical evidence tells the sentences of one chunk apart. Rescaling
+    per question keeps the model's absolute band (e5 cosines sit in [0.7, 0.95]) out of the weights.
+    A hit outside every dense list scores as the lowest of the listed ones.
+    """
+    scores = [h.dense_score for h in hits if h.dense_score is not None]
+    if not scores:
+        return {h.chunk.chunk_id: 0.0 for h in hits}
+    low, high = min(scores), max(scores)
+    span = high - low
+    return {h.chunk.chunk_id: ((h.dense_score if h.dense_score is not None else low) - low) / span if span > 0 else 1.0
+            for h in hits}
 
-    ordered = sorted(cands, key=prelim, reverse=True)
-    head = [c for c in ordered if c.places_ok][: weights.embed_top] or ordered[: weights.embed_top]
-    dense = {}
-    if head:
-        q = vectors.query(info.text)
-        sims = vectors.passages([c.sentence for c in head]) @ q
-        dense = {id(c): float(s) for c, s in zip(head, sims)}
-    scored = []
-    for c in ordered:
-        d = dense.get(id(c), 0.0)
-        band = (d - weights.dense_floor) / (weights.dense_ceiling - weights.dense_floor)
-        total = prelim(c) + weights.dense * min(max(band, 0.0), 1.0)
-        scored.append(replace(c, dense=d, score=total))
+
+def score(cands: Sequence[Candidate], info: QuestionInfo, weights: Weights = Weights()) -> list[Candidate]:
+    """Candidates with dense and total scores, best first."""
+    levels = dense_levels(list(dict.fromkeys(c.hit for c in cands)))
+
+    def total(c: Candidate) -> float:
+        return (weights.dense * levels[c.hit.chunk.chunk_id] + weights.lexical * _lexical(c)
+                + weights.figure * _figure_score(c, info) + weights.rank / (1 + c.rank))
+
+    scored = [replace(c, dense=c.hit.dense_score or 0.0, score=total(c)) for c in cands]
     return sorted(scored, key=lambda c: c.score, reverse=True)

@@ -12,7 +12,8 @@ from rag.ingest import ingest_paths
 from rag.config import Settings
 from rag.index import Index
 from rag.records import Filters
-from rag.retrieve import BM25, Retriever, rrf
+from rag.fusion import rrf
+from rag.retrieve import BM25, Retriever
 
 
 def test_rrf_sums_weighted_reciprocal_ranks():
