@@ -16,6 +16,7 @@ class Settings:
     index_dir: Path = DEFAULT_INDEX
     embed_model: str = "e5-small"  # "e5-small", "m3e-small", "hybrid-e5-m3e", or a sentence-transformers path/name
     top_k: int = 5
+    vector_store: str = "faiss"  # storage backend (rag/store.py): "faiss" (files in index_dir) or "milvus"
     llm_base_url: str | None = None
     llm_model: str | None = None
     llm_api_key: str | None = None
@@ -28,6 +29,7 @@ class Settings:
         base = cls(
             index_dir=Path(env.get("RAG_INDEX_DIR", str(DEFAULT_INDEX))),
             embed_model=env.get("RAG_EMBED_MODEL", cls.embed_model),
+            vector_store=env.get("RAG_VECTOR_STORE", cls.vector_store),
             llm_base_url=env.get("RAG_LLM_BASE_URL") or None,
             llm_model=env.get("RAG_LLM_MODEL") or None,
             llm_api_key=env.get("RAG_LLM_API_KEY") or None,

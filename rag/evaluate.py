@@ -131,7 +131,7 @@ def open_domain(domain: Domain, progress=None, limit: int | None = None) -> Doma
     ingest_paths(list(domain.corpus), settings, progress=progress)
     index = Index.load(domain.index_dir)
     embedders = {name: CachedQueries(load_embedder(name), domain.index_dir.parent / f"{domain.name}-queries-{name}.npz")
-                 for name in index.dense}
+                 for name in index.models}
     retriever = Retriever(index, embedders)
     questions = limited(domain, limit)
     rankings = {q.id: retriever.rankings(q.q, FETCH) for q in questions}
@@ -202,7 +202,7 @@ def header_ablation(run: DomainRun, fusion: Fusion) -> dict[str, Any] | None:
     for embedding and BM25 (Chunk.indexed_text), for BM25, e5-small and `fusion`; None when no chunk
     has a header (.jsonl records). The header-less e5 vectors are cached in eval/.cache/."""
     index = run.retriever.index
-    if not any(c.header for c in index.chunks) or E5_SMALL not in index.dense:
+    if not any(c.header for c in index.chunks) or E5_SMALL not in index.models:
         return None
     bare = [replace(c, header="") for c in index.chunks]
     cache_file = run.domain.index_dir.parent / f"{run.domain.name}-noheader-{E5_SMALL}.npz"

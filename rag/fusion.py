@@ -20,8 +20,9 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from rag.store import Ranking
+
 BM25 = "bm25"
-Ranking = tuple[np.ndarray, np.ndarray]  # (row ids best first, their scores)
 
 # Literal cues in a query: a figure, a quoted or titled term, a Latin-script name or acronym.
 _CUES = re.compile(r"\d|[“”\"「」『』《》]|[A-Za-z]{2,}")

@@ -16,7 +16,7 @@ import os
 import secrets
 import shutil
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ import numpy as np
 from rag.bm25 import Bm25Index
 from rag.chunk import CHUNKER_VERSION
 from rag.errors import IndexMismatchError, IndexMissingError
-from rag.records import Chunk, Filters
+from rag.records import Chunk, Filters, Meeting, Paragraph, Speech
 from rag.vectors import DenseIndex
 
 FORMAT_VERSION = 1
@@ -47,15 +47,56 @@ class Index:
     dense: dict[str, DenseIndex]  # model name → vectors
     bm25: Bm25Index
     manifest: dict[str, Any]
+    speech_records: list[Speech] = field(default_factory=list)
+
+    backend = "faiss"
 
     @property
     def model_spec(self) -> str:
         return self.manifest["embedding_model_spec"]
 
+    # ---- the rag.store.Store read side ---------------------------------------------------------------
+    @property
+    def models(self) -> list[str]:
+        return list(self.dense)
+
+    def dense_search(self, model: str, query: np.ndarray, n: int, filters: Filters | None = None) -> tuple[np.ndarray, np.ndarray]:
+        return self.dense[model].search(query, n, self.allowed(filters))
+
+    def keyword_search(self, query: str, n: int, filters: Filters | None = None) -> tuple[np.ndarray, np.ndarray]:
+        return self.bm25.search(query, n, self.allowed(filters))
+
+    def chunk(self, row: int) -> Chunk:
+        return self.chunks[row]
+
+    def speeches(self) -> list[Speech]:
+        return list(self.speech_records)
+
+    def find(self, chunk_id: str) -> Chunk | None:
+        return self._by_id.get(chunk_id)
+
+    @cached_property
+    def _by_id(self) -> dict[str, Chunk]:
+        return {c.chunk_id: c for c in self.chunks}
+
+    def info(self) -> dict[str, Any]:
+        m = self.manifest
+        return {"backend": self.backend, "embedding_model": m["embedding_model"],
+                "embedding_models": [x["loadable"] for x in m["models"]], "dim": m["dim"], "chunks": m["chunks"],
+                "speeches": m["speeches"], "sources": m["sources"], "built_at": m["built_at"], "ann": m["ann"],
+                "corpus_fingerprint": m["corpus_fingerprint"]}
+
     def allowed(self, filters: Filters | None) -> np.ndarray | None:
         """Boolean row mask for the filters, or None when nothing is filtered."""
         if filters is None or filters.is_empty():
             return None
+        if self._last_mask[0] != filters:  # dense and BM25 ask for the same filters in turn
+            self._last_mask = (filters, self._mask(filters))
+        return self._last_mask[1]
+
+    _last_mask: tuple[Filters | None, np.ndarray | None] = (None, None)
+
+    def _mask(self, filters: Filters) -> np.ndarray:
         speeches, rows = self._speech_of_row
         ok = np.fromiter((matches(c, filters) for c in speeches), dtype=bool, count=len(speeches))
         return ok[rows] if len(rows) else np.zeros(0, bool)
@@ -86,6 +127,10 @@ class Index:
         for i, model in enumerate(self.manifest["models"]):
             model["files"] = self.dense[model["name"]].save(tmp, f"dense-{i}")
         self.bm25.save(tmp)
+        with open(tmp / "speeches.jsonl", "w", encoding="utf-8") as f:
+            for s in self.speech_records:
+                f.write(json.dumps({**s.to_json(), "index": s.index, "publication": s.meeting.publication},
+                                   ensure_ascii=False) + "\n")
         self.manifest["file_sizes"] = {str(f.relative_to(tmp)): f.stat().st_size for f in sorted(tmp.rglob("*")) if f.is_file()}
         os.replace(tmp, index_dir / gen)
         self.manifest["generation"] = gen
@@ -109,16 +154,27 @@ class Index:
                       for line in (folder / "chunks.jsonl").read_text(encoding="utf-8").splitlines() if line]
             dense = {m["name"]: DenseIndex.load(folder, m["files"], manifest["ann"]) for m in manifest["models"]}
             bm25 = Bm25Index.load(folder)
+            speeches_file = folder / "speeches.jsonl"
+            speeches = [speech_from_json(json.loads(line)) for line in
+                        speeches_file.read_text(encoding="utf-8").splitlines() if line] if speeches_file.exists() else []
         except (OSError, ValueError, TypeError, KeyError) as exc:
             raise _corrupt(index_dir, f"{type(exc).__name__}: {exc}") from exc
         if len(chunks) != manifest["chunks"] or any(len(d.vectors) != len(chunks) for d in dense.values()):
             raise _corrupt(index_dir, "chunk and vector counts differ from manifest.json")
-        return cls(chunks, dense, bm25, manifest)
+        return cls(chunks, dense, bm25, manifest, speeches)
 
     def cached_vectors(self, model: str) -> dict[str, np.ndarray]:
         """text hash → vector for one model: what an incremental ingest need not re-embed."""
         vectors = self.dense[model].vectors
         return {text_hash(c.indexed_text): vectors[i] for i, c in enumerate(self.chunks)}
+
+
+def speech_from_json(d: dict[str, Any]) -> Speech:
+    """The inverse of `Speech.to_json` (index position included)."""
+    meeting = Meeting(d["meeting"], d.get("meeting_level"), d.get("meeting_date"), d.get("publication"))
+    paragraphs = tuple(Paragraph(t, a, b) for t, (a, b) in zip(d["paragraphs"], d["offsets"]))
+    return Speech(meeting, d["speaker"], d["speaker_title"], d["unit"], d["title"], paragraphs, d["source"],
+                  d.get("index", 0))
 
 
 def salvage_vectors(index_dir: Path) -> dict[str, dict[str, np.ndarray]]:

@@ -90,7 +90,9 @@ def ingest_paths(paths: Sequence[Path], settings: Settings, progress: Progress |
     dense, embedded = _dense_indexes(models, chunks, previous, len(kept), index_dir, progress)
     reused = len(chunks) * len(models) - embedded
     inputs = {**(old.get("inputs", {}) if old and previous else {}), **hashes}
-    index = Index(chunks, dense, _build_bm25(chunks), _manifest(settings.embed_model, models, chunks, inputs))
+    speeches = [s for s in previous.speech_records if s.source not in new_sources] if previous else []
+    index = Index(chunks, dense, _build_bm25(chunks), _manifest(settings.embed_model, models, chunks, inputs),
+                  speeches + list(corpus.speeches))
     index.save(index_dir)
     removed = len(previous.chunks) - len(kept) if previous else 0
     return IngestReport(str(index_dir), False, tuple(sorted(new_sources)), len(new_chunks), removed,

@@ -36,6 +36,19 @@ def test_ingest_writes_manifest_and_plain_files(tmp_path, corpus_dir, e5):
     assert "亩均效益" in (data / "userdict.txt").read_text(encoding="utf-8").split("\n")
 
 
+def test_store_keeps_the_parsed_speeches_beside_the_chunks(tmp_path, corpus_dir, e5):
+    from rag.parse import load_corpus
+    from rag.store import open_store
+
+    settings = settings_for(tmp_path)
+    ingest_paths([corpus_dir], settings, embedders=[e5])
+    store = open_store(settings)
+    assert store.backend == "faiss" and store.models == ["e5-small"] and len(store.chunks) == 4
+    assert store.speeches() == load_corpus([corpus_dir]).speeches
+    assert store.find(store.chunk(0).chunk_id) == store.chunk(0)
+    assert store.info()["backend"] == "faiss"
+
+
 def test_reingesting_the_same_file_changes_nothing(tmp_path, corpus_dir, e5):
     settings = settings_for(tmp_path)
     ingest_paths([corpus_dir], settings, embedders=[e5])

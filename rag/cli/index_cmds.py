@@ -83,18 +83,11 @@ def info(
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
     index: Optional[Path] = options.INDEX,
 ) -> None:
-    """索引概况：模型、维度、块数、讲话数、来源、构建时间。"""
-    from rag.index import read_manifest
+    """索引概况：存储后端、模型、维度、块数、讲话数、来源、构建时间。"""
+    from rag.store import open_store
 
     settings = Settings.from_env(index_dir=index)
-    m = read_manifest(settings.index_dir)
-    data = {
-        "embedding_model": m["embedding_model"],
-        "embedding_models": [x["loadable"] for x in m["models"]],
-        "dim": m["dim"], "chunks": m["chunks"], "speeches": m["speeches"], "sources": m["sources"],
-        "built_at": m["built_at"], "ann": m["ann"], "corpus_fingerprint": m["corpus_fingerprint"],
-        "index_dir": str(settings.index_dir),
-    }
+    data = {**open_store(settings).info(), "index_dir": str(settings.index_dir)}
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
