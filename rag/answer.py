@@ -13,7 +13,9 @@ from dataclasses import dataclass, field, replace
 
 from rag.citations import check, first_use_order, renumber, who
 from rag.errors import UsageError
-from rag.evidence import Candidate, SentenceVectors, TermWeights, Weights, candidates, score
+from rag import answerability
+from rag.answerability import Evidence
+from rag.evidence import Candidate, TermWeights, Weights, candidates, score
 from rag.question import QuestionInfo, analyse, place_in
 from rag.records import Answer, Citation, Filters, Hit
 from rag.rewrite import Rewriter
@@ -31,10 +33,10 @@ class AnswerConfig:
     max_sentences: int = 3
     max_groups: int = 5
     close_ratio: float = 0.9  # a further sentence joins the answer when it scores this close to the best
-    min_score: float = 0.60  # best sentence score below this → not answerable
-    min_coverage: float = 0.40  # rarity-weighted share of question terms in the best sentence
-    min_focus: float = 0.30  # … in the clause holding the figure (figure questions)
-    group_min_score: float = 0.50  # a speaker joins a comparison answer above this
+    min_context_coverage: float = 0.2  # a sentence is quoted only if it or its chunk's metadata covers this
+    # share of the question's (rarity-weighted) terms
+    group_ratio: float = 0.7  # a speaker joins a comparison answer when their best sentence scores this
+    # close to the best speaker's
     related: int = 3
     llm_sources: int = 3
     llm_source_chars: int = 64  # ≈ the best sentence: a 1.5B model loses the figure in longer sources
@@ -52,17 +54,18 @@ class Delta:
 class Verdict:
     answerable: bool
     reason: str = ""
+    probability: float | None = None  # the answerability model's, when it decided
+    evidence: Evidence | None = None  # what the model saw (None when a rule decided)
 
 
-def judge(chosen: Sequence[Candidate], ranked: Sequence[Candidate], info: QuestionInfo,
-          config: AnswerConfig) -> Verdict:
-    """The answerability rule, general on purpose (no per-question cases). The best sentence the
-    answer would quote must:
-    1. come from a chunk where every place the question names occurs (text or metadata), and
-       state any scope the question sets ("全国") itself;
-    2. score at least `min_score` (embedding similarity + term overlap + figure);
-    3. contain at least `min_coverage` of the question's terms, weighted by rarity in the corpus;
-    4. for a question asking for a figure, hold a number in a clause covering `min_focus` of the terms.
+def judge(chosen: Sequence[Candidate], ranked: Sequence[Candidate], info: QuestionInfo, hits: Sequence[Hit],
+          terms: TermWeights, model: answerability.Model) -> Verdict:
+    """Answerable or not, and why. Rules first, general on purpose (no per-question cases):
+    1. every place the question names occurs in some retrieved chunk (text or metadata), and only
+       such chunks are quoted: 成都 is never answered from 重庆, nor a district of another city;
+    2. a sentence is there to quote, and it states any scope the question sets ("全国") itself.
+    Then the calibrated model (rag/answerability.py) decides from the evidence features. A refusal
+    names the rarest word of the question that no retrieved chunk holds, when there is one.
     """
     if info.places and not any(c.places_ok for c in ranked):
         missing = [p for p in info.places if not any(place_in(p, c.hit.chunk.indexed_text) for c in ranked)]
@@ -72,25 +75,42 @@ def judge(chosen: Sequence[Candidate], ranked: Sequence[Candidate], info: Questi
     best = chosen[0]
     if not all(s in best.sentence for s in info.scopes):
         return Verdict(False, f"资料没有{'、'.join(info.scopes)}范围的内容")
-    if best.about_speaker and not info.wants_figure:
-        return Verdict(True)  # the question names only who spoke; the metadata matches it
-    if best.score < config.min_score or best.coverage < config.min_coverage:
-        return Verdict(False, "检索到的段落与问题的关键内容不符")
-    if info.wants_figure and (not best.has_figure or best.focus < config.min_focus):
-        return Verdict(False, "资料中没有所问的数字")
-    return Verdict(True)
+    evidence = answerability.evidence_of(info, hits, chosen, terms)
+    ok, p = model.answerable(evidence)
+    if ok:
+        return Verdict(True, "", p, evidence)
+    absent = answerability.absent_terms(info, hits, terms)
+    if evidence.figure_missing:
+        reason = "资料中没有所问的数字"
+    elif absent:
+        reason = f"资料中没有提到{absent[0]}"
+    else:
+        reason = "检索到的段落与问题的关键内容不符"
+    return Verdict(False, reason, p, evidence)
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """Everything decided before an answer is written: the standalone question, what it asks, the
+    retrieved hits, the scored sentences and the verdict."""
+
+    standalone: str
+    info: QuestionInfo
+    hits: list[Hit]
+    ranked: list[Candidate]
+    verdict: Verdict
 
 
 class Answerer:
     """Answers questions over one retriever; extractive unless an LLM backend is given."""
 
-    def __init__(self, retriever, embedder, llm=None, config: AnswerConfig | None = None,
-                 rewriter: Rewriter | None = None, term_weights: TermWeights | None = None) -> None:
+    def __init__(self, retriever, llm=None, config: AnswerConfig | None = None, rewriter: Rewriter | None = None,
+                 term_weights: TermWeights | None = None, model: answerability.Model | None = None) -> None:
         self._retriever = retriever
         self._terms = term_weights or TermWeights()
         if rewriter is None:
             rewriter = Rewriter(llm, known=self._terms.known)
-        self._vectors = SentenceVectors(embedder)
+        self._model = model or answerability.load()
         self._llm = llm
         self.config = config or AnswerConfig()
         self._rewriter = rewriter
@@ -117,15 +137,8 @@ class Answerer:
         """Yields Delta pieces as the answer is written, then the final Answer. The final text may
         differ from the streamed one (claims dropped by the citation check): show `Answer.answer`."""
         q = question.strip()
-        if not q:
-            raise UsageError("问题为空 — 请输入一个问题 (empty question)")
-        standalone = self._rewriter.rewrite(q, history) if history else q
-        info = analyse(standalone)
-        k = top_k or self.config.top_k
-        hits = self._retriever.search(standalone, max(k * 3, self.config.compare_k) if info.comparison else k,
-                                      filters or Filters())
-        ranked = self._evidence(hits, info, history, standalone != q)
-        verdict = judge(select(ranked, info, self.config), ranked, info, self.config)
+        a = self.assess(q, filters, history, top_k)
+        standalone, info, hits, ranked, verdict = a.standalone, a.info, a.hits, a.ranked, a.verdict
         base = Answer(question=q, answer="", answerable=False, mode=self.mode,
                       rewritten_question=standalone if standalone != q else None)
         if not verdict.answerable:
@@ -142,18 +155,33 @@ class Answerer:
         yield Delta(final.answer)
         yield final
 
+    def assess(self, question: str, filters: Filters | None = None, history: Sequence[Answer] = (),
+               top_k: int | None = None) -> Assessment:
+        """Rewrite, retrieve, score sentences and judge answerability, without writing the answer."""
+        q = question.strip()
+        if not q:
+            raise UsageError("问题为空 — 请输入一个问题 (empty question)")
+        standalone = self._rewriter.rewrite(q, history) if history else q
+        info = analyse(standalone)
+        k = top_k or self.config.top_k
+        hits = self._retriever.search(standalone, max(k * 3, self.config.compare_k) if info.comparison else k,
+                                      filters or Filters())
+        ranked = self._evidence(hits, info, history, standalone != q)
+        verdict = judge(select(ranked, info, self.config), ranked, info, hits, self._terms, self._model)
+        return Assessment(standalone, info, list(hits), ranked, verdict)
+
     def _evidence(self, hits: Sequence[Hit], info: QuestionInfo, history: Sequence[Answer],
                   follow_up: bool) -> list[Candidate]:
         cands = candidates(hits, info, self._terms)
         if follow_up and history and _MORE.search(info.text):
             said = {c.sentence for c in history[-1].citations}
             cands = [c for c in cands if not any(c.sentence in s for s in said)] or cands
-        return score(cands, info, self._vectors, self.config.weights)
+        return score(cands, info, self.config.weights)
 
 
 def select(ranked: Sequence[Candidate], info: QuestionInfo, config: AnswerConfig) -> list[Candidate]:
     """The sentences an extractive answer quotes: the best few, or the best per speaker for comparisons."""
-    usable = [c for c in ranked if c.places_ok and (c.about_speaker or c.context_coverage >= config.min_coverage * 0.5)]
+    usable = [c for c in ranked if c.places_ok and (c.about_speaker or c.context_coverage >= config.min_context_coverage)]
     if info.wants_figure:
         usable = [c for c in usable if c.has_unit] or [c for c in usable if c.has_figure] or usable
     if not usable:
@@ -170,7 +198,7 @@ def select(ranked: Sequence[Candidate], info: QuestionInfo, config: AnswerConfig
     best = usable[0]
     chosen = [best]
     for c in usable[1:]:
-        if len(chosen) >= config.max_sentences or c.score < max(config.min_score, best.score * config.close_ratio):
+        if len(chosen) >= config.max_sentences or c.score < best.score * config.close_ratio:
             break
         chosen.append(c)
     return chosen
@@ -181,7 +209,7 @@ def _per_speaker(usable: Sequence[Candidate], config: AnswerConfig) -> list[Cand
     someone who says more on the topic represents it better than one passing mention."""
     groups: dict[str, list[Candidate]] = {}
     for c in usable:
-        if c.score >= config.group_min_score:
+        if c.score >= usable[0].score * config.group_ratio:
             groups.setdefault(c.group, []).append(c)
 
     def strength(cs: list[Candidate]) -> float:
@@ -265,8 +293,6 @@ def answerer_for(retriever, settings, use_llm: bool = True, config: AnswerConfig
     and `use_llm`."""
     from rag.llm import load_llm
 
-    embedders = retriever.embedders
-    embedder = embedders.get("e5-small") or next(iter(embedders.values()))
     llm = load_llm(settings) if use_llm else None
     terms = TermWeights([c.indexed_text for c in retriever.index.chunks])
-    return Answerer(retriever, embedder, llm=llm, config=config, term_weights=terms)
+    return Answerer(retriever, llm=llm, config=config, term_weights=terms)

@@ -21,6 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
+from rag.evidence import Candidate, TermWeights, coverage, term_match
+from rag.question import QuestionInfo
+from rag.records import Hit
+
 MODEL_FILE = Path(__file__).with_name("answerability.json")
 MAX_REFUSED = 0.02  # the target share of answerable questions refused (issue 9)
 L2 = 1.0  # ridge penalty on the standardised weights (not on the intercept)
@@ -61,6 +65,29 @@ class Evidence:
         ], dtype=np.float64)
 
 
+def absent_terms(info: QuestionInfo, hits: Sequence[Hit], terms: TermWeights) -> list[str]:
+    """The question's terms (real jieba words of it) that no retrieved chunk holds, rarest first."""
+    texts = [h.chunk.indexed_text for h in hits]
+    missing = [t for t in info.terms if not any(term_match(t, x) > 0 for x in texts)]
+    return sorted(missing, key=lambda t: -terms.rarity(t))
+
+
+def evidence_of(info: QuestionInfo, hits: Sequence[Hit], chosen: Sequence[Candidate], terms: TermWeights) -> Evidence:
+    """The features of one question: its best quoted sentence (`chosen[0]`) and the retrieved hits."""
+    best = chosen[0]
+    absent = absent_terms(info, hits, terms)
+    return Evidence(
+        best_score=best.score,
+        sentence_coverage=best.coverage,
+        chunk_coverage=max((coverage(info.terms, h.chunk.indexed_text, terms) for h in hits), default=0.0),
+        missing_rarity=terms.rarity(absent[0]) if absent else 0.0,
+        dense_scores=tuple(h.dense_score for h in hits if h.dense_score is not None),
+        bm25_scores=tuple(h.bm25_score for h in hits if h.bm25_score is not None),
+        figure_missing=info.wants_figure and not best.has_figure,
+        about_speaker=best.about_speaker,
+    )
+
+
 @dataclass(frozen=True)
 class Model:
     features: tuple[str, ...]
@@ -83,6 +110,13 @@ class Model:
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(asdict(self), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         tmp.replace(path)
+
+
+def neutral() -> Model:
+    """A model that answers everything (all weights 0, probability 0.5): the starting point of a fit,
+    whose answerers only collect features."""
+    n = len(FEATURES)
+    return Model(FEATURES, (0.0,) * n, (1.0,) * n, (0.0,) * n, 0.0, 0.5, {"neutral": True})
 
 
 def load(path: Path = MODEL_FILE) -> Model:

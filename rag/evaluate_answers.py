@@ -111,8 +111,7 @@ def dev_checks(answerer, questions: Sequence[EvalQuestion]) -> dict[str, Any]:
 def answerer_for_run(run, model: answerability.Model | None = None):
     """The extractive Answerer over a DomainRun's shipped retrieval (BM25 + e5-small)."""
     retriever = run.production()
-    return Answerer(retriever, retriever.embedders["e5-small"],
-                    term_weights=TermWeights([c.indexed_text for c in retriever.index.chunks]), model=model)
+    return Answerer(retriever, term_weights=TermWeights([c.indexed_text for c in retriever.index.chunks]), model=model)
 
 
 def fit_answerability(runs: Sequence[Any]) -> dict[str, Any]:
@@ -120,12 +119,12 @@ def fit_answerability(runs: Sequence[Any]) -> dict[str, Any]:
     questions), choose its threshold there, write rag/answerability.json, and return the provenance."""
     rows, labels, groups = [], [], []
     for run in runs:
-        answerer = answerer_for_run(run)
+        answerer = answerer_for_run(run, answerability.neutral())
         for q in run.domain.select(TUNE, ("qa", "negative", "multi")):
-            assessment = answerer.assess(q.q)
-            if assessment.hard_reason:  # decided by a rule (a place no chunk names): not the model's to learn
+            evidence = answerer.assess(q.q).verdict.evidence
+            if evidence is None:  # decided by a rule (a place no chunk names, nothing to quote): not the model's
                 continue
-            rows.append(assessment.evidence.vector())
+            rows.append(evidence.vector())
             labels.append(int(q.answerable))
             groups.append(run.domain.name)
     x, y = np.array(rows), np.array(labels)
