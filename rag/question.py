@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from collections.abc import Collection
 from functools import lru_cache
 
 # Administrative suffixes, longest first so "自治县" wins over "县".
@@ -50,51 +51,53 @@ def tokens(text: str) -> list[str]:
     return [t for t in _jieba().lcut(text) if not _PUNCT.fullmatch(t)]
 
 
-_BOUNDARY = set("的了是在和与及对从把被将向于等也还又都就呢吗吧啊那这哪些各全该本每其居列位年月日个"
-                "区县市镇乡省道")
-# A suffix character that only ends a common word here ("城镇就业", "老旧小区"), not a place name.
-_NOT_PLACE = {"城镇", "乡镇", "城市", "都市", "超市", "上市", "城区", "社区", "小区", "园区", "景区", "地区",
-              "市区", "辖区", "郊区", "片区", "街区", "县区", "区县", "市县", "城乡", "下乡", "家乡", "老乡",
-              "集市", "门市", "股市", "楼市", "夜市", "全市", "全区", "全县", "全镇", "各区", "各县", "各市"}
-_HAN = re.compile(r"[\u4e00-\u9fff]")
+# Words ending in an admin suffix that name no place: generic nouns ("小区", "城镇", "上市") and
+# kinds of zones ("示范区", "山区"). A place is a name plus a suffix, never one of these.
+_NOT_PLACE = re.compile(
+    r"^(城镇|乡镇|城市|都市|超市|上市|城区|社区|小区|园区|景区|地区|市区|辖区|郊区|片区|街区|县区|区县|市县|城乡|"
+    r"下乡|家乡|老乡|集市|门市|股市|楼市|夜市|菜市|小镇|古镇|重镇|山区|库区|灾区|矿区|牧区|校区|厂区|学区|分区|"
+    r"专区|盲区|误区|禁区|节省|反省)$"
+    r"|(试验区|示范区|开发区|保护区|功能区|先行区|核心区|集聚区|产业区|经济区|工业区|风景区|自贸区|之乡)$"
+)
+_HAN_NAME = re.compile(r"[\u4e00-\u9fff]+")
 
 
-def _stem_before(text: str, i: int, suffix: str) -> str | None:
-    """The longest 2–4 character name ending at i with no function word inside ("2024年永川区" → "永川")."""
-    if text[max(i - 1, 0):i + len(suffix)][-2:] in _NOT_PLACE or text[i - 1:i + 1] in _NOT_PLACE:
-        return None
-    for k in (4, 3, 2):
-        stem = text[max(i - k, 0):i]
-        if len(stem) == k and all(_HAN.match(ch) and ch not in _BOUNDARY for ch in stem):
-            return stem
-    one = text[i - 1:i]
-    if suffix == "县" and one and _HAN.match(one) and one not in _BOUNDARY and (
-            i == 1 or not _HAN.match(text[i - 2]) or text[i - 2] in _BOUNDARY):
-        return one  # 忠县
-    return None
+def _place_token(token: str) -> bool:
+    """A jieba token that is itself a place name: a name plus an admin suffix ("九龙坡区", "忠县")."""
+    if _GENERIC_PLACE.search(token) or _NOT_PLACE.search(token) or not _HAN_NAME.fullmatch(token):
+        return False
+    return any(token.endswith(sfx) and len(token) > len(sfx) for sfx in PLACE_SUFFIXES)
 
 
-def places(text: str) -> list[str]:
-    """Place names with an administrative suffix, in order, without repeats.
+def places(text: str, known: Collection[str] = ()) -> list[str]:
+    """Place names in order, without repeats: first the `known` places (e.g. those the corpus's units
+    name) written in the text, then jieba words that are a name plus an admin suffix, or a name
+    followed by a suffix word ("永川" + "区", "重庆" + "高新区"). Never a window of characters:
+    "打造芳香小镇" names no place, "二季度永川区" names 永川区.
 
-    >>> places("2024年永川区与彭水自治县、各区县的老旧小区"), places("那双石镇呢？忠县和深圳市南山区")
-    (['永川区', '彭水自治县'], ['双石镇', '忠县', '深圳市', '南山区'])
+    >>> places("2024年二季度永川区与彭水自治县、各区县的老旧小区"), places("打造芳香小镇"), places("忠县和深圳市南山区")
+    (['永川区', '彭水自治县'], [], ['忠县', '深圳市', '南山区'])
+    >>> places("那双石镇呢", known=["双石镇"])
+    ['双石镇']
     """
     found: list[tuple[int, str]] = []
-    taken: set[int] = set()
-    for suffix in PLACE_SUFFIXES:  # longest first: "永川高新区" is not "川高新" + "区"
-        for m in re.finditer(re.escape(suffix), text):
-            i = m.start()
-            if i in taken or any(j in taken for j in range(i, m.end())):
-                continue
-            stem = _stem_before(text, i, suffix)
-            if stem is None or any(j in taken for j in range(i - len(stem), i)):
-                continue
-            word = stem + suffix
-            if _GENERIC_PLACE.search(word):
-                continue
-            taken.update(range(i - len(stem), m.end()))
-            found.append((i - len(stem), word))
+    rest = text
+    for name in sorted(set(known), key=len, reverse=True):
+        for m in re.finditer(re.escape(name), rest):
+            found.append((m.start(), name))
+        rest = rest.replace(name, "，" * len(name))
+    pos = 0
+    previous = ""
+    for token in _jieba().lcut(rest):
+        start = rest.find(token, pos)
+        pos = start + len(token) if start >= 0 else pos
+        if token in PLACE_SUFFIXES:
+            if previous and len(previous) >= 2 and previous not in _STOP and not _place_token(previous) \
+                    and _place_token(previous + token):
+                found.append((start - len(previous), previous + token))
+        elif _place_token(token):
+            found.append((start, token))
+        previous = token
     return list(dict.fromkeys(w for _, w in sorted(found)))
 
 
@@ -107,19 +110,24 @@ def place_stem(place: str) -> str:
 
 
 def place_in(place: str, text: str) -> bool:
-    """A place is present when written in full, or as its stem followed by another admin suffix.
+    """A place is present when written in full, as its stem followed by another admin suffix, or as
+    its stem standing as a word of its own in the text. A stem inside another word does not count:
+    "渝中" occurs inside "成渝中部".
 
-    The stem alone is not enough: "渝中" occurs inside "成渝中部".
-
-    >>> place_in("永川区", "永川高新区党工委书记"), place_in("渝中区", "打造成渝中部产业新高地")
-    (True, False)
+    >>> place_in("永川区", "永川高新区党工委书记"), place_in("渝中区", "打造成渝中部产业新高地"), place_in("永川区", "永川成为排头兵")
+    (True, False, True)
     """
     if place in text:
         return True
     stem = place_stem(place)
-    if stem == place or len(stem) < 2:
+    if stem == place or len(stem) < 2 or stem not in text:
         return False
-    return any(stem + s in text for s in PLACE_SUFFIXES)
+    return any(stem + s in text for s in PLACE_SUFFIXES) or stem in _words(text)
+
+
+@lru_cache(maxsize=4096)
+def _words(text: str) -> frozenset[str]:
+    return frozenset(_jieba().lcut(text))
 
 
 @dataclass(frozen=True)
@@ -133,14 +141,14 @@ class QuestionInfo:
     scopes: tuple[str, ...] = ()  # "全国", "全省" …: the answer sentence itself must say so
 
 
-def analyse(question: str) -> QuestionInfo:
+def analyse(question: str, known_places: Collection[str] = ()) -> QuestionInfo:
     """Split a question into the parts the answerer scores against.
 
     >>> info = analyse("九龙坡区一季度新增城镇就业多少人?")
     >>> info.places, info.wants_figure, info.unit, info.comparison
     (('九龙坡区',), True, '人', False)
     """
-    found = places(question)
+    found = places(question, known_places)
     rest = question
     for p in found:
         rest = rest.replace(p, "，")
