@@ -31,6 +31,7 @@ class AnswerConfig:
     top_k: int = 8  # chunks retrieved for a fact question
     compare_k: int = 24  # … for a comparison ("各地", "哪些区县"), to reach several speakers
     max_sentences: int = 3
+    max_points: int = 5  # measures listed for a "how" question
     max_groups: int = 5
     close_ratio: float = 0.9  # a further sentence joins the answer when it scores this close to the best
     min_context_coverage: float = 0.2  # a sentence is quoted only if it or its chunk's metadata covers this
@@ -219,9 +220,34 @@ def _per_speaker(usable: Sequence[Candidate], config: AnswerConfig) -> list[Cand
     return [cs[0] for cs in ranked[: config.max_groups]]
 
 
+# An enumerated point as speeches open it: 一是… / 第二，… / 三、… / （四）… / 5.…
+_POINT = re.compile(r"^(?:[一二三四五六七八九十]+是|第[一二三四五六七八九十]+[，,、]|[一二三四五六七八九十]+、|"
+                    r"[（(][一二三四五六七八九十]+[）)]|\d{1,2}[、.．](?!\d))")
+
+
+def measures(best: Candidate, ranked: Sequence[Candidate], config: AnswerConfig) -> list[Candidate]:
+    """For a "how / which measures" question: the concrete measures of the best sentence's chunk — its
+    enumerated points (一是…二是…) when it has at least two, else the best sentence and the sentences
+    that follow it in the chunk — at most `max_points`, in the chunk's order."""
+    same = sorted((c for c in ranked if c.hit.chunk.chunk_id == best.hit.chunk.chunk_id), key=lambda c: c.position)
+    points = [c for c in same if _POINT.match(c.sentence)]
+    if len(points) >= 2:
+        return points[: config.max_points]
+    after = [c for c in same if c.position >= best.position]
+    return after[: config.max_points]
+
+
 def extractive(base: Answer, info: QuestionInfo, ranked: Sequence[Candidate], config: AnswerConfig) -> Answer:
-    """Compose quoted sentences with one marker per chunk; speaker labels come from each chunk's metadata."""
+    """Compose quoted sentences with one marker per chunk; speaker labels come from each chunk's metadata.
+    A "how" question about one place or speaker lists the measures of the best passage, one per line."""
     chosen = select(ranked, info, config)
+    if info.wants_measures and not info.comparison and chosen:
+        points = measures(chosen[0], ranked, config)
+        if len(points) > 1:
+            hit = points[0].hit
+            lines = [f"{who(hit.chunk)}谈到以下做法[1]："] + [f"- {_end(c.excerpt)}[1]" for c in points]
+            citation = Citation(1, hit, "".join(c.sentence for c in points))
+            return checked(replace(base, answer="\n".join(lines), answerable=True), [citation])
     order: list[str] = []
     by_chunk: dict[str, list[Candidate]] = {}
     for c in chosen:

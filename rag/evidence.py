@@ -21,6 +21,9 @@ from rag.records import Hit
 MAX_EXCERPT = 72  # longer sentences are cut to the clauses around the best-matching one
 _CLAUSE_END = re.compile(r"[，,：:]")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
+# The period a figure refers to, as speeches write it: kept in an excerpt that would cut it off.
+_PERIOD = re.compile(r"(?:\d{4}年)?(?:全年|上半年|下半年|前三季度|[一二三四]季度|第[一二三四]季度|\d{1,2}(?:[-—至]\d{1,2})?月(?:份)?|"
+                     r"今年以来|今年|去年|年底|年内|截至[^，,。]{1,10})|\d{4}年")
 _ANY_UNIT = r"(?:万|亿|千|百)?(?:元|家|个|户|人|斤|吨|亩|项|座|所|次|条|公里|千米|平方公里|辆|台|套|倍|名|间|千瓦|GWh|%|％)"
 
 
@@ -180,7 +183,10 @@ def excerpt(sentence: str, info: QuestionInfo, limit: int = MAX_EXCERPT) -> str:
     text = sentence[bounds[lo][0]:bounds[hi][1]].rstrip("，,：:")
     if hi < len(bounds) - 1:
         text += "……"
-    return ("……" if lo > 0 else "") + text
+    if lo == 0:
+        return text
+    period = _PERIOD.search(sentence[:bounds[lo][0]]) if info.wants_figure and not _PERIOD.search(text) else None
+    return (f"{period.group(0)}……" if period else "……") + text
 
 
 def _given(info: QuestionInfo) -> list[str]:

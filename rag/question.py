@@ -20,6 +20,8 @@ _GENERIC_PLACE = re.compile(
 _COMPARISON = re.compile(r"各地|各区县|各区|各县|各单位|各部门|各镇街|哪些(区县|地方|地区|单位|部门|镇街|街道|区|县)|分别|哪些.{0,6}也在|不同(地方|区县)")
 _FIGURE = re.compile(r"多少|几[个家项户人年次条所亿万]?|多大|多高|多长|比例|占比|比重|百分之|增速|增幅|排名|第几|金额|规模")
 _UNIT_AFTER = re.compile(r"(?:多少|几)(万|亿)?(元|家|个|户|人|斤|吨|亩|项|座|所|次|条|公里|千米|平方公里|辆|台|套|倍|名|间|人次|千瓦|GWh)?")
+# "How / what measures" questions: the answer lists the concrete measures, not only a topic sentence.
+_MEASURES = re.compile(r"如何|怎样|怎么(?:做|办|推进|抓)|哪些(?:做法|举措|措施|经验|办法|方面)|采取了?(?:什么|哪些)|有何(?:做法|举措)|什么(?:做法|举措|措施)")
 _SCOPE = re.compile(r"全国|全省|全球|我国|中国|国家层面|国外|海外")
 _PERCENT_HINT = re.compile(r"增长|增速|增幅|下降|提高|比例|占比|比重|利率|率")
 # Question words and fillers: not content.
@@ -138,7 +140,8 @@ class QuestionInfo:
     wants_figure: bool
     unit: str | None  # the unit a figure should carry ("家", "%", "人" …), when the question says
     comparison: bool
-    scopes: tuple[str, ...] = ()  # "全国", "全省" …: the answer sentence itself must say so
+    scopes: tuple[str, ...] = ()
+    wants_measures: bool = False  # "如何/怎样/哪些做法": the answer lists the measures  # "全国", "全省" …: the answer sentence itself must say so
 
 
 def analyse(question: str, known_places: Collection[str] = ()) -> QuestionInfo:
@@ -164,6 +167,7 @@ def analyse(question: str, known_places: Collection[str] = ()) -> QuestionInfo:
         unit=_asked_unit(question) if wants_figure else None,
         comparison=bool(_COMPARISON.search(question)),
         scopes=tuple(dict.fromkeys(_SCOPE.findall(question))),
+        wants_measures=bool(_MEASURES.search(question)) and not wants_figure,
     )
 
 

@@ -138,3 +138,20 @@ def test_judge_requires_a_figure_for_figure_questions(chunks):
     verdict = judge(select(ranked, info, CONFIG), ranked, info, hits, TermWeights([c.indexed_text for c in chunks]),
                     TEST_MODEL)
     assert not verdict.answerable
+
+
+def test_how_question_lists_the_enumerated_measures():
+    text = ("双河镇推进人居环境整治。一是清理河道淤泥3处。二是新建污水管网12公里。三是开展垃圾分类入户宣传。"
+            "镇里还召开了总结会。")
+    speech_chunks = make_chunks()
+    base = speech_chunks[0]
+    chunk = replace(base, chunk_id="h.txt:0:0:0", text=text, speaker="赵六", speaker_title="双河镇党委书记",
+                    unit="双河镇", source="h.txt", header="双河镇 · 双河镇党委书记 · 赵六")
+    chunks = [chunk] + speech_chunks
+    a = Answerer(KeywordRetriever(chunks), config=CONFIG, term_weights=TermWeights([c.indexed_text for c in chunks]),
+                 model=TEST_MODEL).ask("双河镇怎样推进人居环境整治?")
+    assert a.answerable
+    lines = a.answer.splitlines()
+    assert lines[0].startswith("赵六（双河镇党委书记）") and len(lines) == 4
+    assert [ln[:4] for ln in lines[1:]] == ["- 一是", "- 二是", "- 三是"]
+    assert all(ln.endswith("[1]") for ln in lines[1:]) and "12公里" in a.answer
