@@ -20,6 +20,7 @@ from rag.chunk import CHUNKER_VERSION, chunk_speeches
 from rag.config import Settings
 from rag.embed import Embedder, embedder_names, load_embedder, loadable_name
 from rag.errors import IndexMismatchError, IndexMissingError, InputError
+from rag.parse import expand_paths, load_corpus, sidecar_path
 from rag.index import FORMAT_VERSION, Index, read_manifest, salvage_vectors, text_hash
 from rag.records import Chunk
 from rag.vectors import ANN_THRESHOLD, DenseIndex, index_kind
@@ -45,16 +46,11 @@ class IngestReport:
 
 
 def input_files(paths: Sequence[Path]) -> list[Path]:
-    """Every regular, non-hidden file named by `paths` (a folder's top level, as the parser reads it), sorted."""
-    files: list[Path] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            files += [f for f in p.iterdir() if f.is_file() and not f.name.startswith(".")]
-        elif p.is_file():
-            files.append(p)
-        else:
-            raise InputError(f"文件不存在: {p} — 检查路径 (no such file or folder)")
-    return sorted({f.resolve() for f in files})
+    """The files an ingest of `paths` reads (the parser's own expansion) and their `.meta.json` sidecars,
+    resolved and sorted: a change to any of them re-indexes its source."""
+    files = expand_paths(paths, [])
+    sidecars = [s for s in map(sidecar_path, files) if s.is_file()]
+    return sorted({f.resolve() for f in files + sidecars})
 
 
 def file_hashes(files: Sequence[Path]) -> dict[str, str]:
@@ -72,8 +68,6 @@ def ingest_paths(paths: Sequence[Path], settings: Settings, progress: Progress |
     old, warnings = (None, []) if rebuild else _previous(index_dir)
     if old is not None and _unchanged(old, hashes, settings.embed_model):
         return IngestReport(str(index_dir), True, (), 0, 0, 0, 0, old["chunks"])
-    from rag.parse import load_corpus
-
     corpus = load_corpus([Path(p) for p in paths])
     warnings += corpus.warnings
     new_chunks = chunk_speeches(corpus.speeches)

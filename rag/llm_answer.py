@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
-from rag.answer import AnswerConfig, Delta, checked, extractive, not_found, select
+from rag.compose import AnswerConfig, Delta, checked, extractive, not_found, select
 from rag.citations import claims, markers, numbers, strip_markers
 from rag.evidence import Candidate
 from rag.llm import NOT_FOUND, ChatLLM, LLMError, Source, answer_messages

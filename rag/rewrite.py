@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from rag.errors import RagError
+from rag.llm import complete, rewrite_messages
 from rag.question import analyse, place_stem, places
 from rag.records import Answer
 
@@ -131,8 +132,6 @@ class Rewriter:
         return rule_rewrite(question, history, self._known)
 
     def _llm_rewrite(self, question: str, history: Sequence[Answer]) -> str | None:
-        from rag.llm import complete, rewrite_messages
-
         pairs = [(_previous_question(t), t.answer) for t in history]
         try:
             text = complete(self._llm, rewrite_messages(pairs, question), max_tokens=64)

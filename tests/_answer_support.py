@@ -9,8 +9,8 @@ import time
 from collections.abc import Callable, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from rag.answer import AnswerConfig
 from rag.answerability import FEATURES, Model
+from rag.compose import AnswerConfig
 from rag.chunk import header
 from rag.records import Chunk, Filters, Hit, Meeting, Paragraph, Speech
 

@@ -5,7 +5,8 @@ import pytest
 
 from dataclasses import replace
 
-from rag.answer import Answerer, Delta, judge, select
+from rag.answer import Answerer, judge
+from rag.compose import Delta, select
 from rag.citations import markers
 from rag.errors import UsageError
 from rag.evidence import TermWeights, candidates, dense_levels, excerpt, figure_flags, score, term_match

@@ -44,3 +44,9 @@ def test_nothing_parsed_is_exit_1_with_reason(tmp_path):
 def test_bad_option_is_exit_2():
     result = run("speeches", "--no-such-option")
     assert result.returncode == 2
+
+
+def test_missing_path_is_exit_1_naming_it(tmp_path):
+    result = run("speeches", str(tmp_path / "nowhere.txt"))
+    assert result.returncode == 1
+    assert "nowhere.txt" in result.stderr and "不存在" in result.stderr

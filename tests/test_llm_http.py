@@ -4,7 +4,8 @@ import socket
 
 import pytest
 
-from rag.answer import Answerer, Delta
+from rag.answer import Answerer
+from rag.compose import Delta
 from rag.config import Settings
 from rag.errors import ModelUnavailableError
 from rag.evidence import TermWeights

@@ -196,10 +196,12 @@ def test_bad_files_warn_and_batch_goes_on(tmp_path, name, content, message):
     assert len(corpus.warnings) == 1 and name in corpus.warnings[0] and message in corpus.warnings[0]
 
 
-def test_missing_path_and_unsupported_type_warn(tmp_path):
+def test_unsupported_type_warns_and_a_missing_path_is_an_error(tmp_path):
     (tmp_path / "x.csv").write_text("a,b", encoding="utf-8")
-    corpus = load_corpus([tmp_path / "nope.txt", tmp_path / "x.csv"])
-    assert corpus.speeches == [] and len(corpus.warnings) == 2
+    corpus = load_corpus([tmp_path / "x.csv"])
+    assert corpus.speeches == [] and len(corpus.warnings) == 1 and "x.csv" in corpus.warnings[0]
+    with pytest.raises(InputError, match="nope.txt"):
+        load_corpus([tmp_path / "x.csv", tmp_path / "nope.txt"])
 
 
 def test_document_without_speech_raises():

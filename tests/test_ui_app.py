@@ -6,6 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from rag.compose import Delta
 from rag.errors import IndexMissingError
 from rag.records import Answer, Citation
 from rag.records import Filters, Meeting, Paragraph, Speech
@@ -24,8 +25,6 @@ class StubAnswerer:
         self.seen: list[tuple[str, Filters, list]] = []
 
     def stream(self, question, filters=None, history=()):
-        from rag.answer import Delta
-
         self.seen.append((question, filters, list(history)))
         if self.fail:
             raise self.fail

@@ -1,4 +1,7 @@
-"""The `rag` console script: argument parsing and error translation only (exit 1 runtime, 2 usage)."""
+"""The `rag` console script: the command table, argument parsing and error translation (exit 1 runtime, 2 usage).
+
+Each command is a plain function in its group's module; this table is the one place that names them.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import sys
 
 import typer
 
+from rag.cli import answer_cmds, index_cmds, speeches, ui_cmds
 from rag.errors import RagError, UsageError
 
 app = typer.Typer(
@@ -15,16 +19,19 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-
-def _register_commands() -> None:
-    # Each command group lives in its own module; importing it registers its commands on `app`.
-    from rag.cli import answer_cmds, index_cmds, speeches, ui_cmds  # noqa: F401
+app.command()(index_cmds.ingest)
+app.command()(speeches.speeches)
+app.command()(index_cmds.search)
+app.command()(answer_cmds.ask)
+app.command()(answer_cmds.chat)
+app.command()(ui_cmds.similar)
+app.command()(ui_cmds.serve)
+app.command()(index_cmds.info)
+app.command(name="eval")(index_cmds.eval_cmd)
 
 
 def main() -> None:
     """Run the app; click reports usage errors (exit 2), RagError becomes a message and exit 1."""
-    _register_commands()
     try:
         app()
     except UsageError as exc:

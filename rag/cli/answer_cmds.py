@@ -9,7 +9,10 @@ from typing import Optional
 
 import typer
 
-from rag.cli import app, options
+from rag.answer import open_answerer
+from rag.citations import source_line
+from rag.cli import options
+from rag.compose import Delta
 from rag.config import Settings
 from rag.errors import UsageError
 from rag.records import Answer, Filters
@@ -19,15 +22,11 @@ _NO_LLM = typer.Option(False, "--no-llm", help="即使配置了 LLM 也只用抽
 
 
 def _answerer(index: Optional[Path], no_llm: bool):
-    from rag.answer import open_answerer
-
     return open_answerer(Settings.from_env(index_dir=index), use_llm=not no_llm)
 
 
 def render(answer: Answer) -> str:
     """Plain output: the answer, then the numbered sources (speaker · post · meeting · date, cited sentence)."""
-    from rag.citations import source_line
-
     lines = []
     if answer.rewritten_question:
         lines.append(f"（改写为：{answer.rewritten_question}）")
@@ -43,8 +42,6 @@ def render(answer: Answer) -> str:
 
 def _stream_plain(answerer, question: str, filters: Filters, history, top_k) -> Answer:
     """Print LLM text as it arrives, then the checked answer when it differs."""
-    from rag.answer import Delta
-
     streamed, final = [], None
     live = answerer.mode == "llm" and sys.stdout.isatty()
     for event in answerer.stream(question, filters, history, top_k):
@@ -60,7 +57,6 @@ def _stream_plain(answerer, question: str, filters: Filters, history, top_k) -> 
     return final
 
 
-@app.command()
 def ask(
     question: str = typer.Argument(..., help="问题；`-` 表示从标准输入逐行读取，每行输出一个 JSON"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
@@ -91,7 +87,6 @@ def ask(
     _stream_plain(answerer, question, filters, (), top_k)
 
 
-@app.command()
 def chat(
     as_json: bool = typer.Option(False, "--json", help="每轮输出一个 JSON 对象"),
     top_k: Optional[int] = _TOP_K,

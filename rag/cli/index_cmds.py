@@ -9,13 +9,19 @@ from typing import Optional
 
 import typer
 
-from rag.cli import app, options
+from rich.console import Console
+from rich.progress import Progress
+
+from rag.cli import options
 from rag.config import DEFAULT_SEEDS, Settings
 from rag.errors import UsageError
+from rag.eval_sets import DOMAINS
+from rag.evaluate import run_eval, summary
+from rag.ingest import ingest_paths
+from rag.retrieve import Retriever
+from rag.store import open_store
 
 
-
-@app.command()
 def ingest(
     paths: Optional[list[Path]] = typer.Argument(None, help="文件或目录，默认 seeds/"),
     index: Optional[Path] = options.INDEX,
@@ -23,8 +29,6 @@ def ingest(
     as_json: bool = typer.Option(False, "--json", help="输出 JSON 报告"),
 ) -> None:
     """解析文件并加入索引；未变化的文件不会重新嵌入。"""
-    from rag.ingest import ingest_paths
-
     settings = Settings.from_env(index_dir=index)
     with _progress_bar() as progress:
         report = ingest_paths(paths or [DEFAULT_SEEDS], settings, progress=progress, rebuild=rebuild)
@@ -39,7 +43,6 @@ def ingest(
                    f"新嵌入 {report.embedded}，复用 {report.reused}；共 {report.total_chunks} 块 → {report.index_dir}")
 
 
-@app.command()
 def search(
     query: str = typer.Argument(..., help="查询；`-` 表示从标准输入逐行读取，每行输出一个 JSON"),
     top_k: Optional[int] = typer.Option(None, "--top-k", "-k", min=1, help="返回条数（默认 5）"),
@@ -53,8 +56,6 @@ def search(
     index: Optional[Path] = options.INDEX,
 ) -> None:
     """混合检索（向量 + BM25，RRF 融合），过滤条件在检索内部生效。"""
-    from rag.retrieve import Retriever
-
     filters = options.filters_from(speaker, unit, meeting, source, date_from, date_to)
     settings = Settings.from_env(index_dir=index, top_k=top_k)
     retriever = Retriever.open(settings)
@@ -78,14 +79,11 @@ def search(
                    f"{c.meeting or ''} {c.meeting_date or ''}  ({c.chunk_id})\n    {c.text}\n")
 
 
-@app.command()
 def info(
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
     index: Optional[Path] = options.INDEX,
 ) -> None:
     """索引概况：存储后端、模型、维度、块数、讲话数、来源、构建时间。"""
-    from rag.store import open_store
-
     settings = Settings.from_env(index_dir=index)
     data = {**open_store(settings).info(), "index_dir": str(settings.index_dir)}
     if as_json:
@@ -95,7 +93,6 @@ def info(
         typer.echo(f"{key}: {', '.join(value) if isinstance(value, list) else value}")
 
 
-@app.command(name="eval")
 def eval_cmd(
     domain: list[str] = typer.Option(["seeds", "cmrc"], "--domain", "-d",
                                      help="评测领域：seeds（种子讲话）、cmrc（CMRC 2018 公开集），可重复"),
@@ -106,9 +103,6 @@ def eval_cmd(
     out: Optional[Path] = typer.Option(None, "--out", help="结果 JSON（默认 eval/results/eval-<时间>.json）"),
 ) -> None:
     """评测：各领域 tune/report 两部分的检索（BM25、各向量模型、各融合）、回答准确率与拒答精确率/召回率。"""
-    from rag.eval_sets import DOMAINS
-    from rag.evaluate import run_eval, summary
-
     unknown = [d for d in domain if d not in DOMAINS]
     if unknown:
         raise UsageError(f"未知评测领域 {unknown} — 可选: {', '.join(DOMAINS)} (unknown domain)")
@@ -124,9 +118,6 @@ class _progress_bar:
     """A rich progress bar on stderr fed by ingest's (done, total, what) callback."""
 
     def __enter__(self):
-        from rich.console import Console
-        from rich.progress import Progress
-
         self._bar = Progress(transient=True, console=Console(stderr=True))
         self._task = None
         self._bar.start()

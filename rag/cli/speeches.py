@@ -8,19 +8,19 @@ from typing import Optional
 
 import typer
 
-from rag.cli import app
+from rich.console import Console
+from rich.table import Table
+
 from rag.config import DEFAULT_SEEDS
 from rag.errors import RagError
+from rag.parse import load_corpus
 
 
-@app.command()
 def speeches(
     paths: Optional[list[Path]] = typer.Argument(None, help="文件或目录（.txt/.md/.jsonl/.docx/.pdf），默认 seeds/"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON 数组"),
 ) -> None:
     """列出解析出的每篇讲话：会议、日期、讲话人、职务、单位、段落数。"""
-    from rag.parse import load_corpus
-
     corpus = load_corpus(paths or [DEFAULT_SEEDS])
     for warning in corpus.warnings:
         typer.echo(f"警告: {warning}", err=True)
@@ -29,9 +29,6 @@ def speeches(
     if as_json:
         typer.echo(json.dumps([s.to_json() for s in corpus.speeches], ensure_ascii=False, indent=2))
         return
-    from rich.console import Console
-    from rich.table import Table
-
     table = Table(title=f"{len(corpus.speeches)} 篇讲话")
     for column in ("来源", "会议", "日期", "讲话人", "职务", "单位", "段落"):
         table.add_column(column)

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-from rag.cli import app, options
+from rag.cli import options
 from rag.config import Settings
 from rag.errors import UsageError
+from rag.retrieve import Retriever
+from rag.similar import find_similar
+from ui.app import launch_app
+from ui.server import DEFAULT_UPLOADS, create_app
 
 
-
-@app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="监听地址（默认只对本机开放）"),
     port: int = typer.Option(7860, "--port", min=1, max=65535, help="端口"),
@@ -25,11 +28,6 @@ def serve(
     open_browser: bool = typer.Option(False, "--open", help="启动后在本机浏览器中打开"),
 ) -> None:
     """启动网页界面：问答、相似举措、资料库、上传。没有索引时先用 seeds/ 建索引。"""
-    import logging
-
-    from ui.app import launch_app
-    from ui.server import DEFAULT_UPLOADS, create_app
-
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env(index_dir=index)
     demo = create_app(settings, uploads or DEFAULT_UPLOADS, allow_upload=not no_upload)
@@ -37,7 +35,6 @@ def serve(
     launch_app(demo, host, port, concurrency=concurrency, block=True, inbrowser=open_browser)
 
 
-@app.command()
 def similar(
     text_or_chunk_id: str = typer.Argument(..., help="主题文字，或段落编号（如 001_215da853636daeab.txt:3:2:0）"),
     top_k: int = typer.Option(8, "--top-k", "-k", help="返回条数"),
@@ -45,9 +42,6 @@ def similar(
     index: Optional[Path] = options.INDEX,
 ) -> None:
     """相似举措：与主题或某段落相近、来自其他单位和讲话人的段落（排除同一讲话）。"""
-    from rag.retrieve import Retriever
-    from rag.similar import find_similar
-
     if top_k < 1:
         raise UsageError(f"--top-k 必须大于 0，收到 {top_k}")
     retriever = Retriever.open(Settings.from_env(index_dir=index))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
 
 from rag.errors import InputError
@@ -39,24 +40,33 @@ def load_corpus(paths: list[Path]) -> Corpus:
     return corpus
 
 
-def expand_paths(paths: list[Path], warnings: list[str]) -> list[Path]:
+def expand_paths(paths: Sequence[Path], warnings: list[str]) -> list[Path]:
+    """The files the parser reads from `paths`, in order: a folder's supported top-level files (sorted;
+    hidden files and `.meta.json` sidecars skipped), or a file named directly. The one path expander
+    (parsing and ingest both use it). A path that does not exist raises InputError: it is a typing
+    mistake, and going on would index less than the user asked for. A file of an unsupported type
+    named directly becomes a warning."""
     found: list[Path] = []
-    for path in paths:
-        path = Path(path)
+    for path in map(Path, paths):
         if path.is_dir():
-            found += sorted(p for p in path.iterdir() if p.is_file() and _supported(p))
+            found += sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith(".") and _supported(p))
         elif path.is_file():
             if _supported(path):
                 found.append(path)
             else:
                 warnings.append(f"{path}: 不支持的文件类型 (unsupported type) — 支持 {' '.join(SUPPORTED)}")
         else:
-            warnings.append(f"{path}: 文件或目录不存在 (not found) — 请检查路径")
+            raise InputError(f"文件或目录不存在: {path} — 请检查路径 (no such file or folder)")
     return found
 
 
 def _supported(path: Path) -> bool:
     return path.suffix.lower() in SUPPORTED and not path.name.endswith(".meta.json")
+
+
+def sidecar_path(path: Path) -> Path:
+    """`NAME.meta.json` beside a raw file (it may not exist)."""
+    return path.with_name(path.stem + ".meta.json")
 
 
 def load_file(path: Path) -> tuple[list[Speech], list[str]]:
@@ -72,7 +82,7 @@ def load_file(path: Path) -> tuple[list[Speech], list[str]]:
 
 def read_sidecar(path: Path) -> dict[str, str]:
     """`NAME.meta.json` beside a raw file overrides or fills meeting/date/speaker fields."""
-    sidecar = path.with_name(path.stem + ".meta.json")
+    sidecar = sidecar_path(path)
     if not sidecar.exists():
         return {}
     try:
