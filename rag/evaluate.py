@@ -271,7 +271,27 @@ def run_eval(domains: Sequence[Domain], out: Path | None = None, limit: int | No
     path = out or PROJECT_ROOT / "eval" / "results" / f"eval-{time.strftime('%Y%m%dT%H%M%S')}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    if "fusions" in result:
+        path.with_suffix(".fusion.md").write_text(fusion_markdown(result) + "\n", encoding="utf-8")
     return result, path
+
+
+def fusion_markdown(result: dict[str, Any]) -> str:
+    """The table that decides the fusion (docs/FUSION.md): every configuration's hit@5 / MRR@5 on
+    each domain's tune part, then the same on the report part, the chosen one marked."""
+    domains = list(result["domains"])
+    chosen = result.get("fusion_choice", {}).get("chosen")
+    head = "| retriever / fusion | " + " | ".join(f"{d} {p} hit@1 · hit@5 · MRR@5" for p in PARTS for d in domains) + " |"
+    lines = [head, "|---" * (1 + len(domains) * len(PARTS)) + "|"]
+    for name in result["fusions"]:
+        cells = []
+        for p in PARTS:
+            for d in domains:
+                m = result["domains"][d]["retrieval"].get(name, {}).get(p)
+                cells.append(f"{m['hit@1']:.3f} · {m['hit@5']:.3f} · {m['mrr@5']:.3f}" if m else "—")
+        label = f"**{name}** (chosen)" if name == chosen else name
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def summary(result: dict[str, Any], names: Sequence[str] | None = None) -> str:
