@@ -31,6 +31,7 @@ from rag.evidence import TermWeights  # noqa: E402
 from rag.fusion import BM25  # noqa: E402
 from rag.index import Index  # noqa: E402
 from rag.ingest import ingest_paths  # noqa: E402
+from rag.question import corpus_places  # noqa: E402
 from rag.records import Filters  # noqa: E402
 from rag.retrieve import Retriever  # noqa: E402
 
@@ -54,7 +55,8 @@ def run(domain_name: str, n: int) -> dict:
     index = Index.load(domain.index_dir)
     e5 = load_embedder(E5_SMALL)
     retriever = Retriever(index, {E5_SMALL: e5}, components=[BM25, E5_SMALL])
-    answerer = Answerer(retriever, term_weights=TermWeights([c.indexed_text for c in index.chunks]))
+    answerer = Answerer(retriever, term_weights=TermWeights([c.indexed_text for c in index.chunks]),
+                        known_places=corpus_places(index.chunks))
     qs = [q for q in domain.questions if q.part == REPORT and q.kind in ("qa", "negative")]
     qs.sort(key=lambda q: hashlib.sha256(f"bench:{q.id}".encode()).hexdigest())
     texts = list(dict.fromkeys(q.q for q in qs))[:n]

@@ -9,7 +9,7 @@ every claim that fails the citation check (rag/citations.py). Both stream throug
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 
 from rag import answerability
@@ -19,7 +19,7 @@ from rag.errors import UsageError
 from rag.evidence import Candidate, TermWeights, candidates, score
 from rag.llm import load_llm
 from rag.llm_answer import llm_answer
-from rag.question import QuestionInfo, analyse, place_in
+from rag.question import QuestionInfo, analyse, corpus_places, place_in
 from rag.records import Answer, Filters, Hit
 from rag.retrieve import Retriever
 from rag.rewrite import Rewriter
@@ -48,7 +48,8 @@ def judge(chosen: Sequence[Candidate], ranked: Sequence[Candidate], info: Questi
         missing = [p for p in info.places if not any(place_in(p, c.hit.chunk.indexed_text) for c in ranked)]
         return Verdict(False, f"资料中没有提到{'、'.join(missing or info.places)}")
     if not chosen:
-        return Verdict(False, "检索到的段落与问题的关键内容不符")
+        absent = answerability.absent_terms(info, hits, terms)
+        return Verdict(False, f"资料中没有提到{absent[0]}" if absent else "检索到的段落与问题的关键内容不符")
     best = chosen[0]
     if not all(s in best.sentence for s in info.scopes):
         return Verdict(False, f"资料没有{'、'.join(info.scopes)}范围的内容")
@@ -82,8 +83,10 @@ class Answerer:
     """Answers questions over one retriever; extractive unless an LLM backend is given."""
 
     def __init__(self, retriever, llm=None, config: AnswerConfig | None = None, rewriter: Rewriter | None = None,
-                 term_weights: TermWeights | None = None, model: answerability.Model | None = None) -> None:
+                 term_weights: TermWeights | None = None, model: answerability.Model | None = None,
+                 known_places: Collection[str] = ()) -> None:
         self._retriever = retriever
+        self._places = frozenset(known_places)
         self._terms = term_weights or TermWeights()
         if rewriter is None:
             rewriter = Rewriter(llm, known=self._terms.known)
@@ -137,7 +140,7 @@ class Answerer:
         if not q:
             raise UsageError("问题为空 — 请输入一个问题 (empty question)")
         standalone = self._rewriter.rewrite(q, history) if history else q
-        info = analyse(standalone)
+        info = analyse(standalone, self._places)
         k = top_k or self.config.top_k
         hits = self._retriever.search(standalone, max(k * 3, self.config.compare_k) if info.comparison else k,
                                       filters or Filters())
@@ -160,8 +163,9 @@ def open_answerer(settings, use_llm: bool = True, config: AnswerConfig | None = 
 
 
 def answerer_for(retriever, settings, use_llm: bool = True, config: AnswerConfig | None = None) -> Answerer:
-    """An Answerer on an open Retriever, with its chunks for term weights, the shipped answerability
-    model, and the LLM from settings when configured and `use_llm`."""
+    """An Answerer on an open Retriever, with its chunks for term weights and known places, the shipped
+    answerability model, and the LLM from settings when configured and `use_llm`."""
     llm = load_llm(settings) if use_llm else None
-    terms = TermWeights([c.indexed_text for c in retriever.index.chunks])
-    return Answerer(retriever, llm=llm, config=config, term_weights=terms)
+    chunks = retriever.index.chunks
+    return Answerer(retriever, llm=llm, config=config, term_weights=TermWeights([c.indexed_text for c in chunks]),
+                    known_places=corpus_places(chunks))

@@ -18,6 +18,7 @@ from rag import answerability
 from rag.answer import Answerer
 from rag.eval_sets import PARTS, TUNE, EvalQuestion, git_commit
 from rag.evidence import TermWeights
+from rag.question import corpus_places
 from rag.records import Answer
 
 
@@ -111,7 +112,9 @@ def dev_checks(answerer, questions: Sequence[EvalQuestion]) -> dict[str, Any]:
 def answerer_for_run(run, model: answerability.Model | None = None):
     """The extractive Answerer over a DomainRun's shipped retrieval (BM25 + e5-small)."""
     retriever = run.production()
-    return Answerer(retriever, term_weights=TermWeights([c.indexed_text for c in retriever.index.chunks]), model=model)
+    chunks = retriever.index.chunks
+    return Answerer(retriever, term_weights=TermWeights([c.indexed_text for c in chunks]), model=model,
+                    known_places=corpus_places(chunks))
 
 
 def fit_answerability(runs: Sequence[Any]) -> dict[str, Any]:

@@ -21,7 +21,8 @@ _COMPARISON = re.compile(r"各地|各区县|各区|各县|各单位|各部门|�
 _FIGURE = re.compile(r"多少|几[个家项户人年次条所亿万]?|多大|多高|多长|比例|占比|比重|百分之|增速|增幅|排名|第几|金额|规模")
 _UNIT_AFTER = re.compile(r"(?:多少|几)(万|亿)?(元|家|个|户|人|斤|吨|亩|项|座|所|次|条|公里|千米|平方公里|辆|台|套|倍|名|间|人次|千瓦|GWh)?")
 # "How / what measures" questions: the answer lists the concrete measures, not only a topic sentence.
-_MEASURES = re.compile(r"如何|怎样|怎么(?:做|办|推进|抓)|哪些(?:做法|举措|措施|经验|办法|方面)|采取了?(?:什么|哪些)|有何(?:做法|举措)|什么(?:做法|举措|措施)")
+_MEASURES = re.compile(r"(?<!是)(?:如何|怎样)(?!的)|怎么(?:做|办|推进|抓)|哪些(?:做法|举措|措施|经验|办法)|采取了?(?:什么|哪些)|"
+                       r"有何(?:做法|举措)|什么(?:做法|举措|措施)")
 _SCOPE = re.compile(r"全国|全省|全球|我国|中国|国家层面|国外|海外")
 _PERCENT_HINT = re.compile(r"增长|增速|增幅|下降|提高|比例|占比|比重|利率|率")
 # Question words and fillers: not content.
@@ -101,6 +102,16 @@ def places(text: str, known: Collection[str] = ()) -> list[str]:
             found.append((start, token))
         previous = token
     return list(dict.fromkeys(w for _, w in sorted(found)))
+
+
+def corpus_places(chunks) -> frozenset[str]:
+    """The places the corpus's own units and posts name ("双石镇" from "双石镇党委"): a gazetteer
+    that keeps jieba from splitting a place it does not know ("那双石镇呢")."""
+    labels = {x for c in chunks for x in (c.unit, c.speaker_title) if x}
+    whole = {label for label in labels if _place_token(label)}  # a unit that is a place: "永川区双石镇"
+    found = whole | {p for label in labels for p in places(label, whole - {label})}
+    inner = {w[len(q):] for w in found for q in found if w.startswith(q) and _place_token(w[len(q):])}
+    return frozenset(found | inner)  # "永川区双石镇" also gives "双石镇"
 
 
 def place_stem(place: str) -> str:

@@ -10,7 +10,7 @@ from rag.compose import Delta, select
 from rag.citations import markers
 from rag.errors import UsageError
 from rag.evidence import TermWeights, candidates, excerpt, figure_flags, score, term_match
-from rag.question import analyse, place_in, places
+from rag.question import analyse, corpus_places, place_in, places
 from rag.records import Answer, Filters
 
 from _answer_support import CONFIG, TEST_MODEL, KeywordRetriever, make_chunks
@@ -156,3 +156,18 @@ def test_how_question_lists_the_enumerated_measures():
     assert lines[0].startswith("赵六（双河镇党委书记）") and len(lines) == 4
     assert [ln[:4] for ln in lines[1:]] == ["- 一是", "- 二是", "- 三是"]
     assert all(ln.endswith("[1]") for ln in lines[1:]) and "12公里" in a.answer
+
+
+def test_places_come_from_words_and_the_corpus_gazetteer(chunks):
+    assert places("打造芳香小镇有哪些做法") == []
+    assert places("2025年三季度金山区完成了什么") == ["金山区"]
+    known = corpus_places([replace(chunks[0], unit="永川区双河镇", speaker_title="双河镇党委书记")])
+    assert {"永川区双河镇", "双河镇", "永川区"} <= known
+    assert places("那双河镇呢", known) == ["双河镇"]
+
+
+def test_refusal_reason_quotes_a_real_word_of_the_question(answerer):
+    a = answerer.ask("九龙坡区如何打造芳香小镇?")
+    assert not a.answerable
+    said = a.answer.split("资料中没有提到", 1)[1].split("）", 1)[0]
+    assert said in ("打造", "芳香", "小镇")  # a jieba word of the question, never "造芳香小镇"
