@@ -3,9 +3,7 @@
 Each phase runs in its own process so that peak memory (ru_maxrss) is the phase's own:
   build   — ingest the seeds from scratch: chunks/s next to the model's bare encode throughput, index size
   query   — warm hybrid search latency p50/p95 next to the bare query-encode time
-  scale   — synthetic 100k chunks: per index type (flat, hnsw) build time, memory, p50/p95 latency,
-            recall@10 against exact search, plus flat latency by size (which sets ANN_THRESHOLD);
-            and BM25 over 100k synthetic texts built from the seed sentences
+The index at 100k and 1M chunks (build, incremental add, RSS, size, latency, recall) is bench/scale.py.
 """
 
 from __future__ import annotations
@@ -118,94 +116,6 @@ def phase_query(index_dir: Path, reps: int) -> dict:
     }
 
 
-def _random_unit(n: int, dim: int, seed: int) -> np.ndarray:
-    v = np.random.default_rng(seed).standard_normal((n, dim)).astype(np.float32)
-    return v / np.linalg.norm(v, axis=1, keepdims=True)
-
-
-def _clustered(n: int, dim: int, clusters: int = 2000) -> np.ndarray:
-    """Unit vectors around random topic centres: unlike pure noise, they have neighbourhoods to find."""
-    rng = np.random.default_rng(3)
-    centres = _random_unit(clusters, dim, 4)
-    v = centres[rng.integers(0, clusters, n)] + 0.6 * _random_unit(n, dim, 5)
-    return (v / np.linalg.norm(v, axis=1, keepdims=True)).astype(np.float32)
-
-
-def phase_scale_dense(kind: str, n: int, dim: int, n_queries: int) -> dict:
-    from rag.vectors import DenseIndex
-
-    vectors = _clustered(n, dim)
-    # queries near stored rows, as real queries are near their passages
-    queries = vectors[:n_queries] + 0.3 * _random_unit(n_queries, dim, 1)
-    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
-    base = rss_mb()
-    t = time.perf_counter()
-    index = DenseIndex(vectors, kind)
-    index_mb = round(rss_mb() - base, 1)
-    build_s = time.perf_counter() - t
-    lat, found = [], []
-    for q in queries:
-        t = time.perf_counter()
-        ids, _ = index.search(q, 10)
-        lat.append(time.perf_counter() - t)
-        found.append(ids)
-    exact = [np.argsort(-(vectors @ q))[:10] for q in queries]
-    recall = float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(found, exact)]))
-    allowed = np.zeros(n, bool)
-    allowed[::50] = True  # a filter keeping 2% of rows (exact numpy path)
-    flat_lat = []
-    for q in queries[:50]:
-        t = time.perf_counter()
-        index.search(q, 10, allowed)
-        flat_lat.append(time.perf_counter() - t)
-    return {"kind": kind, "n": n, "dim": dim, "build_seconds": round(build_s, 2), "recall@10": round(recall, 4),
-            "search_ms_p50": pct(lat, 50), "search_ms_p95": pct(lat, 95),
-            "filtered_2pct_ms_p95": pct(flat_lat, 95),
-            "index_rss_mb": index_mb, "vectors_mb": round(vectors.nbytes / 2**20, 1), "peak_rss_mb": peak_mb()}
-
-
-def phase_flat_curve(dim: int, sizes: list[int], n_queries: int) -> dict:
-    from rag.vectors import DenseIndex
-
-    out = {}
-    for n in sizes:
-        vectors = _random_unit(n, dim, 0)
-        index = DenseIndex(vectors, "flat")
-        lat = []
-        for q in _random_unit(n_queries, dim, 2):
-            t = time.perf_counter()
-            index.search(q, 50)
-            lat.append(time.perf_counter() - t)
-        out[str(n)] = {"p50_ms": pct(lat, 50), "p95_ms": pct(lat, 95)}
-    return {"flat_latency_by_size": out, "dim": dim}
-
-
-def phase_scale_bm25(n: int, n_queries: int) -> dict:
-    import random
-
-    from rag.bm25 import Bm25Index, Tokenizer
-    from rag.chunk import chunk_speeches, sentence_spans
-    from rag.config import DEFAULT_SEEDS
-    from rag.parse import load_corpus
-
-    chunks = chunk_speeches(load_corpus([DEFAULT_SEEDS]).speeches)
-    sentences = [c.text[a:b] for c in chunks for a, b in sentence_spans(c.text)]
-    rng = random.Random(0)
-    texts = ["".join(rng.choices(sentences, k=4)) + f"新增{rng.randint(1, 9999)}个。" for _ in range(n)]
-    tokenizer = Tokenizer()
-    t = time.perf_counter()
-    index = Bm25Index.build(texts, tokenizer)
-    build_s = time.perf_counter() - t
-    lat = []
-    qs = (questions() * 10)[:n_queries]
-    for q in qs:
-        t = time.perf_counter()
-        index.search(q, 50)
-        lat.append(time.perf_counter() - t)
-    return {"n": n, "build_seconds": round(build_s, 2), "texts_per_s": round(n / build_s, 1),
-            "search_ms_p50": pct(lat, 50), "search_ms_p95": pct(lat, 95), "peak_rss_mb": peak_mb()}
-
-
 def run_phase(*args: str) -> dict:
     """Run one phase in a fresh interpreter; its last stdout line is the JSON result."""
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
@@ -224,16 +134,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--models", default="e5-small", help="comma-separated model specs to build and query")
     parser.add_argument("--sample", type=int, default=32, help="chunks for the bare encode measurement")
     parser.add_argument("--reps", type=int, default=3, help="passes over the dev questions for latency")
-    parser.add_argument("--scale-n", type=int, default=100_000)
-    parser.add_argument("--skip-scale", action="store_true")
     args = parser.parse_args(argv)
     if args.phase:
         name, *rest = args.phase
         fn = {"build": lambda: phase_build(rest[0], Path(rest[1]), int(rest[2])),
               "query": lambda: phase_query(Path(rest[0]), int(rest[1])),
-              "dense": lambda: phase_scale_dense(rest[0], int(rest[1]), int(rest[2]), int(rest[3])),
-              "curve": lambda: phase_flat_curve(int(rest[0]), [int(x) for x in rest[1].split(",")], int(rest[2])),
-              "bm25": lambda: phase_scale_bm25(int(rest[0]), int(rest[1]))}[name]
+              }[name]
         print(json.dumps(fn(), ensure_ascii=False))
         return
     result: dict = {"git_commit": _git_commit(), "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -245,14 +151,6 @@ def main(argv: list[str] | None = None) -> None:
             index_dir = Path(tmp) / model
             result["models"][model] = {"build": run_phase("build", model, str(index_dir), str(args.sample)),
                                        "query": run_phase("query", str(index_dir), str(args.reps))}
-    if not args.skip_scale:
-        n = str(args.scale_n)
-        result["scale"] = {
-            "flat": run_phase("dense", "flat", n, "384", "200"),
-            "hnsw": run_phase("dense", "hnsw", n, "384", "200"),
-            "flat_curve": run_phase("curve", "384", "10000,50000,100000,200000,400000", "50"),
-            "bm25": run_phase("bm25", n, "100"),
-        }
     result["machine"]["loadavg_at_end"] = os.getloadavg()
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"bench-{time.strftime('%Y%m%dT%H%M%S')}.json"

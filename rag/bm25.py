@@ -1,12 +1,16 @@
-"""Sparse side of the index: jieba tokens (with a corpus user dictionary) scored by bm25s.
+"""Sparse side of the index: jieba tokens (with a corpus user dictionary) scored by BM25.
 
-Saved as bm25s's own plain files (npy + json, no pickle) plus `userdict.txt`.
+Each index segment keeps its own term counts (`TermCounts`: plain npz + vocabulary text, no pickle);
+`Bm25` scores them together with corpus-wide statistics.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import re
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -64,45 +68,123 @@ class Tokenizer:
         return [t for t in tokens if t and t not in _STOP and _KEEP.search(t)]
 
 
-class Bm25Index:
-    """BM25 over chunk texts; `search` applies an allow-mask inside the scoring."""
+K1, B = 1.5, 0.75  # bm25s's defaults (Lucene variant), kept so rankings match the earlier bm25s index
 
-    def __init__(self, tokenizer: Tokenizer, model: object) -> None:
-        self.tokenizer = tokenizer
-        self._model = model
+
+@dataclass
+class TermCounts:
+    """One segment's term counts, column by column (CSC: for term j, `rows[indptr[j]:indptr[j+1]]` and
+    their counts), plus document lengths. Saved as plain .npy files read memory-mapped, so a search
+    touches only its query terms' columns. Segments are scored together with corpus-wide statistics
+    (`Bm25`): a new segment costs what it adds, and old segments are never re-tokenised."""
+
+    vocab: list[str]
+    indptr: np.ndarray  # int64, len(vocab) + 1
+    rows: np.ndarray  # int32 document of each entry
+    counts: np.ndarray  # uint16 term frequency of each entry
+    lengths: np.ndarray  # float32 tokens per document
 
     @classmethod
-    def build(cls, texts: Sequence[str], tokenizer: Tokenizer) -> "Bm25Index":
-        import bm25s
+    def build(cls, token_lists: Iterable[list[str]]) -> "TermCounts":
+        """Count terms document by document; memory stays at a few bytes per token (numpy blocks)."""
+        from scipy import sparse
 
-        model = bm25s.BM25()
-        model.index([tokenizer(t) or [""] for t in texts], show_progress=False)
-        return cls(tokenizer, model)
+        ids: dict[str, int] = {}
+        blocks: list[np.ndarray] = []
+        indptr, lengths, pending = [0], [], []
+        for tokens in token_lists:
+            tokens = tokens or [""]  # as bm25s: an empty document has length 1
+            pending += [ids.setdefault(t, len(ids)) for t in tokens]
+            indptr.append(indptr[-1] + len(tokens))
+            lengths.append(len(tokens))
+            if len(pending) > 1 << 20:
+                blocks.append(np.asarray(pending, np.int32))
+                pending = []
+        blocks.append(np.asarray(pending, np.int32))
+        cols = np.concatenate(blocks)
+        del blocks, pending
+        csr = sparse.csr_matrix((np.ones(len(cols), np.uint16), cols, np.asarray(indptr, np.int64)),
+                                shape=(len(lengths), len(ids)))
+        del cols
+        csr.sum_duplicates()
+        csc = csr.tocsc()
+        del csr
+        csc.sort_indices()
+        return cls(list(ids), csc.indptr.astype(np.int64), csc.indices.astype(np.int32),
+                   csc.data.astype(np.uint16), np.asarray(lengths, np.float32))
 
-    def search(self, query: str, n: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Top-n (row ids, scores) among allowed rows with a positive score."""
-        ids = self._model.get_tokens_ids(self.tokenizer(query))
-        if not ids:
-            return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        scores = self._model.get_scores(ids)
-        if allowed is not None:
-            scores = np.where(allowed, scores, 0.0)
-        n = min(n, int((scores > 0).sum()))
-        if n == 0:
-            return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        top = np.argpartition(-scores, n - 1)[:n]
-        top = top[np.lexsort((top, -scores[top]))]  # by score, ties by row: deterministic
-        return top.astype(np.int64), scores[top].astype(np.float32)
+    @cached_property
+    def column(self) -> dict[str, int]:
+        return {t: j for j, t in enumerate(self.vocab)}
+
+    def df(self, token: str) -> int:
+        j = self.column.get(token)
+        return 0 if j is None else int(self.indptr[j + 1] - self.indptr[j])
 
     def save(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        self._model.save(str(folder / "bm25"), show_progress=False)
-        (folder / "userdict.txt").write_text("\n".join(self.tokenizer.terms), encoding="utf-8")
+        for name in ("indptr", "rows", "counts", "lengths"):
+            np.save(folder / f"bm25-{name}.npy", getattr(self, name), allow_pickle=False)
+        (folder / "bm25-vocab.txt").write_text("\n".join(self.vocab), encoding="utf-8")
 
     @classmethod
-    def load(cls, folder: Path) -> "Bm25Index":
-        import bm25s
+    def load(cls, folder: Path) -> "TermCounts":
+        arrays = {name: np.load(folder / f"bm25-{name}.npy", mmap_mode="r", allow_pickle=False)
+                  for name in ("indptr", "rows", "counts", "lengths")}
+        vocab = (folder / "bm25-vocab.txt").read_text(encoding="utf-8").split("\n")
+        indptr, rows, counts = arrays["indptr"], arrays["rows"], arrays["counts"]
+        if len(indptr) != len(vocab) + 1 or int(indptr[-1]) != len(rows) or len(rows) != len(counts):
+            raise ValueError("bm25 vocabulary and term counts do not match")
+        return cls(vocab, **arrays)
 
-        terms = (folder / "userdict.txt").read_text(encoding="utf-8").split("\n")
-        model = bm25s.BM25.load(str(folder / "bm25"), show_progress=False, verbosity=0)
-        return cls(Tokenizer([t for t in terms if t]), model)
+
+class Bm25:
+    """BM25 over several segments' TermCounts with corpus-wide document frequencies and mean length.
+
+    Written here rather than taken from bm25s: bm25s bakes the corpus-wide idf into a precomputed score
+    matrix, so adding one document means re-indexing the whole corpus. The formula is bm25s's own
+    (Lucene idf, k1 = 1.5, b = 0.75), so one segment ranks exactly as bm25s did (tests/test_retrieve.py).
+    """
+
+    def __init__(self, segments: Sequence[TermCounts], tokenizer: Tokenizer) -> None:
+        self.segments = list(segments)
+        self.tokenizer = tokenizer
+        self.docs = sum(len(s.lengths) for s in self.segments)
+        self.mean_length = float(sum(float(s.lengths.sum()) for s in self.segments) / max(self.docs, 1))
+
+    def idf(self, token: str) -> float:
+        df = sum(s.df(token) for s in self.segments)
+        return math.log(1 + (self.docs - df + 0.5) / (df + 0.5))
+
+    def scores(self, query: str) -> list[np.ndarray]:
+        """float32 BM25 score of every document of every segment (zeros where nothing matches)."""
+        tokens = [t for t in self.tokenizer(query) if any(t in s.column for s in self.segments)]
+        idf = {t: self.idf(t) for t in set(tokens)}
+        out = []
+        for seg in self.segments:
+            scores = np.zeros(len(seg.lengths), np.float32)
+            norm = K1 * ((1 - B) + B * seg.lengths / self.mean_length)
+            for t in tokens:  # a repeated query token counts again, as in bm25s
+                j = seg.column.get(t)
+                if j is None:
+                    continue
+                lo, hi = seg.indptr[j], seg.indptr[j + 1]
+                rows, tf = seg.rows[lo:hi], seg.counts[lo:hi].astype(np.float32)
+                scores[rows] += (idf[t] * tf / (norm[rows] + tf)).astype(np.float32)
+            out.append(scores)
+        return out
+
+
+def top_rows(scores: np.ndarray, n: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Top-n (rows, scores) with a positive score among allowed rows; ties by row, so deterministic.
+
+    >>> top_rows(np.array([0.0, 2.0, 1.0, 2.0], np.float32), 2)
+    (array([1, 3]), array([2., 2.], dtype=float32))
+    """
+    if allowed is not None:
+        scores = np.where(allowed, scores, 0.0)
+    n = min(n, int((scores > 0).sum()))
+    if n == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.float32)
+    top = np.argpartition(-scores, n - 1)[:n]
+    top = top[np.lexsort((top, -scores[top]))]
+    return top.astype(np.int64), scores[top].astype(np.float32)

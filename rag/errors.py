@@ -17,6 +17,10 @@ class IndexMismatchError(RagError):
     """An index built with another model, format or corpus than the one asked for."""
 
 
+class IndexBusyError(RagError):
+    """Another process is writing the index (it holds the index lock)."""
+
+
 class ModelUnavailableError(RagError):
     """An embedding model or LLM that cannot be loaded offline."""
 

@@ -1,11 +1,24 @@
-"""The on-disk index folder: chunk metadata, per-model vectors (FAISS), BM25, and `manifest.json`.
+"""The FAISS backend of `rag.store.Store`: immutable segments of files under one small manifest.
 
-Layout of `embeddings/` (plain files, never pickle):
-    manifest.json          format version, models, dimension, counts, corpus fingerprint, build time,
-                           and the name of the generation folder holding the data
-    g-<time>-<rand>/       chunks.jsonl, dense-<i>.npy [+ .faiss], bm25/, userdict.txt
-A save writes a new generation into `<gen>.tmp/`, renames it, then atomically replaces
-manifest.json (the commit point) and removes older generations: a crash leaves the old index.
+Layout of `embeddings/`:
+    manifest.json      the commit point: models, counts, inputs, source identities, corpus fingerprint,
+                       and the live segments, each with its deleted row ranges, fingerprint and file sizes
+    .lock              held by the one writer for a whole ingest (rag/ingest.py)
+    cache/<model>/     the embedding cache (rag/vector_cache.py)
+    s-<time>-<rand>/   one segment, never modified once committed:
+        meta.sqlite              chunks (row → chunk JSON, id, source, text hash, speech) and speeches
+        groups.npy               each row's speech number (filters read speech-level metadata)
+        dense-<i>.f32 [.faiss]   one model's rows [and its ANN index] (rag/vectors.py)
+        bm25-*.npy, bm25-vocab.txt, userdict.txt   term counts and the jieba terms used (rag/bm25.py)
+
+A commit writes new segments into `<name>.tmp/`, renames them, then atomically replaces
+manifest.json; a crash at any moment leaves the last committed index searchable. A re-ingested source
+becomes deleted row ranges in the manifest; when segments pile up, the small ones are merged. An
+incremental save therefore writes what was added, not the whole index. Metadata is read from SQLite
+on demand and vectors are memory-mapped: nothing holds a million Python objects.
+
+Row numbers (what searches return) run over the live segments in manifest order, deleted rows
+included, and are valid for the store object that returned them.
 """
 
 from __future__ import annotations
@@ -15,236 +28,583 @@ import json
 import os
 import secrets
 import shutil
+import sqlite3
+import threading
 import time
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
-from rag.bm25 import Bm25Index
+from rag.bm25 import Bm25, TermCounts, Tokenizer, top_rows, user_terms
 from rag.chunk import CHUNKER_VERSION
 from rag.errors import IndexMismatchError, IndexMissingError
 from rag.records import Chunk, Filters, Meeting, Paragraph, Speech
-from rag.vectors import DenseIndex
+from rag.vectors import ANN_THRESHOLD, IVF_THRESHOLD, DenseIndex, index_kind
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
+MAX_SEGMENTS = 8  # more than this after a commit: the small segments are merged into one
 _CHUNK_FIELDS = {f.name for f in fields(Chunk)}
+_SCHEMA = """
+CREATE TABLE chunks(row INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL, source TEXT NOT NULL,
+                    text_hash TEXT NOT NULL, speech INTEGER NOT NULL, data TEXT NOT NULL);
+CREATE INDEX chunks_by_id ON chunks(chunk_id);
+CREATE INDEX chunks_by_source ON chunks(source);
+CREATE TABLE groups(id INTEGER PRIMARY KEY, source TEXT, stem TEXT, speaker TEXT, speaker_title TEXT,
+                    unit TEXT, meeting TEXT, meeting_date TEXT);
+CREATE TABLE speeches(pos INTEGER PRIMARY KEY, source TEXT NOT NULL, data TEXT NOT NULL);
+"""
 
 
 def text_hash(text: str) -> str:
-    """The embedding-cache key of one indexed text (the model is the other half of the key)."""
+    """Hex SHA-1 of one indexed text: its integrity check and its embedding-cache key."""
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
-@dataclass
-class Index:
-    """A loaded index: chunk i is row i of every dense index and document i of BM25."""
+def filter_sql(f: Filters) -> tuple[str, list[str]]:
+    """The filter as an SQL condition over a speech's metadata (the semantics rag/store.py promises):
+    speaker exact (spaces ignored), unit a substring of unit or post, meeting a substring, source the
+    file name or its stem, meeting date within [date_from, date_to] (undated speeches fail a date filter).
 
-    chunks: list[Chunk]
-    dense: dict[str, DenseIndex]  # model name → vectors
-    bm25: Bm25Index
-    manifest: dict[str, Any]
-    speech_records: list[Speech] = field(default_factory=list)
-
-    backend = "faiss"
-
-    @property
-    def model_spec(self) -> str:
-        return self.manifest["embedding_model_spec"]
-
-    # ---- the rag.store.Store read side ---------------------------------------------------------------
-    @property
-    def models(self) -> list[str]:
-        return list(self.dense)
-
-    def dense_search(self, model: str, query: np.ndarray, n: int, filters: Filters | None = None) -> tuple[np.ndarray, np.ndarray]:
-        return self.dense[model].search(query, n, self.allowed(filters))
-
-    def keyword_search(self, query: str, n: int, filters: Filters | None = None) -> tuple[np.ndarray, np.ndarray]:
-        return self.bm25.search(query, n, self.allowed(filters))
-
-    def chunk(self, row: int) -> Chunk:
-        return self.chunks[row]
-
-    def speeches(self) -> list[Speech]:
-        return list(self.speech_records)
-
-    def find(self, chunk_id: str) -> Chunk | None:
-        return self._by_id.get(chunk_id)
-
-    @cached_property
-    def _by_id(self) -> dict[str, Chunk]:
-        return {c.chunk_id: c for c in self.chunks}
-
-    def info(self) -> dict[str, Any]:
-        m = self.manifest
-        return {"backend": self.backend, "embedding_model": m["embedding_model"],
-                "embedding_models": [x["loadable"] for x in m["models"]], "dim": m["dim"], "chunks": m["chunks"],
-                "speeches": m["speeches"], "sources": m["sources"], "built_at": m["built_at"], "ann": m["ann"],
-                "corpus_fingerprint": m["corpus_fingerprint"]}
-
-    def allowed(self, filters: Filters | None) -> np.ndarray | None:
-        """Boolean row mask for the filters, or None when nothing is filtered."""
-        if filters is None or filters.is_empty():
-            return None
-        if self._last_mask[0] != filters:  # dense and BM25 ask for the same filters in turn
-            self._last_mask = (filters, self._mask(filters))
-        return self._last_mask[1]
-
-    _last_mask: tuple[Filters | None, np.ndarray | None] = (None, None)
-
-    def _mask(self, filters: Filters) -> np.ndarray:
-        speeches, rows = self._speech_of_row
-        ok = np.fromiter((matches(c, filters) for c in speeches), dtype=bool, count=len(speeches))
-        return ok[rows] if len(rows) else np.zeros(0, bool)
-
-    @cached_property
-    def _speech_of_row(self) -> tuple[list[Chunk], np.ndarray]:
-        """One representative chunk per speech and each row's speech number: filters only read
-        speech-level metadata, so they are evaluated once per speech, not once per chunk."""
-        first: dict[str, int] = {}
-        reps: list[Chunk] = []
-        rows = np.empty(len(self.chunks), dtype=np.int64)
-        for i, c in enumerate(self.chunks):
-            if c.speech_id not in first:
-                first[c.speech_id] = len(reps)
-                reps.append(c)
-            rows[i] = first[c.speech_id]
-        return reps, rows
-
-    # ---- persistence -------------------------------------------------------------------------
-    def save(self, index_dir: Path) -> None:
-        index_dir.mkdir(parents=True, exist_ok=True)
-        gen = f"g-{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(3)}"
-        tmp = index_dir / f"{gen}.tmp"
-        tmp.mkdir()
-        with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as f:
-            for c in self.chunks:
-                f.write(json.dumps({**c.to_json(), "text_hash": text_hash(c.indexed_text)}, ensure_ascii=False) + "\n")
-        for i, model in enumerate(self.manifest["models"]):
-            model["files"] = self.dense[model["name"]].save(tmp, f"dense-{i}")
-        self.bm25.save(tmp)
-        with open(tmp / "speeches.jsonl", "w", encoding="utf-8") as f:
-            for s in self.speech_records:
-                f.write(json.dumps({**s.to_json(), "index": s.index, "publication": s.meeting.publication},
-                                   ensure_ascii=False) + "\n")
-        self.manifest["file_sizes"] = {str(f.relative_to(tmp)): f.stat().st_size for f in sorted(tmp.rglob("*")) if f.is_file()}
-        os.replace(tmp, index_dir / gen)
-        self.manifest["generation"] = gen
-        _write_json_atomic(index_dir / MANIFEST, self.manifest)
-        for old in index_dir.glob("g-*"):
-            if old.name != gen and old.is_dir():
-                shutil.rmtree(old, ignore_errors=True)
-
-    @classmethod
-    def load(cls, index_dir: Path, expect_model: str | None = None) -> "Index":
-        manifest = read_manifest(index_dir)
-        if expect_model is not None and manifest["embedding_model_spec"] != expect_model:
-            raise IndexMismatchError(
-                f"索引模型不符: {index_dir} 由 {manifest['embedding_model_spec']} 构建，当前要求 {expect_model} — "
-                f"运行 `rag ingest --rebuild`，或设 RAG_EMBED_MODEL={manifest['embedding_model_spec']} "
-                "(index built with another embedding model)"
-            )
-        folder = index_dir / manifest["generation"]
-        try:
-            chunks = [Chunk(**{k: v for k, v in json.loads(line).items() if k in _CHUNK_FIELDS})
-                      for line in (folder / "chunks.jsonl").read_text(encoding="utf-8").splitlines() if line]
-            dense = {m["name"]: DenseIndex.load(folder, m["files"], manifest["ann"]) for m in manifest["models"]}
-            bm25 = Bm25Index.load(folder)
-            speeches_file = folder / "speeches.jsonl"
-            speeches = [speech_from_json(json.loads(line)) for line in
-                        speeches_file.read_text(encoding="utf-8").splitlines() if line] if speeches_file.exists() else []
-        except (OSError, ValueError, TypeError, KeyError) as exc:
-            raise _corrupt(index_dir, f"{type(exc).__name__}: {exc}") from exc
-        if len(chunks) != manifest["chunks"] or any(len(d.vectors) != len(chunks) for d in dense.values()):
-            raise _corrupt(index_dir, "chunk and vector counts differ from manifest.json")
-        return cls(chunks, dense, bm25, manifest, speeches)
-
-    def cached_vectors(self, model: str) -> dict[str, np.ndarray]:
-        """text hash → vector for one model: what an incremental ingest need not re-embed."""
-        vectors = self.dense[model].vectors
-        return {text_hash(c.indexed_text): vectors[i] for i, c in enumerate(self.chunks)}
+    >>> filter_sql(Filters(speaker="刘 佳", date_from="2023-01-01"))
+    ("speaker = ? AND coalesce(meeting_date, '') != '' AND meeting_date >= ?", ['刘佳', '2023-01-01'])
+    """
+    where: list[str] = []
+    args: list[str] = []
+    if f.speaker:
+        where.append("speaker = ?")
+        args.append(f.speaker.replace(" ", ""))
+    if f.unit:
+        where.append("(instr(coalesce(unit, ''), ?) > 0 OR instr(coalesce(speaker_title, ''), ?) > 0)")
+        args += [f.unit, f.unit]
+    if f.meeting:
+        where.append("instr(coalesce(meeting, ''), ?) > 0")
+        args.append(f.meeting)
+    if f.source:
+        where.append("(source = ? OR stem = ?)")
+        args += [f.source, f.source]
+    if f.date_from or f.date_to:
+        where.append("coalesce(meeting_date, '') != ''")
+        if f.date_from:
+            where.append("meeting_date >= ?")
+            args.append(f.date_from)
+        if f.date_to:
+            where.append("meeting_date <= ?")
+            args.append(f.date_to)
+    return " AND ".join(where) or "1", args
 
 
 def speech_from_json(d: dict[str, Any]) -> Speech:
-    """The inverse of `Speech.to_json` (index position included)."""
+    """The inverse of `speech_json`."""
     meeting = Meeting(d["meeting"], d.get("meeting_level"), d.get("meeting_date"), d.get("publication"))
     paragraphs = tuple(Paragraph(t, a, b) for t, (a, b) in zip(d["paragraphs"], d["offsets"]))
     return Speech(meeting, d["speaker"], d["speaker_title"], d["unit"], d["title"], paragraphs, d["source"],
                   d.get("index", 0))
 
 
-def salvage_vectors(index_dir: Path) -> dict[str, dict[str, np.ndarray]]:
-    """model → {text hash → vector} from whatever index is there, even one of an older format or
-    chunker: embeddings depend only on (model, text), so a rebuild need not re-encode them."""
+def speech_json(s: Speech) -> dict[str, Any]:
+    return {**s.to_json(), "index": s.index, "publication": s.meeting.publication}
+
+
+# ---- one committed segment ------------------------------------------------------------------------
+class Segment:
+    """A committed segment opened read-only: SQLite metadata, mapped vectors and term counts."""
+
+    def __init__(self, folder: Path, entry: dict[str, Any], models: Sequence[dict[str, Any]]) -> None:
+        self.folder, self.name, self.rows = folder, entry["name"], int(entry["rows"])
+        self.live = None  # boolean mask, None when nothing is deleted
+        if entry.get("deleted"):
+            self.live = np.ones(self.rows, bool)
+            for a, b in entry["deleted"]:
+                self.live[a:b] = False
+        self.db = sqlite3.connect(f"file:{folder / 'meta.sqlite'}?mode=ro&immutable=1", uri=True,
+                                  check_same_thread=False)
+        self.groups = np.load(folder / "groups.npy", mmap_mode="r", allow_pickle=False)
+        self.dense = {m["name"]: DenseIndex.load(folder, entry["files"][m["name"]], entry["ann"], self.rows, m["dim"])
+                      for m in models}
+        self.terms = TermCounts.load(folder)
+        if len(self.groups) != self.rows or len(self.terms.lengths) != self.rows:
+            raise ValueError(f"{self.name}: row counts of groups, vectors and term counts differ")
+
+    def verify(self, fingerprint: str) -> None:
+        """Rows in order must hash to the fingerprint written at commit: swapped or edited rows are caught."""
+        h = hashlib.sha256()
+        n = 0
+        for chunk_id, th in self.db.execute("SELECT chunk_id, text_hash FROM chunks ORDER BY row"):
+            h.update(f"{chunk_id}\t{th}\n".encode())
+            n += 1
+        if n != self.rows or h.hexdigest() != fingerprint:
+            raise ValueError(f"{self.name}: chunk metadata does not match its fingerprint")
+
+    def mask(self, filters: Filters | None) -> np.ndarray | None:
+        if filters is None or filters.is_empty():
+            return self.live
+        where, args = filter_sql(filters)
+        ids = np.fromiter((r[0] for r in self.db.execute(f"SELECT id FROM groups WHERE {where}", args)), np.int64)
+        ok = np.isin(np.asarray(self.groups), ids)
+        return ok if self.live is None else ok & self.live
+
+    def chunk(self, row: int) -> Chunk:
+        found = self.db.execute("SELECT data, text_hash FROM chunks WHERE row = ?", (int(row),)).fetchone()
+        if found is None:
+            raise ValueError(f"{self.name}: row {row} is missing")
+        return _checked_chunk(*found, where=self.folder / f"row {row}")
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def _checked_chunk(data: str, th: str, where: Path) -> Chunk:
+    """A stored chunk, whose text must still hash to the value written with it."""
     try:
-        manifest = json.loads((index_dir / MANIFEST).read_text(encoding="utf-8"))
-        folder = index_dir / manifest["generation"]
-        hashes = [json.loads(line)["text_hash"] for line in (folder / "chunks.jsonl").read_text(encoding="utf-8").splitlines() if line]
-        out = {}
-        for model in manifest["models"]:
-            vectors = np.load(folder / model["files"]["vectors"], allow_pickle=False)
-            if len(vectors) == len(hashes):
-                out[model["name"]] = dict(zip(hashes, vectors))
+        chunk = Chunk(**{k: v for k, v in json.loads(data).items() if k in _CHUNK_FIELDS})
+    except (ValueError, TypeError) as exc:
+        raise corrupt(where.parent.parent, f"{where.parent.name}/{where.name}: {exc}") from exc
+    if text_hash(chunk.indexed_text) != th:
+        raise corrupt(where.parent.parent, f"{where.parent.name}/{where.name}: text does not match its hash")
+    return chunk
+
+
+class LiveChunks(Sequence[Chunk]):
+    """Every live chunk in row order, read from SQLite on demand (len() is the live count)."""
+
+    def __init__(self, store: "FaissStore") -> None:
+        self._store = store
+
+    def __len__(self) -> int:
+        return len(self._store.live_rows)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self._store.chunk(int(r)) for r in self._store.live_rows[i]]
+        return self._store.chunk(int(self._store.live_rows[i]))
+
+    def __iter__(self) -> Iterator[Chunk]:
+        for seg in self._store.segments:
+            for row, data, th in seg.db.execute("SELECT row, data, text_hash FROM chunks ORDER BY row"):
+                if seg.live is None or seg.live[row]:
+                    yield _checked_chunk(data, th, seg.folder / f"row {row}")
+
+
+# ---- the store ---------------------------------------------------------------------------------------
+class FaissStore:
+    """rag.store.Store on local files (see module docstring). Open with `load`; write with
+    `remove_source` / `add` / `commit` while holding the index lock (rag/ingest.py)."""
+
+    backend = "faiss"
+
+    def __init__(self, index_dir: Path, manifest: dict[str, Any], segments: list[Segment]) -> None:
+        self.index_dir = Path(index_dir)
+        self.manifest = manifest
+        self.segments = segments
+        self.models = [m["name"] for m in manifest["models"]]
+        self.dims = {m["name"]: int(m["dim"]) for m in manifest["models"]}
+        self.offsets = np.cumsum([0] + [s.rows for s in segments])
+        self.chunks = LiveChunks(self)
+        self._mask_cache: tuple[Filters | None, list[np.ndarray | None]] = (None, [])
+        self._mask_lock = threading.Lock()
+        self._staged: _Staging | None = None
+        self._deleted: dict[str, list[list[int]]] = {}
+
+    # ---- opening ----------------------------------------------------------------------------------
+    @classmethod
+    def load(cls, index_dir: Path, expect_model: str | None = None) -> "FaissStore":
+        """Open the committed index; a read that fails while a commit replaces the manifest is retried once."""
+        index_dir = Path(index_dir)
+        try:
+            return cls._load(index_dir, expect_model)
+        except IndexMismatchError as first:
+            if "索引已损坏" not in str(first):
+                raise
+            time.sleep(0.2)
+            return cls._load(index_dir, expect_model)
+
+    @classmethod
+    def _load(cls, index_dir: Path, expect_model: str | None) -> "FaissStore":
+        manifest = read_manifest(index_dir)
+        if expect_model is not None and manifest["embedding_model_spec"] != expect_model:
+            raise model_mismatch(index_dir, manifest["embedding_model_spec"], expect_model)
+        segments: list[Segment] = []
+        try:
+            for entry in manifest["segments"]:
+                seg = Segment(index_dir / entry["name"], entry, manifest["models"])
+                segments.append(seg)
+                seg.verify(entry["fingerprint"])
+        except (OSError, ValueError, TypeError, KeyError, RuntimeError, sqlite3.Error) as exc:  # RuntimeError: FAISS
+            for seg in segments:
+                seg.close()
+            raise corrupt(index_dir, f"{type(exc).__name__}: {exc}") from exc
+        store = cls(index_dir, manifest, segments)
+        if len(store.live_rows) != manifest["chunks"]:
+            raise corrupt(index_dir, "live rows differ from the manifest's chunk count")
+        return store
+
+    @classmethod
+    def create(cls, index_dir: Path, spec: str, models: Sequence[tuple[str, int]]) -> "FaissStore":
+        """An empty store to fill and commit; its commit replaces whatever index is there (a rebuild)."""
+        manifest = {"format_version": FORMAT_VERSION, "chunker_version": CHUNKER_VERSION,
+                    "embedding_model_spec": spec,
+                    "models": [{"name": n, "dim": int(d)} for n, d in models], "segments": [], "chunks": 0,
+                    "inputs": {}, "source_files": {}}
+        return cls(Path(index_dir), manifest, [])
+
+    @cached_property
+    def live_rows(self) -> np.ndarray:
+        parts = [off + (np.arange(s.rows) if s.live is None else np.flatnonzero(s.live))
+                 for off, s in zip(self.offsets, self.segments)]
+        return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
+
+    @cached_property
+    def bm25(self) -> Bm25:
+        terms: set[str] = set()
+        for seg in self.segments:
+            terms.update(t for t in (seg.folder / "userdict.txt").read_text(encoding="utf-8").split("\n") if t)
+        return Bm25([s.terms for s in self.segments], Tokenizer(sorted(terms)))
+
+    # ---- reading (rag.store.Store) ------------------------------------------------------------------
+    def _masks(self, filters: Filters | None) -> list[np.ndarray | None]:
+        with self._mask_lock:  # dense and BM25 ask for the same filters in turn
+            if self._mask_cache[0] != filters or not self._mask_cache[1]:
+                self._mask_cache = (filters, [s.mask(filters) for s in self.segments])
+            return self._mask_cache[1]
+
+    def dense_search(self, model: str, query: np.ndarray, n: int, filters: Filters | None = None) -> tuple[np.ndarray, np.ndarray]:
+        query = np.asarray(query, np.float32).reshape(-1)
+        if model not in self.dims or query.shape[0] != self.dims[model]:
+            raise model_mismatch(self.index_dir, f"{model}/{self.dims.get(model)}d", f"{model}/{query.shape[0]}d")
+        found = [(off + ids, scores) for off, seg, mask in zip(self.offsets, self.segments, self._masks(filters))
+                 for ids, scores in [seg.dense[model].search(query, n, mask)]]
+        return _merge(found, n)
+
+    def keyword_search(self, query: str, n: int, filters: Filters | None = None) -> tuple[np.ndarray, np.ndarray]:
+        found = [(off + ids, scores) for off, scores_all, mask in zip(self.offsets, self.bm25.scores(query), self._masks(filters))
+                 for ids, scores in [top_rows(scores_all, n, mask)]]
+        return _merge(found, n)
+
+    def chunk(self, row: int) -> Chunk:
+        i = int(np.searchsorted(self.offsets, row, side="right")) - 1
+        if not 0 <= i < len(self.segments):
+            raise IndexError(row)
+        try:
+            return self.segments[i].chunk(row - int(self.offsets[i]))
+        except (ValueError, sqlite3.Error) as exc:  # (a damaged chunk raises IndexMismatchError itself)
+            raise corrupt(self.index_dir, str(exc)) from exc
+
+    def find(self, chunk_id: str) -> Chunk | None:
+        for seg in self.segments:
+            for row, in seg.db.execute("SELECT row FROM chunks WHERE chunk_id = ?", (chunk_id,)):
+                if seg.live is None or seg.live[row]:
+                    return seg.chunk(row)
+        return None
+
+    def speeches(self) -> list[Speech]:
+        out = []
+        for seg in self.segments:
+            deleted = self._deleted_sources(seg)
+            out += [speech_from_json(json.loads(d)) for source, d in
+                    seg.db.execute("SELECT source, data FROM speeches ORDER BY pos") if source not in deleted]
         return out
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}
+
+    @staticmethod
+    def _deleted_sources(seg: Segment, live: np.ndarray | None = None) -> set[str]:
+        """Sources whose rows are deleted in this segment (a source is always removed whole)."""
+        live = seg.live if live is None else live
+        if live is None:
+            return set()
+        return {s for s, first in seg.db.execute("SELECT source, min(row) FROM chunks GROUP BY source") if not live[first]}
+
+    def info(self) -> dict[str, Any]:
+        m = self.manifest
+        return {"backend": self.backend, "embedding_model": m["embedding_model"],
+                "embedding_models": [x["loadable"] for x in m["models"]], "dim": m["dim"], "chunks": m["chunks"],
+                "speeches": m["speeches"], "sources": m["sources"], "built_at": m["built_at"],
+                "ann": sorted({e["ann"] for e in m["segments"]}), "segments": len(m["segments"]),
+                "corpus_fingerprint": m["corpus_fingerprint"], "disk_bytes": disk_usage(self.index_dir),
+                "stale_tmp": sorted(p.name for p in self.index_dir.glob("*.tmp"))}
+
+    # ---- writing ------------------------------------------------------------------------------------
+    def sources_of(self) -> dict[str, str]:
+        """Indexed source name → the input file it came from (empty string when unknown)."""
+        return dict(self.manifest.get("source_files", {}))
+
+    def remove_source(self, source: str) -> int:
+        removed = 0
+        for seg, live in zip(self.segments, self._masks(None)):
+            rows = [r for (r,) in seg.db.execute("SELECT row FROM chunks WHERE source = ? ORDER BY row", (source,))
+                    if live is None or live[r]]
+            removed += len(rows)
+            self._deleted.setdefault(seg.name, []).extend(_ranges(rows))
+        return removed
+
+    def add(self, chunks: Sequence[Chunk], vectors: Mapping[str, np.ndarray], speeches: Iterable[Speech] = ()) -> None:
+        if self._staged is None:
+            self._staged = _Staging(self.index_dir, [(m, self.dims[m]) for m in self.models])
+        self._staged.add(chunks, vectors, speeches)
+
+    def commit(self, manifest: Mapping[str, Any]) -> None:
+        """Write the staged segment, merge small segments, then replace manifest.json (the commit point)."""
+        self.index_dir.mkdir(parents=True, exist_ok=True)
+        entries = []
+        for seg in self.segments:
+            entry = next(e for e in self.manifest["segments"] if e["name"] == seg.name)
+            deleted = _union(entry.get("deleted", []) + self._deleted.get(seg.name, []))
+            live = np.ones(seg.rows, bool)
+            for a, b in deleted:
+                live[a:b] = False
+            if live.any():  # a fully deleted segment is dropped
+                entries.append({**entry, "deleted": deleted, "speeches": int(np.unique(np.asarray(seg.groups)[live]).size)})
+        terms = set(self.bm25.tokenizer.terms)
+        if self._staged is not None and self._staged.rows:
+            entries.append(self._staged.finish(self.index_dir, terms))
+        self._staged = None
+        entries = self._compact(entries, terms)
+        new = dict(self.manifest, **manifest)
+        live = sum(e["rows"] - _deleted_count(e) for e in entries)
+        new["speeches"] = sum(e["speeches"] for e in entries)
+        new.update({
+            "format_version": FORMAT_VERSION, "chunker_version": CHUNKER_VERSION, "backend": self.backend,
+            "segments": entries, "chunks": live,
+            "corpus_fingerprint": hashlib.sha256(json.dumps([[e["fingerprint"], e["deleted"]] for e in entries]).encode()).hexdigest(),
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "ann": index_kind(live), "ann_threshold": ANN_THRESHOLD, "ivf_threshold": IVF_THRESHOLD,
+            "retired": sorted({s.name for s in self.segments} - {e["name"] for e in entries}),
+            "bm25": {"scoring": "BM25 (Lucene idf, k1=1.5, b=0.75) over segment term counts",
+                     "tokenizer": "jieba lcut_for_search + corpus user dictionary"},
+        })
+        _write_json_atomic(self.index_dir / MANIFEST, new)
+        self.manifest = new
+        remove_stale(self.index_dir)
+
+    def _compact(self, entries: list[dict[str, Any]], terms: set[str]) -> list[dict[str, Any]]:
+        """Merge segments when there are too many: all but the big ones (≥ ¼ of the largest), or all."""
+        if len(entries) <= MAX_SEGMENTS:
+            return entries
+        biggest = max(e["rows"] for e in entries)
+        small = [e for e in entries if e["rows"] < biggest / 4]
+        group = small if len(small) >= 2 and len(entries) - len(small) + 1 <= MAX_SEGMENTS else entries
+        staging = _Staging(self.index_dir, [(m, self.dims[m]) for m in self.models])
+        for entry in group:
+            seg = next((s for s in self.segments if s.name == entry["name"]), None) or \
+                Segment(self.index_dir / entry["name"], entry, self.manifest["models"])
+            live = np.ones(seg.rows, bool)
+            for a, b in entry["deleted"]:
+                live[a:b] = False
+            for start in range(0, seg.rows, 10_000):
+                rows = np.flatnonzero(live[start:start + 10_000]) + start
+                if not len(rows):
+                    continue
+                chunks = [seg.chunk(int(r)) for r in rows]
+                staging.add(chunks, {m: np.asarray(seg.dense[m].vectors[rows]) for m in self.models}, ())
+            deleted = self._deleted_sources(seg, live)
+            staging.add_speeches(speech_from_json(json.loads(d)) for source, d in
+                                 seg.db.execute("SELECT source, data FROM speeches ORDER BY pos") if source not in deleted)
+        merged = staging.finish(self.index_dir, terms)
+        first = entries.index(group[0])
+        rest = [e for e in entries if e not in group]
+        return rest[:first] + [merged] + rest[first:]
 
 
-def matches(chunk: Chunk, f: Filters) -> bool:
-    """Whether a chunk passes the filters: speaker exact, unit/meeting substrings, source exact (or
-    its stem), meeting date within [date_from, date_to] (undated chunks fail a date filter)."""
-    if f.speaker and chunk.speaker != f.speaker.replace(" ", ""):
-        return False
-    if f.unit and f.unit not in (chunk.unit or "") and f.unit not in (chunk.speaker_title or ""):
-        return False
-    if f.meeting and f.meeting not in (chunk.meeting or ""):
-        return False
-    if f.source and f.source not in (chunk.source, Path(chunk.source).stem):
-        return False
-    if f.date_from or f.date_to:
-        date = chunk.meeting_date
-        if not date or (f.date_from and date < f.date_from) or (f.date_to and date > f.date_to):
-            return False
-    return True
+class _Staging:
+    """A segment being written in `<name>.tmp/`: chunks go to SQLite and vectors to raw files as they
+    come; `finish` tokenises, builds the ANN indexes, writes the fingerprint and renames the folder."""
+
+    def __init__(self, index_dir: Path, models: Sequence[tuple[str, int]]) -> None:
+        self.name = f"s-{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(3)}"
+        self.tmp = Path(index_dir) / f"{self.name}.tmp"
+        self.tmp.mkdir(parents=True)
+        self.models = list(models)
+        self.db = sqlite3.connect(self.tmp / "meta.sqlite")
+        self.db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + _SCHEMA)
+        self.rows = 0
+        self.groups: dict[str, int] = {}
+        self.row_groups: list[int] = []
+        self.speech_count = 0
+        self.vector_files = {m: open(self.tmp / f"dense-{i}.f32", "wb") for i, (m, _) in enumerate(self.models)}
+
+    def add(self, chunks: Sequence[Chunk], vectors: Mapping[str, np.ndarray], speeches: Iterable[Speech]) -> None:
+        for m, dim in self.models:
+            v = np.ascontiguousarray(vectors[m], dtype=np.float32)
+            if v.shape != (len(chunks), dim):
+                raise ValueError(f"{m}: vectors of shape {v.shape} for {len(chunks)} chunks of dimension {dim}")
+            self.vector_files[m].write(v.tobytes())
+        records = []
+        for c in chunks:
+            if c.speech_id not in self.groups:
+                self.groups[c.speech_id] = gid = len(self.groups)
+                self.db.execute("INSERT INTO groups VALUES (?,?,?,?,?,?,?,?)",
+                                (gid, c.source, Path(c.source).stem, c.speaker, c.speaker_title, c.unit, c.meeting,
+                                 c.meeting_date))
+            gid = self.groups[c.speech_id]
+            self.row_groups.append(gid)
+            records.append((self.rows, c.chunk_id, c.source, text_hash(c.indexed_text), gid,
+                            json.dumps(c.to_json(), ensure_ascii=False)))
+            self.rows += 1
+        self.db.executemany("INSERT INTO chunks VALUES (?,?,?,?,?,?)", records)
+        self.add_speeches(speeches)
+
+    def add_speeches(self, speeches: Iterable[Speech]) -> None:
+        for s in speeches:
+            self.db.execute("INSERT INTO speeches VALUES (?,?,?)",
+                            (self.speech_count, s.source, json.dumps(speech_json(s), ensure_ascii=False)))
+            self.speech_count += 1
+
+    def _texts(self) -> Iterator[str]:
+        for (data,) in self.db.execute("SELECT data FROM chunks ORDER BY row"):
+            d = json.loads(data)
+            yield Chunk(**{k: v for k, v in d.items() if k in _CHUNK_FIELDS}).indexed_text
+
+    def finish(self, index_dir: Path, terms: set[str]) -> dict[str, Any]:
+        """Close the segment and move it into place; returns its manifest entry (`terms` grows)."""
+        self.db.commit()
+        for f in self.vector_files.values():
+            f.close()
+        chunk_terms = user_terms(Chunk(**{k: v for k, v in json.loads(d).items() if k in _CHUNK_FIELDS})
+                                 for (d,) in self.db.execute("SELECT data FROM chunks"))
+        terms.update(chunk_terms)
+        tokenizer = Tokenizer(sorted(terms))
+        TermCounts.build(tokenizer(t) for t in self._texts()).save(self.tmp)
+        (self.tmp / "userdict.txt").write_text("\n".join(tokenizer.terms), encoding="utf-8")
+        np.save(self.tmp / "groups.npy", np.asarray(self.row_groups, np.int32), allow_pickle=False)
+        kind = index_kind(self.rows)
+        files = {}
+        for i, (m, dim) in enumerate(self.models):
+            vectors = np.memmap(self.tmp / f"dense-{i}.f32", dtype=np.float32, mode="r", shape=(self.rows, dim))
+            files[m] = DenseIndex(vectors, kind).save_index(self.tmp, f"dense-{i}")
+        h = hashlib.sha256()
+        for chunk_id, th in self.db.execute("SELECT chunk_id, text_hash FROM chunks ORDER BY row"):
+            h.update(f"{chunk_id}\t{th}\n".encode())
+        self.db.close()
+        for f in self.tmp.iterdir():
+            _fsync(f)
+        sizes = {f.name: f.stat().st_size for f in sorted(self.tmp.iterdir())}
+        os.replace(self.tmp, Path(index_dir) / self.name)
+        return {"name": self.name, "rows": self.rows, "deleted": [], "ann": kind, "fingerprint": h.hexdigest(),
+                "files": files, "file_sizes": sizes, "speeches": len(self.groups)}
 
 
+# ---- manifest, damage, clean-up ------------------------------------------------------------------------
 def read_manifest(index_dir: Path) -> dict[str, Any]:
     """The manifest, validated; raises IndexMissingError / IndexMismatchError with the fix."""
-    path = index_dir / MANIFEST
+    path = Path(index_dir) / MANIFEST
     if not path.exists():
         raise IndexMissingError(f"索引不存在: {index_dir} — 先运行 `rag ingest` (no index here; run `rag ingest`)")
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
-        missing = [k for k in ("format_version", "generation", "models", "chunks", "embedding_model_spec", "ann")
+        missing = [k for k in ("format_version", "segments", "models", "chunks", "embedding_model_spec")
                    if k not in manifest]
     except (OSError, ValueError) as exc:
-        raise _corrupt(index_dir, f"manifest.json unreadable: {exc}") from exc
-    if missing:
-        raise _corrupt(index_dir, f"manifest.json lacks {', '.join(missing)}")
-    if manifest["format_version"] != FORMAT_VERSION or manifest.get("chunker_version") != CHUNKER_VERSION:
+        raise corrupt(index_dir, f"manifest.json unreadable: {exc}") from exc
+    if not isinstance(manifest, dict):
+        raise corrupt(index_dir, "manifest.json is not an object")
+    if manifest.get("format_version") != FORMAT_VERSION or manifest.get("chunker_version") != CHUNKER_VERSION:
         raise IndexMismatchError(
-            f"索引格式过旧: {index_dir} (format {manifest['format_version']}, chunker "
+            f"索引格式过旧: {index_dir} (format {manifest.get('format_version')}, chunker "
             f"{manifest.get('chunker_version')}; 需要 {FORMAT_VERSION}/{CHUNKER_VERSION}) — 运行 `rag ingest --rebuild`"
         )
-    folder = index_dir / manifest["generation"]
-    if not folder.is_dir():
-        raise _corrupt(index_dir, f"data folder {manifest['generation']} is missing")
-    for name, size in manifest.get("file_sizes", {}).items():  # cheap check: catches truncated or lost files
-        if not (folder / name).is_file() or (folder / name).stat().st_size != size:
-            raise _corrupt(index_dir, f"{manifest['generation']}/{name} is missing or has another size")
+    if missing:
+        raise corrupt(index_dir, f"manifest.json lacks {', '.join(missing)}")
+    for entry in manifest["segments"]:
+        folder = Path(index_dir) / entry.get("name", "?")
+        if not folder.is_dir():
+            raise corrupt(index_dir, f"segment {entry.get('name')} is missing")
+        for name, size in entry.get("file_sizes", {}).items():  # cheap check: catches truncated or lost files
+            if not (folder / name).is_file() or (folder / name).stat().st_size != size:
+                raise corrupt(index_dir, f"{entry['name']}/{name} is missing or has another size")
     return manifest
 
 
-def _corrupt(index_dir: Path, why: str) -> IndexMismatchError:
+def corrupt(index_dir: Path, why: str) -> IndexMismatchError:
     return IndexMismatchError(f"索引已损坏: {index_dir} ({why}) — 运行 `rag ingest --rebuild` 重建 (rebuild the index)")
+
+
+def model_mismatch(index_dir: Path, built: str, wanted: str) -> IndexMismatchError:
+    return IndexMismatchError(
+        f"索引模型不符: {index_dir} 由 {built} 构建，当前要求 {wanted} — 运行 `rag ingest --rebuild`，"
+        f"或设 RAG_EMBED_MODEL 为构建时的模型 (index built with another embedding model)"
+    )
+
+
+def remove_stale(index_dir: Path) -> list[str]:
+    """Delete what no reader can need: `*.tmp` leftovers of killed writes, old-format generations, and
+    segments neither live nor retired by the last commit (a reader still on the previous commit keeps
+    working). Call only while holding the index lock."""
+    try:
+        manifest = json.loads((Path(index_dir) / MANIFEST).read_text(encoding="utf-8"))
+        keep = {e["name"] for e in manifest["segments"]} | set(manifest.get("retired", []))
+    except (OSError, ValueError, KeyError, TypeError):
+        keep = None  # no readable manifest: remove only leftovers of killed writes
+    removed = []
+    for path in Path(index_dir).iterdir():
+        stale = path.name.endswith(".tmp") or path.name.startswith("g-") or \
+            (keep is not None and path.name.startswith("s-") and path.name not in keep)
+        if stale:
+            shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
+            removed.append(path.name)
+    return removed
+
+
+def disk_usage(index_dir: Path) -> int:
+    return sum(f.stat().st_size for f in Path(index_dir).rglob("*") if f.is_file())
 
 
 def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
     tmp = path.with_name(f"{path.name}.{secrets.token_hex(3)}.tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(json.dumps(data, ensure_ascii=False, indent=1))
+        f.flush()
+        os.fsync(f.fileno())
     os.replace(tmp, path)
+    _fsync(path.parent)
 
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _merge(found: list[tuple[np.ndarray, np.ndarray]], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Top-n over several segments' results, best first, ties by row."""
+    found = [f for f in found if len(f[0])]
+    if not found:
+        return np.zeros(0, np.int64), np.zeros(0, np.float32)
+    if len(found) == 1:
+        return found[0][0][:n], found[0][1][:n]
+    ids = np.concatenate([f[0] for f in found])
+    scores = np.concatenate([f[1] for f in found])
+    order = np.lexsort((ids, -scores))[:n]
+    return ids[order], scores[order]
+
+
+def _ranges(rows: Sequence[int]) -> list[list[int]]:
+    """Sorted rows → [start, end) ranges.
+
+    >>> _ranges([1, 2, 3, 7, 9, 10])
+    [[1, 4], [7, 8], [9, 11]]
+    """
+    out: list[list[int]] = []
+    for r in rows:
+        if out and out[-1][1] == r:
+            out[-1][1] = r + 1
+        else:
+            out.append([r, r + 1])
+    return out
+
+
+def _union(ranges: list[list[int]]) -> list[list[int]]:
+    out: list[list[int]] = []
+    for a, b in sorted(ranges):
+        if out and a <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return out
+
+
+def _deleted_count(entry: dict[str, Any]) -> int:
+    return sum(b - a for a, b in entry.get("deleted", []))

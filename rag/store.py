@@ -1,8 +1,8 @@
 """The storage backend protocol: everything retrieval and ingest ask of an index, and nothing more.
 
 Two backends implement `Store`:
-  "faiss"   rag/index.py `FaissStore` — files in one folder (manifest, SQLite metadata, FAISS/npy
-            vectors, BM25); the default, for one machine.
+  "faiss"   rag/index.py `FaissStore` — files in one folder (manifest, segments of SQLite metadata,
+            mapped vectors + FAISS, BM25 term counts); the default, for one machine.
   "milvus"  rag/milvus_store.py `MilvusStore` — pymilvus against milvus-lite (a local file) or a
             Milvus server; chosen with RAG_VECTOR_STORE=milvus.
 
@@ -11,7 +11,7 @@ Contract (both backends):
   same opened store. They are opaque (a position for FAISS, a primary key for Milvus) and stable only
   until the next commit; a reader that wants a newer commit opens the store again.
 - **Filters inside the search.** `dense_search` and `keyword_search` return only rows passing the
-  `Filters` (never post-filtered top-n), with these semantics (see `rag.index.matches`): speaker
+  `Filters` (never post-filtered top-n), with these semantics (`rag.index.filter_sql`): speaker
   exact (spaces ignored); unit a substring of unit or speaker_title; meeting a substring; source the
   file name or its stem; meeting_date within [date_from, date_to] (undated rows fail a date filter).
 - **Scores.** Dense scores are cosines (vectors are L2-normalised); keyword scores are BM25 with
@@ -93,6 +93,6 @@ def open_store(settings: Settings) -> Store:
         return MilvusStore.open(settings)
     if settings.vector_store != "faiss":
         raise UsageError(f"未知的向量库: {settings.vector_store} — RAG_VECTOR_STORE 取 {' 或 '.join(BACKENDS)}")
-    from rag.index import Index
+    from rag.index import FaissStore
 
-    return Index.load(settings.index_dir)
+    return FaissStore.load(settings.index_dir)

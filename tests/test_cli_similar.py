@@ -17,7 +17,7 @@ def run(monkeypatch, capsys):
 
     def fake_open(settings, *args, **kwargs):
         retriever = KeywordRetriever(CHUNKS)
-        retriever.index = SimpleNamespace(chunks=CHUNKS)
+        retriever.index = SimpleNamespace(chunks=CHUNKS, find={c.chunk_id: c for c in CHUNKS}.get)
         return retriever
 
     monkeypatch.setattr(rag.retrieve.Retriever, "open", staticmethod(fake_open))

@@ -1,18 +1,21 @@
-"""The index folder: incremental ingest, embedding cache, atomic saves, manifest checks, ANN choice."""
+"""The index folder: incremental segments, embedding cache, atomic commits, integrity, locking, source identity."""
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import sqlite3
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from _index_support import FILE_B, corpus_dir, e5, e5_model  # noqa: F401  (fixtures)
-from rag.ingest import ingest_paths
+from _index_support import FILE_A, FILE_B, corpus_dir, e5, e5_model  # noqa: F401  (fixtures)
 from rag.config import Settings
-from rag.errors import IndexMismatchError, IndexMissingError, InputError
-from rag.index import Index, read_manifest
+from rag.errors import IndexBusyError, IndexMismatchError, IndexMissingError, InputError
+from rag.index import MAX_SEGMENTS, FaissStore, read_manifest
+from rag.ingest import index_lock, ingest_paths
 from rag.retrieve import Retriever
 from rag.vectors import DenseIndex, index_kind
 
@@ -21,19 +24,27 @@ def settings_for(tmp_path: Path) -> Settings:
     return Settings(index_dir=tmp_path / "index", embed_model="e5-small")
 
 
+def load(settings: Settings) -> FaissStore:
+    return FaissStore.load(settings.index_dir)
+
+
+def segment_dir(settings: Settings, i: int = 0) -> Path:
+    return settings.index_dir / read_manifest(settings.index_dir)["segments"][i]["name"]
+
+
 def test_ingest_writes_manifest_and_plain_files(tmp_path, corpus_dir, e5):
     report = ingest_paths([corpus_dir], settings_for(tmp_path), embedders=[e5])
     manifest = read_manifest(tmp_path / "index")
     assert report.total_chunks == manifest["chunks"] == e5.passages == 4
     assert manifest["dim"] == 384 and manifest["speeches"] == 2 and manifest["sources"] == ["a.txt"]
-    assert manifest["embedding_model"] == "e5-small" and manifest["ann"] == "flat"
+    assert manifest["embedding_model"] == "e5-small" and manifest["ann"] == "flat" and manifest["backend"] == "faiss"
+    assert manifest["source_files"] == {"a.txt": str((corpus_dir / "a.txt").resolve())}
     for key in ("format_version", "corpus_fingerprint", "built_at"):
         assert manifest[key]
-    data = tmp_path / "index" / manifest["generation"]
-    names = {p.name for p in data.rglob("*") if p.is_file()}
-    assert {"chunks.jsonl", "dense-0.npy", "userdict.txt"} <= names
+    names = {p.name for p in segment_dir(settings_for(tmp_path)).iterdir()}
+    assert {"meta.sqlite", "dense-0.f32", "userdict.txt", "bm25-vocab.txt", "groups.npy"} <= names
     assert not any(n.endswith((".pkl", ".pickle")) for n in names)
-    assert "亩均效益" in (data / "userdict.txt").read_text(encoding="utf-8").split("\n")
+    assert "亩均效益" in (segment_dir(settings_for(tmp_path)) / "userdict.txt").read_text(encoding="utf-8").split("\n")
 
 
 def test_store_keeps_the_parsed_speeches_beside_the_chunks(tmp_path, corpus_dir, e5):
@@ -45,8 +56,9 @@ def test_store_keeps_the_parsed_speeches_beside_the_chunks(tmp_path, corpus_dir,
     store = open_store(settings)
     assert store.backend == "faiss" and store.models == ["e5-small"] and len(store.chunks) == 4
     assert store.speeches() == load_corpus([corpus_dir]).speeches
-    assert store.find(store.chunk(0).chunk_id) == store.chunk(0)
-    assert store.info()["backend"] == "faiss"
+    assert store.find(store.chunk(0).chunk_id) == store.chunk(0) and store.find("nope:0:0:0") is None
+    info = store.info()
+    assert info["backend"] == "faiss" and info["disk_bytes"] > 0 and info["stale_tmp"] == []
 
 
 def test_reingesting_the_same_file_changes_nothing(tmp_path, corpus_dir, e5):
@@ -62,16 +74,16 @@ def test_reingesting_the_same_file_changes_nothing(tmp_path, corpus_dir, e5):
 def test_adding_a_file_embeds_only_its_chunks(tmp_path, corpus_dir, e5):
     settings = settings_for(tmp_path)
     ingest_paths([corpus_dir], settings, embedders=[e5])
-    old_ids = [c.chunk_id for c in Index.load(settings.index_dir).chunks]
+    old_ids = [c.chunk_id for c in load(settings).chunks]
     (corpus_dir / "b.txt").write_text(FILE_B, encoding="utf-8")
     e5.passages = 0
     report = ingest_paths([corpus_dir / "b.txt"], settings, embedders=[e5])
-    index = Index.load(settings.index_dir)
+    index = load(settings)
     new_ids = [c.chunk_id for c in index.chunks if c.source == "b.txt"]
     assert report.added == e5.passages == report.embedded == len(new_ids) == 2
     assert report.reused == len(old_ids) and report.removed == 0
     assert [c.chunk_id for c in index.chunks] == old_ids + new_ids
-    assert len(list(settings.index_dir.glob("g-*"))) == 1  # the old generation is gone
+    assert len(read_manifest(settings.index_dir)["segments"]) == 2  # the first segment was not rewritten
     assert not list(settings.index_dir.glob("*.tmp*"))
 
 
@@ -82,17 +94,17 @@ def test_changed_file_replaces_its_chunks_and_reembeds_only_new_text(tmp_path, c
     path.write_text(path.read_text(encoding="utf-8").replace("惠及居民860户", "惠及居民900户"), encoding="utf-8")
     e5.passages = 0
     report = ingest_paths([corpus_dir], settings, embedders=[e5])
-    texts = [c.text for c in Index.load(settings.index_dir).chunks]
+    texts = [c.text for c in load(settings).chunks]
     assert report.removed == 4 and report.added == 4 and e5.passages == report.embedded == 1
     assert any("900户" in t for t in texts) and not any("860户" in t for t in texts)
 
 
-def test_save_then_load_gives_identical_hits(tmp_path, corpus_dir, e5):
+def test_a_copied_index_gives_identical_hits(tmp_path, corpus_dir, e5):
     settings = settings_for(tmp_path)
     ingest_paths([corpus_dir], settings, embedders=[e5])
-    first = Retriever(Index.load(settings.index_dir), {"e5-small": e5})
-    first.index.save(tmp_path / "copy")
-    second = Retriever(Index.load(tmp_path / "copy"), {"e5-small": e5})
+    first = Retriever(load(settings), {"e5-small": e5})
+    shutil.copytree(settings.index_dir, tmp_path / "copy")
+    second = Retriever(FaissStore.load(tmp_path / "copy"), {"e5-small": e5})
     for q in ("金龙镇协议引资多少亿元？", "双石镇亩均效益改革"):
         a, b = first.search(q, 4), second.search(q, 4)
         assert [(h.chunk, h.score) for h in a] == [(h.chunk, h.score) for h in b]
@@ -101,37 +113,76 @@ def test_save_then_load_gives_identical_hits(tmp_path, corpus_dir, e5):
 
 def test_missing_index_says_run_ingest(tmp_path):
     with pytest.raises(IndexMissingError, match="rag ingest"):
-        Index.load(tmp_path / "nothing")
+        FaissStore.load(tmp_path / "nothing")
 
 
-@pytest.mark.parametrize("damage", ["garbage", "no_generation", "old_format", "truncated_vectors"])
+def _swap_rows(db: Path) -> None:
+    with sqlite3.connect(db) as con:
+        (a_data, a_hash), (b_data, b_hash) = con.execute("SELECT data, text_hash FROM chunks WHERE row IN (0, 1) ORDER BY row")
+        con.execute("UPDATE chunks SET data = ?, text_hash = ? WHERE row = 0", (b_data, b_hash))
+        con.execute("UPDATE chunks SET data = ?, text_hash = ? WHERE row = 1", (a_data, a_hash))
+
+
+def _damage(settings: Settings, damage: str) -> None:
+    manifest_path = settings.index_dir / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    seg = segment_dir(settings)
+    entry = manifest["segments"][0]
+    if damage == "garbage":
+        manifest_path.write_text("{not json", encoding="utf-8")
+    elif damage == "no_segment":
+        manifest_path.write_text(json.dumps({**manifest, "segments": [{**entry, "name": "s-gone"}]}), encoding="utf-8")
+    elif damage == "old_format":
+        manifest_path.write_text(json.dumps({**manifest, "format_version": 0}), encoding="utf-8")
+    elif damage == "truncated_vectors":
+        data = (seg / "dense-0.f32").read_bytes()
+        (seg / "dense-0.f32").write_bytes(data[: len(data) // 2])
+    elif damage in ("swapped_rows", "edited_text"):  # file sizes kept: only the content checks can tell
+        size = (seg / "meta.sqlite").stat().st_size
+        if damage == "swapped_rows":
+            _swap_rows(seg / "meta.sqlite")
+        else:
+            with sqlite3.connect(seg / "meta.sqlite") as con:
+                con.execute("UPDATE chunks SET data = replace(data, '12万', '99万')")
+        entry["file_sizes"]["meta.sqlite"] = (seg / "meta.sqlite").stat().st_size
+        manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+        assert size  # (the manifest's cheap size check is updated on purpose)
+    elif damage == "faiss_header":  # an ANN segment whose FAISS file starts with garbage
+        (seg / "dense-0.faiss").write_bytes(b"garbage!" * 10)
+        entry.update(ann="hnsw", files={"e5-small": {"vectors": "dense-0.f32", "faiss": "dense-0.faiss"}})
+        entry["file_sizes"]["dense-0.faiss"] = 80
+        manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    elif damage == "dimension":
+        manifest_path.write_text(json.dumps({**manifest, "models": [{**manifest["models"][0], "dim": 512}]}),
+                                 encoding="utf-8")
+
+
+DAMAGE = ["garbage", "no_segment", "old_format", "truncated_vectors", "swapped_rows", "edited_text",
+          "faiss_header", "dimension"]
+
+
+@pytest.mark.parametrize("damage", DAMAGE)
 def test_damaged_index_is_refused_then_rebuilt(tmp_path, corpus_dir, e5, damage):
     settings = settings_for(tmp_path)
     ingest_paths([corpus_dir], settings, embedders=[e5])
-    manifest_path = settings.index_dir / "manifest.json"
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    if damage == "garbage":
-        manifest_path.write_text("{not json", encoding="utf-8")
-    elif damage == "no_generation":
-        manifest_path.write_text(json.dumps({**manifest, "generation": "g-gone"}), encoding="utf-8")
-    elif damage == "old_format":
-        manifest_path.write_text(json.dumps({**manifest, "format_version": 0}), encoding="utf-8")
-    else:
-        npy = settings.index_dir / manifest["generation"] / "dense-0.npy"
-        np.save(npy, np.load(npy)[:2])
+    _damage(settings, damage)
     with pytest.raises(IndexMismatchError, match="rag ingest --rebuild"):
-        Index.load(settings.index_dir)
-    report = ingest_paths([corpus_dir], settings, embedders=[e5])
+        store = load(settings)
+        [c.text for c in store.chunks]  # edited text is caught when the chunk is read
+    e5.passages = 0
+    # edited text is found on reading a chunk (not at every open): the message asks for --rebuild
+    report = ingest_paths([corpus_dir], settings, embedders=[e5], rebuild=damage == "edited_text")
     assert not report.unchanged and report.total_chunks == 4
-    assert report.warnings and "重建索引" in report.warnings[0]
-    assert len(Index.load(settings.index_dir).chunks) == 4
+    assert damage == "edited_text" or (report.warnings and "重建索引" in report.warnings[0])
+    assert e5.passages == 0  # vectors come from the cache
+    assert len(load(settings).chunks) == 4
 
 
 def test_index_built_with_another_model_is_refused(tmp_path, corpus_dir, e5):
     settings = settings_for(tmp_path)
     ingest_paths([corpus_dir], settings, embedders=[e5])
     with pytest.raises(IndexMismatchError, match="m3e-small"):
-        Index.load(settings.index_dir, expect_model="m3e-small")
+        FaissStore.load(settings.index_dir, expect_model="m3e-small")
 
 
 def test_missing_input_path_is_an_input_error(tmp_path, e5):
@@ -139,17 +190,25 @@ def test_missing_input_path_is_an_input_error(tmp_path, e5):
         ingest_paths([tmp_path / "missing.txt"], settings_for(tmp_path), embedders=[e5])
 
 
-def test_ann_index_past_threshold_matches_exact_search():
+@pytest.mark.parametrize("kind", ["hnsw", "ivfpq"])
+def test_ann_index_matches_exact_search_with_and_without_a_filter(kind):
     rng = np.random.default_rng(0)
-    vectors = rng.standard_normal((3000, 32)).astype(np.float32)
+    centres = rng.standard_normal((30, 32))
+    vectors = (centres[rng.integers(0, 30, 3000)] + 0.3 * rng.standard_normal((3000, 32))).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    flat, hnsw = DenseIndex(vectors, "flat"), DenseIndex(vectors, "hnsw")
+    flat, ann = DenseIndex(vectors, "flat"), DenseIndex(vectors, kind)
     assert index_kind(3000, threshold=1000) == "hnsw" and index_kind(999, threshold=1000) == "flat"
-    agree = sum(flat.search(vectors[i], 1)[0][0] == hnsw.search(vectors[i], 1)[0][0] for i in range(0, 3000, 100))
-    assert agree >= 29
+    assert index_kind(3000, threshold=1000, ivf_threshold=2000) == "ivfpq"
+    agree = sum(flat.search(vectors[i], 1)[0][0] == ann.search(vectors[i], 1)[0][0] for i in range(0, 3000, 100))
+    assert agree >= 28
     allowed = np.zeros(3000, bool)
     allowed[::7] = True  # a filter: only every 7th row
-    ids, scores = hnsw.search(vectors[5], 10, allowed)
+    from rag import vectors as vectors_module
+    small, vectors_module.EXACT_SUBSET = vectors_module.EXACT_SUBSET, 10  # force the ANN path under the filter
+    try:
+        ids, scores = ann.search(vectors[5], 10, allowed)
+    finally:
+        vectors_module.EXACT_SUBSET = small
     exact_ids, _ = flat.search(vectors[5], 10, allowed)
     assert len(ids) == 10 and all(allowed[ids]) and list(scores) == sorted(scores, reverse=True)
     assert len(set(ids) & set(exact_ids)) >= 8
@@ -165,3 +224,112 @@ def test_rebuild_after_a_format_change_reuses_cached_vectors(tmp_path, corpus_di
     report = ingest_paths([corpus_dir], settings, embedders=[e5])
     assert report.warnings and report.total_chunks == 4
     assert report.embedded == e5.passages == 0 and report.reused == 4
+
+
+def test_a_killed_embedding_resumes_from_the_cache(tmp_path, corpus_dir, e5, monkeypatch):
+    import rag.ingest
+
+    (corpus_dir / "b.txt").write_text(FILE_B, encoding="utf-8")
+    monkeypatch.setattr(rag.ingest, "EMBED_BATCH", 2)
+    settings = settings_for(tmp_path)
+    calls = {"n": 0}
+    encode = e5.encode_passages
+
+    def dies_on_the_third_batch(texts):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt  # as a kill between two batches
+        return encode(texts)
+
+    e5.encode_passages = dies_on_the_third_batch
+    with pytest.raises(KeyboardInterrupt):
+        ingest_paths([corpus_dir], settings, embedders=[e5])
+    assert not (settings.index_dir / "manifest.json").exists()  # nothing committed
+    assert e5.passages == 4
+    e5.encode_passages, e5.passages = encode, 0
+    report = ingest_paths([corpus_dir], settings, embedders=[e5])
+    assert report.total_chunks == 6 and report.embedded == e5.passages == 2 and report.reused == 4
+
+
+def test_a_second_writer_is_told_the_index_is_busy(tmp_path, corpus_dir, e5):
+    settings = settings_for(tmp_path)
+    with index_lock(settings.index_dir):
+        with pytest.raises(IndexBusyError, match=f"pid {os.getpid()}"):
+            ingest_paths([corpus_dir], settings, embedders=[e5])
+    assert ingest_paths([corpus_dir], settings, embedders=[e5]).total_chunks == 4  # released
+
+
+def test_stale_leftovers_go_and_live_segments_stay(tmp_path, corpus_dir, e5):
+    settings = settings_for(tmp_path)
+    ingest_paths([corpus_dir], settings, embedders=[e5])
+    live = segment_dir(settings).name
+    for leftover in ("s-20000101T000000-aaaaaa.tmp", "s-20000101T000000-bbbbbb", "g-20000101T000000-cccccc"):
+        (settings.index_dir / leftover).mkdir()
+    (corpus_dir / "b.txt").write_text(FILE_B, encoding="utf-8")
+    ingest_paths([corpus_dir / "b.txt"], settings, embedders=[e5])
+    names = {p.name for p in settings.index_dir.iterdir()}
+    assert live in names and segment_dir(settings, 1).name in names
+    assert not any(n.startswith(("g-", "s-2000")) for n in names) and not any(n.endswith(".tmp") for n in names)
+
+
+def test_a_failed_file_is_not_recorded_and_is_retried(tmp_path, corpus_dir, e5):
+    settings = settings_for(tmp_path)
+    (corpus_dir / "empty.txt").write_text("", encoding="utf-8")
+    report = ingest_paths([corpus_dir], settings, embedders=[e5])
+    assert report.failed == (str((corpus_dir / "empty.txt").resolve()),)
+    assert set(read_manifest(settings.index_dir)["inputs"]) == {str((corpus_dir / "a.txt").resolve())}
+    (corpus_dir / "empty.txt").write_text(FILE_B, encoding="utf-8")
+    report = ingest_paths([corpus_dir], settings, embedders=[e5])
+    assert not report.unchanged and report.sources == ("empty.txt",) and report.total_chunks == 6
+
+
+def test_only_failed_files_is_an_input_error(tmp_path, e5):
+    (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02" * 50)
+    with pytest.raises(InputError, match="binary.txt"):
+        ingest_paths([tmp_path / "binary.txt"], settings_for(tmp_path), embedders=[e5])
+    assert not (tmp_path / "index" / "manifest.json").exists()
+
+
+def test_a_file_of_the_same_name_elsewhere_cannot_replace_another_files_chunks(tmp_path, corpus_dir, e5):
+    settings = settings_for(tmp_path)
+    ingest_paths([corpus_dir], settings, embedders=[e5])
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "a.txt").write_text(FILE_B, encoding="utf-8")
+    with pytest.raises(InputError, match="已属于"):
+        ingest_paths([other / "a.txt"], settings, embedders=[e5])
+    assert [c.speaker for c in load(settings).chunks] == ["刘佳", "刘佳", "李凯", "李凯"]
+    shutil.copy(corpus_dir / "a.txt", other / "a.txt")  # the same document, moved: allowed
+    assert ingest_paths([other / "a.txt"], settings, embedders=[e5]).total_chunks == 4
+
+
+def test_a_jsonl_record_claiming_another_files_name_is_refused(tmp_path, corpus_dir, e5):
+    settings = settings_for(tmp_path)
+    ingest_paths([corpus_dir], settings, embedders=[e5])
+    record = {"source": "a.txt", "meeting": "某会议", "speaker": "张三", "text": "冒名顶替的段落，内容完全不同。"}
+    own = {**record, "source": "own.txt", "text": "自己的段落，增长百分之五。"}
+    (tmp_path / "records.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in (record, own)),
+                                            encoding="utf-8")
+    report = ingest_paths([tmp_path / "records.jsonl"], settings, embedders=[e5])
+    assert any("已属于" in w for w in report.warnings) and report.sources == ("own.txt",)
+    texts = [c.text for c in load(settings).chunks]
+    assert not any("冒名顶替" in t for t in texts) and sum("亩均效益" in t for t in texts) == 1
+
+
+def test_many_small_ingests_are_compacted_and_answer_the_same(tmp_path, corpus_dir, e5):
+    settings = settings_for(tmp_path)
+    ingest_paths([corpus_dir], settings, embedders=[e5])
+    for i in range(MAX_SEGMENTS + 1):
+        (corpus_dir / f"b{i}.txt").write_text(FILE_B.replace("5000户", f"{5000 + i}户"), encoding="utf-8")
+        ingest_paths([corpus_dir / f"b{i}.txt"], settings, embedders=[e5])
+    (corpus_dir / "a.txt").write_text(FILE_A.replace("860户", "870户"), encoding="utf-8")  # a deletion too
+    ingest_paths([corpus_dir / "a.txt"], settings, embedders=[e5])
+    manifest = read_manifest(settings.index_dir)
+    assert len(manifest["segments"]) <= MAX_SEGMENTS and manifest["chunks"] == 4 + 2 * (MAX_SEGMENTS + 1)
+    store = load(settings)
+    texts = [c.text for c in store.chunks]
+    assert len(texts) == len(set(c.chunk_id for c in store.chunks)) == manifest["chunks"]
+    assert any("870户" in t for t in texts) and not any("860户" in t for t in texts)
+    assert len({p.name for p in settings.index_dir.glob("s-*")}) <= MAX_SEGMENTS + len(manifest["retired"])
+    hits = Retriever(store, {"e5-small": e5}).search("新增市场主体5003户", 1)
+    assert "5003户" in hits[0].chunk.text

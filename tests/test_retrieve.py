@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from _index_support import FILE_B, corpus_dir, e5, e5_model  # noqa: F401  (fixtures)
 from rag.bm25 import Tokenizer, user_terms
 from rag.ingest import ingest_paths
 from rag.config import Settings
-from rag.index import Index
+from rag.index import FaissStore
 from rag.records import Filters
 from rag.fusion import rrf
 from rag.retrieve import BM25, Retriever
@@ -41,7 +42,7 @@ def retriever(tmp_path: Path, corpus_dir: Path, e5) -> Retriever:
     (corpus_dir / "b.txt").write_text(FILE_B, encoding="utf-8")
     settings = Settings(index_dir=tmp_path / "index", embed_model="e5-small")
     ingest_paths([corpus_dir], settings, embedders=[e5])
-    return Retriever(Index.load(settings.index_dir), {"e5-small": e5})
+    return Retriever(FaissStore.load(settings.index_dir), {"e5-small": e5})
 
 
 def test_hybrid_finds_exact_figures_and_paraphrases(retriever):
@@ -102,3 +103,23 @@ def test_llama_index_adapter_returns_the_same_hits(retriever):
     hits = retriever.search("金龙镇协议引资多少？", 3)
     assert [n.node.node_id for n in nodes] == [h.chunk.chunk_id for h in hits]
     assert nodes[0].node.metadata["speaker"] == "李凯" and nodes[0].node.get_content() == hits[0].chunk.text
+
+
+def test_segment_bm25_scores_as_bm25s_does(retriever):
+    """The segment BM25 (rag/bm25.py) keeps the scores and ranking of the bm25s index it replaced."""
+    import bm25s
+
+    from rag.bm25 import Bm25, TermCounts
+
+    store = retriever.index
+    tokenizer = store.bm25.tokenizer
+    token_lists = [tokenizer(c.indexed_text) for c in store.chunks]
+    reference = bm25s.BM25()
+    reference.index([t or [""] for t in token_lists], show_progress=False)
+    half = len(token_lists) // 2  # the same documents split over two segments score the same
+    split = Bm25([TermCounts.build(token_lists[:half]), TermCounts.build(token_lists[half:])], tokenizer)
+    for query in ("金龙镇协议引资", "亩均效益改革", "数字化转型 5G基站", "新增市场主体"):
+        ids = reference.get_tokens_ids(tokenizer(query))
+        expected = reference.get_scores(ids) if ids else np.zeros(len(token_lists))
+        assert np.allclose(np.concatenate(split.scores(query)), expected, atol=1e-5)
+        assert np.allclose(np.concatenate(store.bm25.scores(query)), expected, atol=1e-5)

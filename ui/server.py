@@ -21,18 +21,13 @@ DEFAULT_UPLOADS = PROJECT_ROOT / "data" / "uploads"
 
 
 class ChunkLookup:
-    """chunk_id → Chunk over the retriever's current index (rebuilt when the index object changes)."""
+    """chunk_id → Chunk over the retriever's current index."""
 
     def __init__(self, retriever: Any) -> None:
         self._retriever = retriever
-        self._key: int | None = None
-        self._by_id: dict[str, Chunk] = {}
 
     def __call__(self, chunk_id: str) -> Chunk | None:
-        index = self._retriever.index
-        if self._key != id(index):
-            self._by_id, self._key = {c.chunk_id: c for c in index.chunks}, id(index)
-        return self._by_id.get(chunk_id.strip())
+        return self._retriever.index.find(chunk_id.strip())
 
 
 def ensure_index(settings: Settings, seeds: Path = DEFAULT_SEEDS) -> None:
@@ -77,7 +72,7 @@ class Reindexer:
 
     def __call__(self, paths: Sequence[Path], progress: Any) -> int:
         from rag.ingest import ingest_paths
-        from rag.index import Index
+        from rag.store import open_store
 
         retriever = self.services.retriever
 
@@ -90,7 +85,7 @@ class Reindexer:
                                   embedders=list(retriever.embedders.values()))
             progress(0.95, "载入新索引…")
             # One attribute assignment: searches already running keep the old Index object.
-            retriever.index = Index.load(Path(self.settings.index_dir))
+            retriever.index = open_store(self.settings)
             self.services.answerer = answerer_for(retriever, self.settings)
             progress(1.0, "完成")
         return result.added

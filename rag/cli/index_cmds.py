@@ -17,6 +17,7 @@ from rag.config import DEFAULT_SEEDS, Settings
 from rag.errors import UsageError
 from rag.eval_sets import DOMAINS
 from rag.evaluate import run_eval, summary
+from rag.evaluate_parse import run_parse_eval, table as parse_table
 from rag.ingest import ingest_paths
 from rag.retrieve import Retriever
 from rag.store import open_store
@@ -101,8 +102,14 @@ def eval_cmd(
                                         help="每个部分、每类问题只取按哈希固定的前 N 个（快速检查用，不是报告数字）"),
     no_answers: bool = typer.Option(False, "--no-answers", help="只评检索"),
     out: Optional[Path] = typer.Option(None, "--out", help="结果 JSON（默认 eval/results/eval-<时间>.json）"),
+    parse: bool = typer.Option(False, "--parse", help="只评测解析器：eval/genre*/ 的讲话人、会议、日期（不需索引）"),
 ) -> None:
-    """评测：各领域 tune/report 两部分的检索（BM25、各向量模型、各融合）、回答准确率与拒答精确率/召回率。"""
+    """评测：各领域 tune/report 两部分的检索（BM25、各向量模型、各融合）、回答准确率与拒答精确率/召回率；--parse 只评解析器。"""
+    if parse:
+        data, path = run_parse_eval(out=out)
+        typer.echo(parse_table(data))
+        typer.echo(f"结果已保存: {path}")
+        return
     unknown = [d for d in domain if d not in DOMAINS]
     if unknown:
         raise UsageError(f"未知评测领域 {unknown} — 可选: {', '.join(DOMAINS)} (unknown domain)")

@@ -45,8 +45,7 @@ def similar(
     if top_k < 1:
         raise UsageError(f"--top-k 必须大于 0，收到 {top_k}")
     retriever = Retriever.open(Settings.from_env(index_dir=index))
-    by_id = {c.chunk_id: c for c in retriever.index.chunks}
-    result = find_similar(retriever, text_or_chunk_id, get_chunk=by_id.get, top_k=top_k)
+    result = find_similar(retriever, text_or_chunk_id, get_chunk=retriever.index.find, top_k=top_k)
     if as_json:
         typer.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
         return

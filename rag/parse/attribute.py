@@ -8,14 +8,20 @@ wrong attribution is worse than none.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
-from rag.parse.layout import Anchor, Block, is_header_line, ends_sentence
+from rag.parse.layout import Anchor, Block, ends_sentence, is_header_line, is_title_shaped
 from rag.parse.speaker import distinctive_name, split_glued_slogan, unit_mention_score, unit_of_post
 
 MATCH_THRESHOLD = 0.5
 _HEAD = 40
+# A body names its own unit, and its speaker line stands right above or below it: in the seeds and
+# the genre documents no unit match is more than one speaker line away. Looking 8 speaker lines
+# either way leaves room for bodies whose speaker lines were lost, and keeps the work per paragraph
+# constant (scoring every paragraph against every speaker made parsing quadratic in the length).
+NEAR_SPEAKERS = 8
 _MEETING_INTRO = re.compile(r"召开|举行|以下是|发言摘|摘登|交流发言")
 _OPENING_UNIT = re.compile(
     r"^(?:[^，。；]{0,10}[，,])?(?P<unit>(?![全本我各该这两一])(?:[\u4e00-\u9fff]{2,6}?[区县市])?"
@@ -42,6 +48,14 @@ class Segment:
     unit: str | None = None
     candidates: dict[int, float] = field(default_factory=dict)  # speakers whose unit the opening names
     under: int | None = None  # the speaker line right above, when nothing else stands between
+    reached_second: bool = False  # a block of this body says "二是" (its enumeration has begun)
+
+    def __post_init__(self) -> None:
+        self.reached_second = any("二是" in b.text for b in self.blocks)
+
+    def add(self, block: Block) -> None:
+        self.blocks.append(block)
+        self.reached_second = self.reached_second or "二是" in block.text
 
     @property
     def position(self) -> int:
@@ -61,7 +75,8 @@ def read_speakers(anchors: list[Anchor], home_places: tuple[str, ...]) -> list[S
 
 def attribute(blocks: list[Block], speakers: list[Speaker]) -> list[Segment]:
     """Split body blocks (after the meeting's own header text) into speeches and attribute each."""
-    scores = [_scores(block, speakers) for block in blocks]
+    positions = [s.position for s in speakers]
+    scores = [_scores(block, speakers, positions) for block in blocks]
     start = _body_start(blocks, scores, speakers)
     segments = _segments(blocks[start:], scores[start:], speakers)
     _assign_by_unit(segments, speakers)
@@ -71,9 +86,25 @@ def attribute(blocks: list[Block], speakers: list[Speaker]) -> list[Segment]:
     return segments
 
 
-def _scores(block: Block, speakers: list[Speaker]) -> dict[int, float]:
+def attribute_report(blocks: list[Block], speaker: Speaker | None) -> list[Segment]:
+    """A report: everything after its header (after its speaker line, when it has one) is one speech."""
+    if speaker is not None and speaker.position >= 0:
+        body = [block for block in blocks if block.position > speaker.position]
+    else:
+        body = blocks[_body_start(blocks, [{} for _ in blocks], []):]
+    if not body:
+        return []
+    segment = Segment(body, speaker=speaker)
+    segment.unit = speaker.unit if speaker else _opening_unit(body[0].text)
+    return [segment]
+
+
+def _scores(block: Block, speakers: list[Speaker], positions: list[int]) -> dict[int, float]:
+    """Speakers near the block whose unit its opening names, with the strength of the mention."""
     head = block.text[:_HEAD]
-    found = {i: unit_mention_score(head, s.distinctive) for i, s in enumerate(speakers)}
+    k = bisect.bisect(positions, block.position)
+    near = range(max(0, k - NEAR_SPEAKERS), min(len(speakers), k + NEAR_SPEAKERS))
+    found = {i: unit_mention_score(head, speakers[i].distinctive) for i in near}
     return {i: score for i, score in found.items() if score >= MATCH_THRESHOLD}
 
 
@@ -84,7 +115,7 @@ def _body_start(blocks: list[Block], scores: list[dict[int, float]], speakers: l
     when none does, at the first block that does not read as a headline or meeting notice.
     """
     before = [i for i, block in enumerate(blocks) if not speakers or block.position < speakers[0].position]
-    named = next((i for i in before if scores[i]), None)
+    named = next((i for i in before if scores[i] and not is_header_line(blocks[i].text)), None)
     if named is not None:
         return named
     return next((i for i in before if not _is_header_block(blocks[i].text)), len(before))
@@ -96,21 +127,24 @@ def _is_header_block(text: str) -> bool:
 
 def _segments(blocks: list[Block], scores: list[dict[int, float]], speakers: list[Speaker]) -> list[Segment]:
     multi = len(speakers) >= 2
+    titled = multi and 2 * sum(1 for s in speakers if s.title) >= len(speakers)  # speeches here carry titles
+    positions = [s.position for s in speakers]
     segments: list[Segment] = []
     previous = -1
     for block, score in zip(blocks, scores):
         current = segments[-1] if segments else None
-        between = [i for i, s in enumerate(speakers) if previous < s.position < block.position]
+        between = range(bisect.bisect_right(positions, previous), bisect.bisect_left(positions, block.position))
         starts_new = (
             current is None
             or bool(between)
             or bool(score) and score.keys() != current.candidates.keys() and not _names_its_speaker(current, score)
             or multi and _restarts_enumeration(current, block)
+            or titled and is_title_shaped(block.text)  # a titled speech whose speaker line we could not read
         )
         if starts_new:
             segments.append(Segment([block], candidates=score, under=between[-1] if between else None))
         else:
-            current.blocks.append(block)
+            current.add(block)
         previous = block.position
     return segments
 
@@ -123,8 +157,7 @@ def _names_its_speaker(current: Segment, score: dict[int, float]) -> bool:
 
 def _restarts_enumeration(current: Segment, block: Block) -> bool:
     """ "一是…" again after the current body already reached "二是": a new speech begins."""
-    so_far = "".join(b.text for b in current.blocks)
-    return "二是" in so_far and "一是" in block.text and not re.match(r"^[（(]?[二三四五六七八九十]", block.text)
+    return current.reached_second and "一是" in block.text and not re.match(r"^[（(]?[二三四五六七八九十]", block.text)
 
 
 def _assign_by_unit(segments: list[Segment], speakers: list[Speaker]) -> None:

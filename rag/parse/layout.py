@@ -14,13 +14,25 @@ from dataclasses import dataclass
 from rag.parse import noise
 from rag.parse.meeting import parse_publication
 from rag.parse.normalize import collapse_spaces, normalize_chars
-from rag.parse.speaker import SpeakerLine, parse_speaker_line
+from rag.parse.speaker import (
+    SpeakerLine, is_name_only, is_post_only, parse_speaker_line, parse_unlisted_post_line, run_in_head,
+)
 
 _SENTENCE_END = re.compile(r"[。！？；：!?…][”’」』）)】]*$")
 _MID_PUNCT = re.compile(r"[，、；：,;“”]")
 _ENUMERATOR = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}[.、]|第[一二三四五六七八九十]+[，、章节部分])")
 _HEADER_WORDS = re.compile(r"例会|会议|大会|座谈会|汇编|摘登|摘要|发言|召开|举行")
-_MAX_TITLE_LINE = 50
+# Line-shape limits, in characters. In the seeds and genre documents the longest title or subtitle
+# line above a speaker line has 35 characters and a body line in a hard-wrapped column about 20.
+_MAX_TITLE_LINE = 50  # a headline or subtitle; a longer unpunctuated line is wrapped prose
+_MIN_TITLE = 4  # two words: the shortest title a speech is given
+_MAX_TITLE_LINES = 2  # a title and its subtitle, or one title wrapped once
+_WRAPPED_TAIL = 4  # a second title line this short is the end of a wrapped word, not a subtitle
+_FULL_TITLE_LINE = 28  # a first title line this long filled its column, so the next line continues it
+_MIN_MEASURED_LINE = 8  # shorter lines (headings, stubs) say nothing about the column width
+_MAX_HEADING = 30  # "一、2024年工作回顾": a numbered section heading is short
+# A line between 0.75 and 1.3 times the typical width was cut by the column, not by its writer.
+_COLUMN_BAND = (0.75, 1.3)
 
 
 @dataclass(frozen=True)
@@ -71,8 +83,8 @@ def clean_lines(text: str) -> tuple[list[Line], str | None]:
     raw: list[Line] = []
     offset = 0
     for piece in text.split("\n"):
-        stripped = piece.strip(" \t\u3000\u00a0\ufeff")
-        lead = len(piece) - len(piece.lstrip(" \t\u3000\u00a0\ufeff"))
+        stripped = piece.strip(" ")  # the front door made every space " "
+        lead = len(piece) - len(piece.lstrip(" "))
         raw.append(Line(normalize_chars(stripped), offset + lead, offset + lead + len(stripped)))
         offset += len(piece) + 1
     toc = noise.toc_span([line.text for line in raw])
@@ -86,10 +98,33 @@ def clean_lines(text: str) -> tuple[list[Line], str | None]:
             continue
         found = parse_publication(cleaned)
         if found:
-            publication = publication or found
+            publication = found if publication is None else publication if found in publication else f"{publication}，{found}"
             continue
-        lines.append(Line(cleaned, line.start, line.end))
-    return lines, publication
+        head = run_in_head(cleaned)
+        if head is None:
+            lines.append(Line(cleaned, line.start, line.end))
+            continue
+        rest = len(cleaned) - len(cleaned[head + 1:].lstrip(" "))
+        lines.append(Line(cleaned[:head].rstrip(" "), line.start, line.start + head))
+        lines.append(Line(cleaned[rest:], line.start + rest, line.end))
+    return join_broken_posts(lines), publication
+
+
+def join_broken_posts(lines: list[Line]) -> list[Line]:
+    """One speaker line from a post broken after 、/，, or from a post line and a name line (either order)."""
+    joined: list[Line] = []
+    for line in lines:
+        previous = joined[-1] if joined else None
+        if previous and not parse_speaker_line(previous.text):
+            broken = previous.text.endswith(("、", "，")) and len(previous.text) <= _MAX_TITLE_LINE
+            glue = "" if broken else " "
+            name_first = is_name_only(previous.text) and is_post_only(line.text)
+            if (broken or name_first or (is_post_only(previous.text) and is_name_only(line.text))) \
+                    and parse_speaker_line(previous.text + glue + line.text):
+                joined[-1] = Line(previous.text + glue + line.text, previous.start, line.end)
+                continue
+        joined.append(line)
+    return joined
 
 
 def ends_sentence(text: str) -> bool:
@@ -101,15 +136,30 @@ def is_header_line(text: str) -> bool:
     return bool(_HEADER_WORDS.search(text)) and not ends_sentence(text)
 
 
+def is_title_shaped(text: str) -> bool:
+    """A short line with no sentence punctuation that is not a numbered heading: a speech's title.
+
+    >>> is_title_shaped("【为基层减负】"), is_title_shaped("一、2024年工作回顾"), is_title_shaped("各位代表：")
+    (True, False, False)
+    """
+    return (_MIN_TITLE <= len(text) <= _MAX_TITLE_LINE and not ends_sentence(text)
+            and not _MID_PUNCT.search(text) and not _ENUMERATOR.match(text))
+
+
 def find_anchors(lines: list[Line]) -> list[Anchor]:
     speaker_at = {i: parsed for i, line in enumerate(lines) if (parsed := parse_speaker_line(line.text))}
+    for i in range(1, len(lines) - 1):  # a post we do not list, where speaker lines stand
+        unlisted = None if i in speaker_at or i - 1 in speaker_at else parse_unlisted_post_line(lines[i].text)
+        if unlisted and is_title_shaped(lines[i - 1].text) and _is_body_line(lines[i + 1].text):
+            speaker_at[i] = unlisted
+    speaker_at = dict(sorted(speaker_at.items()))
     anchors = []
     taken: set[int] = set()
     for i, speaker in speaker_at.items():
         title_lines: list[str] = []
         consumed: list[int] = []
         j = i - 1
-        while j >= 0 and len(title_lines) < 2 and j not in speaker_at and j not in taken:
+        while j >= 0 and len(title_lines) < _MAX_TITLE_LINES and j not in speaker_at and j not in taken:
             text = lines[j].text
             if ends_sentence(text) or len(text) > _MAX_TITLE_LINE:
                 break
@@ -124,13 +174,17 @@ def find_anchors(lines: list[Line]) -> list[Anchor]:
     return anchors
 
 
+def _is_body_line(text: str) -> bool:
+    return ends_sentence(text) or len(text) > _MAX_TITLE_LINE
+
+
 def _join_title(parts: list[str]) -> str | None:
     """Join a title wrapped over two lines; a title and its subtitle keep a space between them."""
     if not parts:
         return None
     title = parts[0]
     for part in parts[1:]:
-        wrapped = len(part) <= 4 or len(title) >= 28
+        wrapped = len(part) <= _WRAPPED_TAIL or len(title) >= _FULL_TITLE_LINE
         title = f"{title}{part}" if wrapped else f"{title} {part}"
     return title
 
@@ -163,7 +217,8 @@ def build_paragraphs(lines: list[Line], anchors: list[Anchor]) -> list[Block]:
 
 
 def _typical_width(texts: list[str]) -> float:
-    lengths = [len(t) for t in texts if len(t) >= 8]
+    """The column width: the upper quartile of line lengths (most body lines are full ones)."""
+    lengths = [len(t) for t in texts if len(t) >= _MIN_MEASURED_LINE]
     if not lengths:
         return 0.0
     return statistics.quantiles(lengths, n=4)[2] if len(lengths) >= 4 else max(lengths)
@@ -177,8 +232,8 @@ def _continues(current: list[Line], width: float) -> bool:
     if len(current) > 1:  # already inside a broken sentence: keep going until it ends
         return True
     body = _ENUMERATOR.sub("", last)
-    if _ENUMERATOR.match(last) and len(last) <= 30 and not _MID_PUNCT.search(body):
+    if _ENUMERATOR.match(last) and len(last) <= _MAX_HEADING and not _MID_PUNCT.search(body):
         return False  # a section heading such as "一、2024年工作回顾"
     if _MID_PUNCT.search(body):
         return True
-    return width > 0 and 0.75 * width <= len(last) <= 1.3 * width
+    return width > 0 and _COLUMN_BAND[0] * width <= len(last) <= _COLUMN_BAND[1] * width

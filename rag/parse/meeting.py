@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from rag.parse.noise import LABELS
 from rag.records import Meeting
 
 _MEETING_WORD = r"(?:例会|会议|大会|座谈会|推进会|工作会|全会|研讨会|论坛|联席会|调度会|现场会)"
@@ -20,20 +21,45 @@ _NAME_PATTERNS = (
 _PUBLICATION = re.compile(
     r"^[（(]?\s*(?P<paper>[^，,（）()]{2,12}(?:报|刊|网|杂志|新闻))\s*[，,]?\s*(?P<date>(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)\s*[）)]?$"
 )
+_PAGE_EDITION = re.compile(
+    r"^《\s*(?P<paper>[^》]{2,12}?)\s*》\s*[（(]\s*(?P<date>(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)"
+    r"\s*(?:第\s*)?\d{0,2}\s*版?\s*[）)]$"
+)  # a People's Daily page line: 《 人民日报 》（ 2019年10月23日 09 版）
+_SOURCE_FIELD = re.compile(r"^(?:来源|稿源|出处)\s*[：:]\s*(?P<paper>[^\s，。：:]{2,20})$")
+_TIME_FIELD = re.compile(r"^(?:发布)?(?:时间|日期)\s*[：:]\s*(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})")
 _LEADING_DATE = re.compile(r"^\d{1,2}月\d{1,2}日[，,]?")
+_HEADLINE_MAX = 50  # a headline or subtitle line; longer lines are prose
+# What may stand before a dateline's date: nothing, a label (编者按), or a news agency and place ("新华社北京").
+_DATELINE_LEAD = re.compile(
+    rf"[—\-\s]*(?:(?:{'|'.join(LABELS)})[：:]?\s*)?(?:(?:新华社|本报|中新社|人民网|央视网|央广网)[\u4e00-\u9fff]{{0,6}})?"
+)
 
 
 def parse_publication(line: str) -> str | None:
-    """A publication line such as "（重庆日报，2023年10月24日）" → "重庆日报，2023年10月24日"."""
-    match = _PUBLICATION.match(line.strip())
-    return f"{match.group('paper')}，{match.group('date')}" if match else None
+    """A publication line → "paper，date"; a web page's source or time field → that part alone.
+
+    >>> parse_publication("（重庆日报，2023年10月24日）"), parse_publication("《 人民日报 》（ 2019年10月23日 09 版）")
+    ('重庆日报，2023年10月24日', '人民日报，2019年10月23日')
+    >>> parse_publication("来源：重庆日报"), parse_publication("时间：2026-02-03")
+    ('重庆日报', '2026年2月3日')
+    """
+    line = line.strip()
+    match = _PUBLICATION.match(line) or _PAGE_EDITION.match(line)
+    if match:
+        return f"{match.group('paper')}，{match.group('date')}"
+    if (match := _SOURCE_FIELD.match(line)):
+        return match.group("paper")
+    if (match := _TIME_FIELD.match(line)):
+        return f"{match.group('y')}年{int(match.group('m'))}月{int(match.group('d'))}日"
+    return None
 
 
 def find_meeting(header_lines: list[str], publication: str | None = None) -> Meeting:
     """Meeting name, level and date from the lines before the first speech."""
     raw = _find_name(header_lines)
     name = _clean_name(raw) if raw else None
-    year = _year_from(name) or _year_from(publication)
+    headlines = [line for line in header_lines if _is_headline(line) and re.search(_MEETING_WORD, line)]
+    year = _year_from(name) or next(filter(None, map(_year_from, headlines)), None) or _year_from(publication)
     date = _find_date(header_lines, year)
     if date is None and publication:
         date = _find_date([publication], None)
@@ -78,9 +104,18 @@ def _year_from(text: str | None) -> str | None:
     return match.group(1) if match else None
 
 
+def _is_headline(line: str) -> bool:
+    return len(line) <= _HEADLINE_MAX and not re.search(r"[。！？]$", line)
+
+
 def _find_date(lines: list[str], year: str | None) -> str | None:
+    """The first date that stands where a meeting's date is written: in a headline or subtitle, or
+    opening a dateline ("7月28日，…召开", "新华社北京3月5日电"). A date inside a sentence is a
+    date the text talks about, not the meeting's."""
     for line in lines:
         for match in _DATE.finditer(line):
+            if not (_is_headline(line) or _DATELINE_LEAD.fullmatch(line[: match.start()])):
+                continue
             found_year = match.group("year") or year
             if found_year:
                 return f"{found_year}-{int(match.group('month')):02d}-{int(match.group('day')):02d}"

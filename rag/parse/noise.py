@@ -13,7 +13,7 @@ _PAYWALL = re.compile(r"##\s*paid(?:begin|end)\s*##", re.IGNORECASE)
 _WATERMARK = re.compile(r"[A-Za-z]{2,}\d{4,}(?:整理|编辑|制作|收集)。?")
 _CONTINUATION = re.compile(r"[（(]?\s*(?:上|下)?转(?:第)?\s*\d+\s*(?:版|页)\s*[）)]?")
 _CONTINUATION_LINE = re.compile(rf"^{_CONTINUATION.pattern}$")
-_LABELS = {"编者按", "核心提示", "目录", "导读", "按语", "编者的话", "内容提要", "阅读提示"}
+LABELS = {"编者按", "核心提示", "目录", "导读", "按语", "编者的话", "内容提要", "阅读提示"}
 _LEADER_DOTS = re.compile(r"(?:…{2,}|\.{5,}|·{5,}|－{4,}|-{5,})\s*\d*\s*$")
 _TOC_ENTRY = re.compile(r"^\d{1,2}\s*[．.、]\S")
 _PAGE_NUMBER = re.compile(r"^[-—\s]*(?:第\s*)?\d{1,3}\s*(?:页)?[-—\s]*$")
@@ -21,9 +21,12 @@ _AD_WORDS = ("素材库", "会员", "客服", "公众号", "代笔", "下载", "
              "谨防假冒", "扫码", "关注我们", "二维码", "优惠", "订阅")
 _CONTACT = re.compile(r"客服|公众号|微信|QQ|\d[\d ]{4,}|[A-Za-z]{3,}\d*$")
 _CREDIT = re.compile(
-    r"^[（(【\[]?\s*(?:本版|本文|本期)?(?:稿件|文字|图片)?(?:由)?\s*(?:本报)?(?:记者|通讯员|编辑|责任编辑|供稿|整理|摄影?)"
+    r"^[（(【\[]?\s*(?:本版|本文|本期)?(?:稿件|文字|图片)?(?:由)?\s*(?:本报)?(?:记者|通讯员|编辑|责任编辑|作者|供稿|整理|摄影?)"
     r"[^。！？]{0,30}[）)】\]]?$"
 )
+# A web page's own buttons and menus, left behind when the page was copied as text.
+_CHROME_WORDS = r"下载|打印(?:本页)?|全屏|收藏|分享(?:到)?|关闭(?:窗口)?|返回顶部|字号|加大|还原|减小|默认|我要纠错|扫一扫|[大中小]"
+_PAGE_CHROME = re.compile(rf"^[【】\[\]（）()：:|｜/ ]*(?:(?:{_CHROME_WORDS})[【】\[\]（）()：:|｜/ ]*)+$")
 _BRACKETED_CREDIT = re.compile(r"^[（(][^（）()]{0,30}(?:记者|通讯员|整理|供稿)[^（）()]{0,10}[）)]$")
 
 
@@ -45,9 +48,10 @@ def is_noise_line(line: str) -> bool:
     text = line.strip()
     return (
         not text
-        or text in _LABELS
+        or text in LABELS
         or bool(_CONTINUATION_LINE.match(text))
         or bool(_PAGE_NUMBER.match(text))
+        or bool(_PAGE_CHROME.match(text))
         or is_advert(text)
         or is_credit(text)
     )

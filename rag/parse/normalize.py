@@ -8,6 +8,7 @@ maps one character to one character (or drops spaces only where noted), so offse
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 # Full-width ASCII variants that become half-width: digits, letters and number symbols.
 _TO_HALF = {chr(c): chr(c - 0xFEE0) for c in range(0xFF10, 0xFF1A)}  # ０-９
@@ -45,3 +46,43 @@ def collapse_spaces(text: str) -> str:
     """
     text = _SPACE_AROUND_NUMBER.sub("", text)
     return _SPACE_BETWEEN.sub("", text)
+
+
+# The front door: every rule downstream sees one kind of line end and one kind of space.
+_LINE_BREAKS = {"\r", "\u2028", "\u2029", "\x85", "\v", "\f"}  # \r\n loses its \r; a lone one is a line end
+_SPACES = {"\t", "\u00a0", "\u1680", "\u202f", "\u205f", "\u3000", *map(chr, range(0x2000, 0x200B))}
+_INVISIBLE = {"\ufeff", "\u200b", "\u200c", "\u200d", "\u2060", "\u00ad"}  # BOM, zero-width, soft hyphen
+
+
+@dataclass(frozen=True)
+class FrontDoor:
+    """Text with uniform line ends and spaces, and for each of its characters the raw offset."""
+
+    text: str
+    origin: tuple[int, ...]  # origin[i]: offset in the raw text of text[i]; one extra entry = len(raw)
+
+    def raw_span(self, start: int, end: int) -> tuple[int, int]:
+        """The raw [start, end) that the normalised [start, end) came from."""
+        return self.origin[start], (self.origin[end - 1] + 1 if end > start else self.origin[start])
+
+
+def front_door(raw: str) -> FrontDoor:
+    """Uniform line ends (\\r\\n, \\r → \\n), every Unicode space → " ", BOM and zero-width gone.
+
+    Full-width indentation (　　) becomes plain spaces, which line stripping removes.
+
+    >>> door = front_door("\\ufeff\\u3000\\u3000主任\\u00a0刘\\u200b一\\r\\n正文")
+    >>> door.text
+    '  主任 刘一\\n正文'
+    >>> door.raw_span(6, 7)  # "一" sits after the zero-width space in the raw text
+    (8, 9)
+    """
+    chars: list[str] = []
+    origin: list[int] = []
+    for i, char in enumerate(raw):
+        if char in _INVISIBLE or (char == "\r" and raw[i + 1: i + 2] == "\n"):
+            continue
+        chars.append("\n" if char in _LINE_BREAKS else " " if char in _SPACES else char)
+        origin.append(i)
+    origin.append(len(raw))
+    return FrontDoor("".join(chars), tuple(origin))

@@ -5,27 +5,32 @@ from __future__ import annotations
 import re
 
 from rag.errors import InputError
-from rag.parse.attribute import attribute, read_speakers
-from rag.parse.layout import read_layout
+from rag.parse.attribute import Segment, Speaker, attribute, attribute_report, read_speakers
+from rag.parse.layout import Block, read_layout
 from rag.parse.meeting import find_meeting, override
+from rag.parse.normalize import front_door
+from rag.parse.report import is_report_header, reporter_in_lead
+from rag.parse.speaker import unit_of_post
 from rag.records import Paragraph, Speech
 
-PARSER_VERSION = 4  # bump when parsing rules change: indexes built with older rules are rebuilt
+PARSER_VERSION = 5  # bump when parsing rules change: indexes built with older rules are rebuilt
+_HEADER_LINES = 20  # a header (headline, subtitle, dateline, intro) never runs longer than this
 _HOME_PLACE = re.compile(r"^(?P<city>[\u4e00-\u9fff]{2,3}市)?(?P<district>[\u4e00-\u9fff]{2,4}?[区县](?![县委]))?")
 
 
 def parse_text(text: str, source: str, meta: dict[str, str] | None = None) -> list[Speech]:
     """Parse a decoded document; raise InputError when it holds no recognisable speech."""
     meta = meta or {}
-    layout = read_layout(text)
-    header_end = layout.anchors[0].position if layout.anchors else min(len(layout.lines), 20)
-    meeting = find_meeting([line.text for line in layout.lines[: max(header_end, 1)][:20]], layout.publication)
-    meeting = override(meeting, meta)
+    door = front_door(text)
+    layout = read_layout(door.text)
+    header_end = layout.anchors[0].position if layout.anchors else min(len(layout.lines), _HEADER_LINES)
+    header = [line.text for line in layout.lines[: max(header_end, 1)][:_HEADER_LINES]]
+    meeting = override(find_meeting(header, layout.publication), meta)
     speakers = read_speakers(layout.anchors, home_places(meeting.name))
-    segments = attribute(layout.blocks, speakers)
+    segments = _segments(layout.blocks, speakers, header)
     speeches = []
     for segment in segments:
-        paragraphs = tuple(Paragraph(b.text, b.start, b.end) for b in segment.blocks)
+        paragraphs = tuple(Paragraph(b.text, *door.raw_span(b.start, b.end)) for b in segment.blocks)
         who = segment.speaker
         speeches.append(Speech(
             meeting=meeting,
@@ -40,6 +45,18 @@ def parse_text(text: str, source: str, meta: dict[str, str] | None = None) -> li
     if not speeches:
         raise InputError(f"{source}: 没有找到可识别的讲话正文 (no recognisable speech text) — 请确认这是讲话/报告文本")
     return speeches
+
+
+def _segments(blocks: list[Block], speakers: list[Speaker], header: list[str]) -> list[Segment]:
+    """A report is one speech by its speaker (from its header, or named in a news story's lead)."""
+    report = is_report_header(header)
+    if report and speakers:
+        return attribute_report(blocks, speakers[0])
+    line = None if speakers else reporter_in_lead(blocks)
+    if line:
+        unit = unit_of_post(line.post)
+        return attribute_report(blocks, Speaker(line.name, line.post, unit, None, -1, unit or ""))
+    return attribute_report(blocks, None) if report else attribute(blocks, speakers)
 
 
 def home_places(meeting_name: str | None) -> tuple[str, ...]:

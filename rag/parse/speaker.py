@@ -5,16 +5,44 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_ROLES = (
-    "党组书记|党委书记|党工委书记|工委书记|总支书记|副书记|书记|副区长|区长|副县长|县长|副市长|市长|副镇长|镇长|乡长|"
-    "副主任|主任|副局长|局长|董事长|总经理|副部长|部长|副主席|主席|院长|校长|行长|处长|所长|常委|秘书长|会长|社长|"
-    "厅长|组长|队长|站长|理事长|总裁|主编|馆长|政委|检察长|负责人|党组成员|经理|署长|司长"
+from rag.parse.names import has_surname
+
+# A post is a unit followed by a post word: optional modifiers (副, 第一, 荣誉一级 …) and a title.
+# The unit ends where the post word begins, so stripping a post word never cuts inside one
+# (国家京剧院|副院长, 马形村|第一书记, 法学院|荣誉一级教授).
+_TITLES = (
+    "书记|支书|主任委员|主任|主席|委员长|委员|常委|党组成员|负责人|干部|"
+    "总理|国务委员|省长|州长|市长|区长|县长|镇长|乡长|村长|部长|厅长|局长|司长|署长|处长|科长|"
+    "院长|校长|行长|社长|所长|馆长|站长|台长|会长|理事长|秘书长|组长|队长|主编|总编辑|总经理|经理|董事长|总裁|"
+    "参谋长|司令员|司令|政委|政治委员|指导员|团长|军长|总指挥|检察长|审计长|督察长|关长|庭长|园长|总监|"
+    "院士|教授|讲师|教师|研究员|科学家|设计师|经济师|工程师|会计师|医师"
 )
-_NAME = r"[\u4e00-\u9fff](?:[ \u3000]?[\u4e00-\u9fff·]){1,3}"
-_SPEAKER_LINE = re.compile(rf"^(?P<post>.*(?:{_ROLES}))[ \u3000]*(?P<name>{_NAME})$")
-_NAME_FIRST_LINE = re.compile(rf"^(?P<name>{_NAME})[ \u3000]*[（(](?P<post>[^（）()]*(?:{_ROLES}))[）)]$")
+_MODIFIERS = r"(?:常务|第一|驻村|执行|荣誉|名誉|终身|首席|特聘|专职|资深|[一二三]级|副|总|党组|党委|党工委|工委|总支|支部|党支部)"
+_ROLES = rf"{_MODIFIERS}*(?:{_TITLES})"
+_NAME = r"[\u4e00-\u9fff](?: {0,3}[\u4e00-\u9fff·]){1,3}"
+_SPEAKER_LINE = re.compile(rf"^(?P<post>.*(?:{_ROLES})) *(?P<name>{_NAME})$")
+_NAME_THEN_POST = re.compile(rf"^(?P<name>{_NAME}) +(?P<post>[^ ]{{3,}}(?:{_ROLES}))$")
+_POST_COLON = re.compile(rf"(?<=[\u4e00-\u9fff]) *[：:] *(?={_NAME}$)")
+_NAME_FIRST_LINE = re.compile(rf"^(?P<name>{_NAME}) *[（(](?P<post>[^（）()]*(?:{_ROLES}))[）)]$")
 _LEAD_MARKS = re.compile(r"^[■□●○◎◆◇▲△★☆·•—\-\s]+")
 _NOT_IN_NAMES = set("的了们这那是在")
+# Line-shape limits, in characters. The longest speaker line in the seeds and genre documents has
+# 31 characters (a post of 26: two offices joined by 、); 70 leaves room for three offices.
+_SPEAKER_LINE_LENGTH = (4, 70)  # the shortest is a two-character unit and post word and a name
+_QUOTE_TAIL = 6  # a quotation mark this near the end: the line is a slogan ("…“加速度”"), not a name
+_MAX_HEAD = 40  # a run-in head or a post line of its own is one post and a name, never a sentence
+_COMMON_WORD_FREQ = 200  # jieba frequency above which a non-name dictionary word is no name (重要, 精神)
+_MIN_SLOGAN = 4  # a slogan glued before a post has at least a verb and its object
+# A body names its unit in its opening: after at most a time phrase ("2023年上半年，", 10 characters)
+# or a short lead-in. The latest unit mention in the seeds and genre documents starts at 11.
+_OPENING = 16
+_SPEECH_VERB = re.compile(r"(?:说|指出|强调|表示|认为|介绍|提出|要求|坦言|谈到|称)$")
+_RUN_IN = re.compile(rf"^(?P<head>[^：:。，；！？“”]{{4,{_MAX_HEAD}}})[：:](?P<rest>.{{2,}})$")
+_UNLISTED_POST_LINE = re.compile(rf"^(?P<post>[^ ]{{4,{_MAX_HEAD}}}) +(?P<name>[\u4e00-\u9fff](?: {{0,3}}[\u4e00-\u9fff]){{1,2}})$")
+_ORGANISATION = re.compile(
+    r"大学|学院|学校|医院|公司|集团|企业|协会|学会|联合会|委员会|合作社|中心|基地|社区|[部委局厅办院所馆社报台站队厂村镇乡县市省区州]"
+)
+_NAME_ONLY = re.compile(r"^[\u4e00-\u9fff](?: {0,3}[\u4e00-\u9fff]){1,2}$")
 _SENTENCE_PUNCT = re.compile(r"[。！？；：!?;:]")
 _ROLE_SUFFIX = re.compile(rf"(?:{_ROLES})$")
 _ORGAN_SUFFIX = re.compile(r"(?:党工委|党委|党组|工委|党总支|党支部)$")
@@ -44,20 +72,79 @@ def parse_speaker_line(line: str) -> SpeakerLine | None:
     '余波'
     >>> parse_speaker_line("■ 王伟（荣昌区委书记）")
     SpeakerLine(post='荣昌区委书记', name='王伟')
+    >>> parse_speaker_line("某大学法学院院长：陈 理")
+    SpeakerLine(post='某大学法学院院长', name='陈理')
+    >>> parse_speaker_line("刘一平 某省发展改革委主任")
+    SpeakerLine(post='某省发展改革委主任', name='刘一平')
     """
-    text = _LEAD_MARKS.sub("", line.strip()).rstrip("：:")
-    if not 4 <= len(text) <= 70 or _SENTENCE_PUNCT.search(text) or "“" in text[-6:]:
+    text = _POST_COLON.sub(" ", _LEAD_MARKS.sub("", line.strip()).rstrip("：: "))
+    shortest, longest = _SPEAKER_LINE_LENGTH
+    if not shortest <= len(text) <= longest or _SENTENCE_PUNCT.search(text) or "“" in text[-_QUOTE_TAIL:]:
         return None
     match = _SPEAKER_LINE.match(text) or _NAME_FIRST_LINE.match(text)
     if not match:
-        return None
+        match = _NAME_THEN_POST.match(text)
+        if not match or not has_surname(match.group("name")):
+            return None
     post = match.group("post").strip()
     name = re.sub(r"[ \u3000]", "", match.group("name"))
     if len(post) < 2 or not 2 <= len(name.replace("·", "")) <= 4 or set(name) & _NOT_IN_NAMES:
         return None
-    if _ROLE_SUFFIX.fullmatch(post) or _is_common_word(name):  # "书记 张三"; "…总书记重要"
+    if (len(name) == 4 and not has_surname(name)) or (len(name) >= 3 and _SPEECH_VERB.search(name)):
+        return None  # "区委书记张三强调", "张三说": a verb glued to a name
+    # A name set off by a space, or padded with spaces to the width of a three-character name
+    # ("万  里"), is typeset as a name even when it is also a dictionary word (郑重, 万里).
+    typeset = (" " in match.group("name") or text[match.start("name") - 1: match.start("name")] == " ") \
+        and has_surname(name)
+    if _ROLE_SUFFIX.fullmatch(post) or (_is_common_word(name) and not typeset):  # "书记 张三"; "…总书记重要"
         return None
     return SpeakerLine(post=post, name=name)
+
+
+def parse_unlisted_post_line(line: str) -> SpeakerLine | None:
+    """A "post name" line whose post ends in no post word we list ("北岭机床厂高级技工 严 峻").
+
+    Only the line's shape speaks for it: an organisation in the post, and a name set off by a
+    space that starts with a surname. The caller must also see it where speaker lines stand
+    (under a title, over a body); on its own this shape is too weak.
+
+    >>> parse_unlisted_post_line("北岭机床厂高级技工 严 峻")
+    SpeakerLine(post='北岭机床厂高级技工', name='严峻')
+    >>> parse_unlisted_post_line("守正创新 奋进新程") is None
+    True
+    """
+    match = _UNLISTED_POST_LINE.match(_LEAD_MARKS.sub("", line.strip()))
+    if not match or _SENTENCE_PUNCT.search(line) or not _ORGANISATION.search(match.group("post")):
+        return None
+    name = match.group("name").replace(" ", "")
+    return SpeakerLine(post=match.group("post"), name=name) if has_surname(name) else None
+
+
+def run_in_head(text: str) -> int | None:
+    """Where a speaker head that opens a paragraph ("某院长曲青山：正文…") ends (its colon), if any.
+
+    >>> run_in_head("国家文物局副局长 关 强：旧居已列入保护单位。")
+    12
+    >>> run_in_head("习近平总书记指出：要坚持人民至上。") is None
+    True
+    """
+    match = _RUN_IN.match(text)
+    if not match:
+        return None
+    head = parse_speaker_line(match.group("head"))
+    return match.end("head") if head and has_surname(head.name) else None
+
+
+def is_post_only(text: str) -> bool:
+    """A line holding a post and nothing else ("某某县委书记"): its name may follow on the next line."""
+    return len(text) <= _MAX_HEAD and not _SENTENCE_PUNCT.search(text) and bool(_ROLE_SUFFIX.search(text)) \
+        and not _ROLE_SUFFIX.fullmatch(text) and bool(unit_of_post(text))
+
+
+def is_name_only(text: str) -> bool:
+    """A line holding just a person's name, perhaps spaced ("周 全")."""
+    text = _LEAD_MARKS.sub("", text)
+    return bool(_NAME_ONLY.match(text)) and has_surname(text) and not _is_common_word(text.replace(" ", ""))
 
 
 def _is_common_word(name: str) -> bool:
@@ -68,7 +155,7 @@ def _is_common_word(name: str) -> bool:
     jieba.setLogLevel(60)
     jieba.posseg.dt.tokenizer.check_initialized()
     tag = jieba.posseg.dt.word_tag_tab.get(name)
-    return tag is not None and not tag.startswith("nr") and jieba.dt.FREQ.get(name, 0) >= 200
+    return tag is not None and not tag.startswith("nr") and jieba.dt.FREQ.get(name, 0) >= _COMMON_WORD_FREQ
 
 
 def unit_of_post(post: str) -> str | None:
@@ -114,7 +201,7 @@ def distinctive_name(unit: str, home_places: tuple[str, ...] = ()) -> str:
     return core if stripped else ""  # "忠县" keeps its suffix; "人民政府" alone tells nothing
 
 
-def unit_mention_score(text: str, distinctive: str, window: int = 16) -> float:
+def unit_mention_score(text: str, distinctive: str, window: int = _OPENING) -> float:
     """How strongly the opening of `text` names the unit whose distinctive name is given (0–1).
 
     A mention is a run of the text that is a subsequence of the distinctive name (so that
@@ -167,9 +254,29 @@ def split_glued_slogan(post: str) -> tuple[str | None, str]:
     has_verb = False
     for token in jieba.posseg.cut(post):
         if token.flag == "ns":
-            if has_verb and position >= 4:
+            if has_verb and position >= _MIN_SLOGAN:
                 return post[:position], post[position:]
             return None, post
         has_verb = has_verb or token.flag == "v"
         position += len(token.word)
     return None, post
+
+
+_CLAUSE_CHARS = r"[^，。；：、“”‘’（）()《》\s\d]"
+_RUNNING = re.compile(
+    rf"(?P<post>{_CLAUSE_CHARS}{{2,30}}?(?:{_TITLES}))(?P<name>[\u4e00-\u9fff]{{2,3}})"
+    r"(?=\d{1,2}日|在|代表|作|向|今天|昨天|今日|上午|下午)"
+)
+
+
+def running_speaker(sentence: str) -> SpeakerLine | None:
+    """A post and name in running text, just before what the person did ("…总理李克强5日在…").
+
+    >>> running_speaker("国务院总理李克强22日在作政府工作报告时说")
+    SpeakerLine(post='国务院总理', name='李克强')
+    """
+    for match in _RUNNING.finditer(sentence):
+        post, name = match.group("post"), match.group("name")
+        if has_surname(name) and not _is_common_word(name) and unit_of_post(post):
+            return SpeakerLine(post=post, name=name)
+    return None

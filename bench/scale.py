@@ -1,0 +1,341 @@
+"""The index at scale, outside pytest: `python -m bench.scale --n 100000` → bench/results/scale-<n>.json.
+
+Synthetic chunks of real length: texts are sentences recombined from the seeds and the CMRC 2018
+paragraphs (../shared/eval/public), cut to lengths drawn from the seeds' own chunk lengths; metadata is
+drawn from pools (3,000 speakers, 400 units, 2,000 meetings, dates 2015-2024, 50 chunks per source).
+Vectors are clustered random unit vectors (4,096 topics): real embeddings of 1M texts would take days
+here, and the ANN figures only need vectors with neighbourhoods. BM25 runs on the real text.
+
+Phases (each in its own process, so each peak RSS is its own):
+  build   FaissStore.create → add in batches of 10k → commit (tokenise, ANN, SQLite, fingerprint)
+  add     open, add 1,000 chunks of a new source, commit: the incremental save (embedding excluded)
+  search  open, then per query: dense and BM25 p50/p95 without a filter, with a narrow filter (one
+          unit, ~0.25% of rows) and a broad one (a date range, ~30%); recall@10 of the dense search
+          against exact search under the same filter
+  ann     (--ann) flat / hnsw / ivfpq over the same vectors: build, p50/p95, recall@10, RSS (thresholds)
+  fts5    (--fts5) SQLite FTS5 over the same jieba tokens, the alternative considered for BM25
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from bench.run import dir_size, pct, peak_mb, rss_mb
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+DIM = 384
+TOPICS = 4096
+BATCH = 10_000
+QUERIES = 200
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红梅兰凤云飞鹏宇浩凯佳志国建文斌"
+DISTRICTS = ["永川区", "江北区", "渝中区", "九龙坡区", "涪陵区", "万州区", "南岸区", "北碚区", "綦江区", "大足区",
+             "璧山区", "铜梁区", "潼南区", "荣昌区", "开州区", "梁平区", "武隆区", "合川区", "长寿区", "江津区"]
+OFFICES = ["发展改革委", "经济信息委", "商务委", "教委", "科技局", "财政局", "农业农村委", "交通局", "住房城乡建设委",
+           "生态环境局", "卫生健康委", "文化旅游委", "招商投资局", "市场监管局", "人力社保局", "民政局", "水利局",
+           "规划自然资源局", "应急局", "大数据发展局"]
+
+
+def shared_dir() -> Path:
+    return Path(os.environ.get("RAG_SHARED", ROOT.parent / "shared"))
+
+
+def real_text() -> tuple[list[str], list[int], list[str]]:
+    """(sentences, real chunk lengths, real questions) from the seeds and the public CMRC set."""
+    from rag.chunk import chunk_speeches, sentence_spans
+    from rag.config import DEFAULT_SEEDS
+    from rag.parse import load_corpus
+
+    chunks = chunk_speeches(load_corpus([DEFAULT_SEEDS]).speeches)
+    sentences = [c.text[a:b] for c in chunks for a, b in sentence_spans(c.text)]
+    lengths = [len(c.text) for c in chunks]
+    questions = [json.loads(x)["q"] for x in (ROOT / "eval" / "dev_qa.jsonl").read_text(encoding="utf-8").splitlines() if x]
+    public = shared_dir() / "eval" / "public"
+    if (public / "cmrc2018_corpus.jsonl").exists():
+        for line in (public / "cmrc2018_corpus.jsonl").read_text(encoding="utf-8").splitlines():
+            text = json.loads(line)["text"]
+            sentences += [text[a:b] for a, b in sentence_spans(text)]
+        questions += [json.loads(x)["q"] for x in
+                      (public / "cmrc2018_questions.jsonl").read_text(encoding="utf-8").splitlines()[:QUERIES]]
+    return [s for s in sentences if s.strip()], lengths, questions
+
+
+def pools(seed: int = 0) -> dict[str, list]:
+    rng = random.Random(seed)
+    speakers = sorted({rng.choice(SURNAMES) + "".join(rng.choices(GIVEN, k=rng.choice((1, 2)))) for _ in range(3500)})[:3000]
+    units = [f"{d}{o}" for d in DISTRICTS for o in OFFICES]
+    meetings = [f"{rng.choice(DISTRICTS)}{y}年第{q}季度{kind}" for y, q, kind in
+                ((rng.randint(2015, 2024), rng.randint(1, 4), rng.choice(["例会", "工作会", "座谈会", "推进会"]))
+                 for _ in range(2000))]
+    return {"speakers": speakers, "units": units, "meetings": meetings}
+
+
+def synthetic_chunks(start: int, n: int, text: tuple[list[str], list[int], list[str]], source_prefix: str = "src"):
+    """Chunks start..start+n (deterministic), 50 per source, 10 per speech."""
+    from rag.records import Chunk
+
+    sentences, lengths, _ = text
+    pool = pools()
+    out = []
+    for i in range(start, start + n):
+        rng = random.Random(i)
+        want, body = rng.choice(lengths), ""
+        while len(body) < want:
+            body += rng.choice(sentences)
+        speech = i // 10
+        srng = random.Random(speech)
+        unit = srng.choice(pool["units"])
+        speaker = srng.choice(pool["speakers"])
+        post = f"{unit}主任"
+        meeting = srng.choice(pool["meetings"])
+        date = f"{srng.randint(2015, 2024)}-{srng.randint(1, 12):02d}-{srng.randint(1, 28):02d}"
+        source = f"{source_prefix}{i // 50:06d}.txt"
+        out.append(Chunk(chunk_id=f"{source}:{speech % 5}:{i % 10}:0", text=body[: max(want, 20)],
+                         header=f"{post} {speaker}｜{meeting}", speaker=speaker, speaker_title=post, unit=unit,
+                         meeting=meeting, meeting_date=date, source=source, speech_index=speech % 5,
+                         paragraph=i % 10, part=0, start=0, end=len(body), title=None))
+    return out
+
+
+def centres() -> np.ndarray:
+    c = np.random.default_rng(1).standard_normal((TOPICS, DIM)).astype(np.float32)
+    return c / np.linalg.norm(c, axis=1, keepdims=True)
+
+
+def synthetic_vectors(start: int, n: int, topics: np.ndarray) -> np.ndarray:
+    rng = np.random.default_rng(1_000_003 + start)
+    noise = rng.standard_normal((n, DIM)).astype(np.float32)
+    noise /= np.linalg.norm(noise, axis=1, keepdims=True)
+    v = topics[rng.integers(0, TOPICS, n)] + 0.6 * noise
+    return (v / np.linalg.norm(v, axis=1, keepdims=True)).astype(np.float32)
+
+
+def batches(n: int, text, topics) -> Iterator[tuple[list, np.ndarray]]:
+    for start in range(0, n, BATCH):
+        size = min(BATCH, n - start)
+        yield synthetic_chunks(start, size, text), synthetic_vectors(start, size, topics)
+
+
+# ---- phases --------------------------------------------------------------------------------------------
+def phase_build(index_dir: Path, n: int) -> dict:
+    from rag.index import FaissStore
+
+    text, topics = real_text(), centres()
+    shutil.rmtree(index_dir, ignore_errors=True)
+    store = FaissStore.create(index_dir, "e5-small", [("e5-small", DIM)])
+    t0 = time.perf_counter()
+    for chunks, vectors in batches(n, text, topics):
+        store.add(chunks, {"e5-small": vectors})
+    t_add = time.perf_counter() - t0
+    store.commit({"embedding_model": "e5-small", "dim": DIM, "sources": [], "inputs": {}, "source_files": {},
+                  "models": [{"name": "e5-small", "loadable": "e5-small", "dim": DIM}]})
+    seconds = time.perf_counter() - t0
+    return {"n": n, "build_seconds": round(seconds, 1), "of_which_staging_seconds": round(t_add, 1),
+            "chunks_per_s": round(n / seconds, 1), "ann": store.manifest["ann"],
+            "index_bytes": dir_size(index_dir), "peak_rss_mb": peak_mb()}
+
+
+def phase_add(index_dir: Path, n: int) -> dict:
+    from rag.index import FaissStore
+
+    text, topics = real_text(), centres()
+    before = dir_size(index_dir)
+    t0 = time.perf_counter()
+    store = FaissStore.load(index_dir)
+    t_open = time.perf_counter() - t0
+    chunks = synthetic_chunks(n, 1000, text, source_prefix="added")
+    store.add(chunks, {"e5-small": synthetic_vectors(n, 1000, topics)})
+    store.commit({})
+    seconds = time.perf_counter() - t0
+    return {"added": 1000, "seconds_total": round(seconds, 2), "of_which_open_seconds": round(t_open, 2),
+            "bytes_added": dir_size(index_dir) - before, "segments": len(store.manifest["segments"]),
+            "peak_rss_mb": peak_mb()}
+
+
+def _exact_top(vectors: np.ndarray, queries: np.ndarray, masks: list[np.ndarray | None], k: int = 10) -> list[np.ndarray]:
+    """Exact top-k rows per query (rows outside a query's mask excluded), scanning the rows in blocks."""
+    best = [(np.zeros(0, np.int64), np.zeros(0, np.float32)) for _ in queries]
+    for start in range(0, len(vectors), 100_000):
+        block = np.asarray(vectors[start:start + 100_000])
+        scores = block @ queries.T
+        for j, mask in enumerate(masks):
+            s = scores[:, j] if mask is None else np.where(mask[start:start + len(block)], scores[:, j], -np.inf)
+            top = np.argpartition(-s, k)[:k]
+            ids = np.concatenate([best[j][0], top + start])
+            sc = np.concatenate([best[j][1], s[top]])
+            keep = np.argsort(-sc)[:k]
+            best[j] = (ids[keep], sc[keep])
+    return [b[0][np.isfinite(b[1])] for b in best]
+
+
+def phase_search(index_dir: Path) -> dict:
+    from rag.index import FaissStore
+    from rag.records import Filters
+
+    _, _, questions = real_text()
+    base = rss_mb()
+    t0 = time.perf_counter()
+    store = FaissStore.load(index_dir)
+    open_s = time.perf_counter() - t0
+    rows = store.live_rows
+    all_vectors = np.concatenate([np.asarray(s.dense["e5-small"].vectors) for s in store.segments]) \
+        if len(store.segments) > 1 else store.segments[0].dense["e5-small"].vectors
+    rng = np.random.default_rng(7)
+    picks = rng.choice(rows, QUERIES, replace=False)
+    queries = np.asarray(all_vectors[picks]) + 0.3 * rng.standard_normal((QUERIES, DIM)).astype(np.float32) / np.sqrt(DIM) * 4
+    queries = (queries / np.linalg.norm(queries, axis=1, keepdims=True)).astype(np.float32)
+    unit = store.chunk(int(picks[0])).unit
+    filters = {"none": None, "narrow_unit": Filters(unit=unit), "broad_dates": Filters(date_from="2022-01-01")}
+    out: dict = {"open_seconds": round(open_s, 2), "rss_after_open_mb": round(rss_mb() - base, 1)}
+    for name, f in filters.items():
+        masks = store._masks(f)  # the rows the filter keeps, for the exact reference
+        full = np.concatenate([m if m is not None else np.ones(s.rows, bool) for m, s in zip(masks, store.segments)])
+        lat, found = [], []
+        for q in queries:
+            t = time.perf_counter()
+            ids, _ = store.dense_search("e5-small", q, 10, f)
+            lat.append(time.perf_counter() - t)
+            found.append(ids)
+        exact = _exact_top(all_vectors, queries, [full] * QUERIES)
+        recall = float(np.mean([len(set(a.tolist()) & set(b.tolist())) / max(min(10, len(b)), 1)
+                                for a, b in zip(found, exact)]))
+        bm = []
+        for q in questions[:QUERIES]:
+            t = time.perf_counter()
+            store.keyword_search(q, 50, f)
+            bm.append(time.perf_counter() - t)
+        out[name] = {"rows_kept": int(full.sum()), "dense_p50_ms": pct(lat, 50), "dense_p95_ms": pct(lat, 95),
+                     "recall@10": round(recall, 4), "bm25_p50_ms": pct(bm, 50), "bm25_p95_ms": pct(bm, 95)}
+    t = []
+    for q in queries[:50]:
+        s = time.perf_counter()
+        for r in store.dense_search("e5-small", q, 5)[0]:
+            store.chunk(int(r))
+        t.append(time.perf_counter() - s)
+    out["dense_plus_5_chunk_reads_p95_ms"] = pct(t, 95)
+    out["peak_rss_mb"] = peak_mb()
+    return out
+
+
+def phase_ann(kind: str, n: int) -> dict:
+    from rag.vectors import DenseIndex
+
+    topics = centres()
+    vectors = np.concatenate([synthetic_vectors(s, min(BATCH, n - s), topics) for s in range(0, n, BATCH)])
+    rng = np.random.default_rng(7)
+    queries = vectors[rng.choice(n, QUERIES, replace=False)] + 0.075 * rng.standard_normal((QUERIES, DIM)).astype(np.float32)
+    queries = (queries / np.linalg.norm(queries, axis=1, keepdims=True)).astype(np.float32)
+    base = rss_mb()
+    t0 = time.perf_counter()
+    index = DenseIndex(vectors, kind)
+    build = time.perf_counter() - t0
+    lat, found = [], []
+    for q in queries:
+        t = time.perf_counter()
+        found.append(index.search(q, 10)[0])
+        lat.append(time.perf_counter() - t)
+    exact = _exact_top(vectors, queries, [None] * QUERIES)
+    recall = float(np.mean([len(set(a.tolist()) & set(b.tolist())) / 10 for a, b in zip(found, exact)]))
+    return {"kind": kind, "n": n, "build_seconds": round(build, 1), "p50_ms": pct(lat, 50), "p95_ms": pct(lat, 95),
+            "recall@10": round(recall, 4), "index_rss_mb": round(rss_mb() - base, 1), "peak_rss_mb": peak_mb()}
+
+
+def phase_fts5(index_dir: Path, n: int) -> dict:
+    """SQLite FTS5 over the same jieba tokens, ranked by its bm25(): the alternative to segment term counts."""
+    import sqlite3
+
+    from rag.bm25 import Tokenizer
+
+    text = real_text()
+    tokenizer = Tokenizer()
+    path = index_dir / "fts5.sqlite"
+    path.unlink(missing_ok=True)
+    db = sqlite3.connect(path)
+    db.execute("CREATE VIRTUAL TABLE docs USING fts5(tokens, tokenize='unicode61 remove_diacritics 0')")
+    t0 = time.perf_counter()
+    for start in range(0, n, BATCH):
+        chunks = synthetic_chunks(start, min(BATCH, n - start), text)
+        db.executemany("INSERT INTO docs(tokens) VALUES (?)", [(" ".join(tokenizer(c.indexed_text)),) for c in chunks])
+    db.commit()
+    build = time.perf_counter() - t0
+    lat = []
+    for q in text[2][:QUERIES]:
+        terms = " OR ".join('"' + t.replace('"', '""') + '"' for t in set(tokenizer(q)))
+        t = time.perf_counter()
+        if terms:
+            db.execute("SELECT rowid FROM docs WHERE docs MATCH ? ORDER BY bm25(docs) LIMIT 50", (terms,)).fetchall()
+        lat.append(time.perf_counter() - t)
+    size = path.stat().st_size
+    path.unlink()
+    return {"n": n, "build_seconds_with_tokenising": round(build, 1), "p50_ms": pct(lat, 50), "p95_ms": pct(lat, 95),
+            "bytes": size, "peak_rss_mb": peak_mb()}
+
+
+def run_phase(*args: str) -> dict:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false", "PYTHONPATH": str(ROOT)}
+    t = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "bench.scale", "--phase", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        return {"error": proc.stderr[-3000:]}
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result["wall_seconds"] = round(time.perf_counter() - t, 1)
+    print(json.dumps({args[0]: result}, ensure_ascii=False), file=sys.stderr, flush=True)
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--phase", nargs="+", help=argparse.SUPPRESS)
+    parser.add_argument("--n", type=int, default=100_000)
+    parser.add_argument("--dir", type=Path, default=None, help="index folder (default: a temporary one, removed)")
+    parser.add_argument("--ann", default="", help="comma-separated kinds to compare on the same vectors")
+    parser.add_argument("--fts5", action="store_true")
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args(argv)
+    if args.phase:
+        name, *rest = args.phase
+        fn = {"build": lambda: phase_build(Path(rest[0]), int(rest[1])),
+              "add": lambda: phase_add(Path(rest[0]), int(rest[1])),
+              "search": lambda: phase_search(Path(rest[0])),
+              "ann": lambda: phase_ann(rest[0], int(rest[1])),
+              "fts5": lambda: phase_fts5(Path(rest[0]), int(rest[1]))}[name]
+        print(json.dumps(fn(), ensure_ascii=False))
+        return
+    index_dir = args.dir or Path(os.environ.get("TMPDIR", "/tmp")) / f"rag-scale-{args.n}-{os.getpid()}"
+    index_dir.mkdir(parents=True, exist_ok=True)
+    result: dict = {"n": args.n, "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                    "git_commit": subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
+                                                 text=True).stdout.strip(),
+                    "machine": {"cpus": os.cpu_count(), "loadavg_at_start": os.getloadavg()}}
+    result["build"] = run_phase("build", str(index_dir), str(args.n))
+    result["search"] = run_phase("search", str(index_dir))
+    result["add_1000"] = run_phase("add", str(index_dir), str(args.n))
+    result["search_after_add"] = run_phase("search", str(index_dir))
+    for kind in filter(None, args.ann.split(",")):
+        result.setdefault("ann", {})[kind] = run_phase("ann", kind, str(args.n))
+    if args.fts5:
+        result["fts5"] = run_phase("fts5", str(index_dir), str(args.n))
+    result["machine"]["loadavg_at_end"] = os.getloadavg()
+    if args.dir is None:
+        shutil.rmtree(index_dir, ignore_errors=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = args.out or RESULTS / f"scale-{args.n}-{time.strftime('%Y%m%dT%H%M%S')}.json"
+    out.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    print(f"结果已保存: {out}")
+
+
+if __name__ == "__main__":
+    main()
