@@ -29,7 +29,7 @@ from rag.embed import E5_SMALL, HYBRID, load_embedder  # noqa: E402
 from rag.eval_sets import DOMAINS, REPORT  # noqa: E402
 from rag.evidence import TermWeights  # noqa: E402
 from rag.fusion import BM25  # noqa: E402
-from rag.index import Index  # noqa: E402
+from rag.index import FaissStore  # noqa: E402
 from rag.ingest import ingest_paths  # noqa: E402
 from rag.question import corpus_places  # noqa: E402
 from rag.records import Filters  # noqa: E402
@@ -52,7 +52,7 @@ def timed(fn) -> float:
 def run(domain_name: str, n: int) -> dict:
     domain = DOMAINS[domain_name]()
     ingest_paths(list(domain.corpus), Settings.from_env(index_dir=domain.index_dir, embed_model=HYBRID))
-    index = Index.load(domain.index_dir)
+    index = FaissStore.load(domain.index_dir)
     e5 = load_embedder(E5_SMALL)
     retriever = Retriever(index, {E5_SMALL: e5}, components=[BM25, E5_SMALL])
     answerer = Answerer(retriever, term_weights=TermWeights([c.indexed_text for c in index.chunks]),

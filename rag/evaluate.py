@@ -19,17 +19,16 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from rag.bm25 import Bm25Index, Tokenizer, user_terms
+from rag.bm25 import Bm25, TermCounts, Tokenizer, top_rows, user_terms
 from rag.config import PROJECT_ROOT, Settings
 from rag.embed import E5_SMALL, HYBRID, M3E_SMALL, Embedder, load_embedder
 from rag.eval_sets import PARTS, REPORT_SHARE, SPLIT_SEED, Domain, EvalQuestion, git_commit
 from rag.evaluate_answers import answer_report, fit_answerability
 from rag.fusion import BM25, Fusion, Ranking
-from rag.index import Index, text_hash
-from rag.ingest import embed_cached, ingest_paths
-from rag.records import Chunk
+from rag.index import FaissStore, text_hash
+from rag.ingest import ingest_paths
+from rag.records import Chunk, Filters
 from rag.retrieve import DEFAULT_FUSION, Retriever
-from rag.vectors import DenseIndex, index_kind
 
 K = 5
 FETCH = 50  # per component, as Retriever.search fetches for k=5
@@ -129,7 +128,7 @@ def open_domain(domain: Domain, progress=None, limit: int | None = None) -> Doma
     """Build (first time) or refresh the domain's index, load it with query caches, rank every question."""
     settings = Settings.from_env(index_dir=domain.index_dir, embed_model=HYBRID)
     ingest_paths(list(domain.corpus), settings, progress=progress)
-    index = Index.load(domain.index_dir)
+    index = FaissStore.load(domain.index_dir)
     embedders = {name: CachedQueries(load_embedder(name), domain.index_dir.parent / f"{domain.name}-queries-{name}.npz")
                  for name in index.models}
     retriever = Retriever(index, embedders)
@@ -197,22 +196,47 @@ def choose_fusion(tables: Mapping[str, Mapping[str, Mapping[str, Mapping[str, fl
                     "chosen_merit_tune": round(merit(chosen), 4), "shipped": DEFAULT_FUSION.name()}
 
 
+class _BareStore:
+    """In memory, for the header ablation only: the same chunks without their header, searched
+    exactly (dense) and with the same BM25 tokenizer; no filters (the evaluation uses none)."""
+
+    def __init__(self, chunks: list[Chunk], model: str, vectors: np.ndarray) -> None:
+        self.chunks, self.models, self.manifest = chunks, [model], {}
+        self._vectors = vectors
+        tokenizer = Tokenizer(user_terms(chunks))
+        self._bm25 = Bm25([TermCounts.build(tokenizer(c.indexed_text) for c in chunks)], tokenizer)
+
+    def dense_search(self, model: str, query: np.ndarray, n: int, filters: Filters | None = None) -> Ranking:
+        scores = self._vectors @ np.asarray(query, np.float32)
+        top = np.argsort(-scores, kind="stable")[:n]
+        return top.astype(np.int64), scores[top].astype(np.float32)
+
+    def keyword_search(self, query: str, n: int, filters: Filters | None = None) -> Ranking:
+        return top_rows(np.concatenate(self._bm25.scores(query)), n)
+
+    def chunk(self, row: int) -> Chunk:
+        return self.chunks[row]
+
+
 def header_ablation(run: DomainRun, fusion: Fusion) -> dict[str, Any] | None:
     """Retrieval with and without the header (unit · post · speaker | meeting) prepended to each chunk
     for embedding and BM25 (Chunk.indexed_text), for BM25, e5-small and `fusion`; None when no chunk
     has a header (.jsonl records). The header-less e5 vectors are cached in eval/.cache/."""
-    index = run.retriever.index
-    if not any(c.header for c in index.chunks) or E5_SMALL not in index.models:
+    chunks = list(run.retriever.index.chunks)
+    if not any(c.header for c in chunks) or E5_SMALL not in run.retriever.index.models:
         return None
-    bare = [replace(c, header="") for c in index.chunks]
+    bare = [replace(c, header="") for c in chunks]
     cache_file = run.domain.index_dir.parent / f"{run.domain.name}-noheader-{E5_SMALL}.npz"
     cache = dict(np.load(cache_file)) if cache_file.exists() else {}
+    keys = [text_hash(c.indexed_text) for c in bare]
+    missing = [i for i, k in enumerate(keys) if k not in cache]
     e5 = run.retriever.embedders[E5_SMALL]
-    vectors, n_new = embed_cached(e5, bare, cache)
-    if n_new:
-        np.savez(cache_file, **{text_hash(c.indexed_text): v for c, v in zip(bare, vectors)})
-    no_header = Retriever(Index(bare, {E5_SMALL: DenseIndex(vectors, index_kind(len(bare)))}, Bm25Index.build([c.text for c in bare], Tokenizer(user_terms(bare))),
-                                index.manifest), {E5_SMALL: e5}, components=[BM25, E5_SMALL])
+    if missing:
+        for i, v in zip(missing, e5.encode_passages([bare[i].indexed_text for i in missing])):
+            cache[keys[i]] = v
+        np.savez(cache_file, **{k: cache[k] for k in keys})
+    vectors = np.stack([cache[k] for k in keys]).astype(np.float32)
+    no_header = Retriever(_BareStore(bare, E5_SMALL, vectors), {E5_SMALL: e5}, components=[BM25, E5_SMALL])
     with_header = run.production()
     out: dict[str, Any] = {}
     for label, retriever in (("with header", with_header), ("text only", no_header)):
