@@ -23,7 +23,8 @@ from rag.bm25 import Bm25, TermCounts, Tokenizer, top_rows, user_terms
 from rag.config import PROJECT_ROOT, Settings
 from rag.embed import E5_SMALL, HYBRID, M3E_SMALL, Embedder, load_embedder
 from rag.eval_sets import PARTS, REPORT_SHARE, SPLIT_SEED, Domain, EvalQuestion, git_commit
-from rag.evaluate_answers import answer_report, fit_answerability
+from rag import answerability
+from rag.evaluate_answers import answer_report, assess_all, fit_answerability
 from rag.fusion import BM25, Fusion, Ranking
 from rag.index import FaissStore, text_hash
 from rag.ingest import ingest_paths
@@ -285,13 +286,21 @@ def run_eval(domains: Sequence[Domain], out: Path | None = None, limit: int | No
         chosen, why = choose_fusion(tables, candidate_fusions(runs[0].retriever.components))
         result["fusion_choice"] = why
         result["header_ablation"] = {run.domain.name: header_ablation(run, chosen) for run in runs}
-    if fit:
-        log("fitting answerability on the tune parts …")
-        result["answerability_fit"] = fit_answerability(runs)
-    if answers:
+    if answers or fit:
+        assessed = {}
         for run in runs:
             log(f"[{run.domain.name}] answers …")
-            result["domains"][run.domain.name]["answers"] = answer_report(run)
+            assessed[run.domain.name] = assess_all(run)
+        if fit:
+            log("fitting answerability on the tune parts …")
+            model = fit_answerability(runs, assessed)
+        else:
+            model = answerability.load()
+        result["answerability"] = {"threshold": model.threshold, "intercept": model.intercept,
+                                   "weights": dict(zip(model.features, model.coef)), "fitted_on": model.fitted_on,
+                                   "refit_now": fit}
+        for run in runs:
+            result["domains"][run.domain.name]["answers"] = answer_report(run, assessed[run.domain.name], model)
     path = out or PROJECT_ROOT / "eval" / "results" / f"eval-{time.strftime('%Y%m%dT%H%M%S')}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -16,6 +17,7 @@ import numpy as np
 
 from rag import answerability
 from rag.answer import Answerer
+from rag.compose import extractive, not_found
 from rag.eval_sets import PARTS, TUNE, EvalQuestion, git_commit
 from rag.evidence import TermWeights
 from rag.question import corpus_places
@@ -57,15 +59,46 @@ def refusal_metrics(answered: Sequence[bool], answerable: Sequence[bool]) -> dic
             "answerable_refused_share": round(refused_pos / n_pos, 3) if n_pos else None}
 
 
-def answer_report(run) -> dict[str, Any]:
-    """Extractive answers over the shipped retrieval of a rag.evaluate.DomainRun, per part."""
-    answerer = answerer_for_run(run)
-    items: dict[str, dict[str, Any]] = {}
+@dataclass
+class Assessed:
+    """One question through the shipped pipeline with every rule applied but the model's decision
+    left open: the evidence the model would see (None when a rule declined) and the answer that
+    would be written if the model says yes."""
+
+    evidence: answerability.Evidence | None
+    answer: Answer  # the extractive answer (or the rule's refusal)
+    ms: int
+
+
+def assess_all(run) -> dict[str, Assessed]:
+    """Every question of a rag.evaluate.DomainRun, assessed once (the model only flips `answerable`)."""
+    answerer = answerer_for_run(run, answerability.neutral())
+    out = {}
     for q in run.domain.questions:
         start = time.perf_counter()
-        a = answerer.ask(q.q)
-        items[q.id] = {"answerable": a.answerable, "correct": correct(a, q),
-                       "ms": round(1000 * (time.perf_counter() - start)), "answer": a.answer}
+        s = answerer.assess(q.q)  # the neutral model answers whatever the rules let through
+        base = Answer(question=q.q, answer="", answerable=False, mode="extractive")
+        a = extractive(base, s.info, s.ranked, answerer.config) if s.verdict.answerable else \
+            not_found(base, s.hits, s.ranked, s.verdict.reason, answerer.config.related)
+        out[q.id] = Assessed(s.verdict.evidence, a, round(1000 * (time.perf_counter() - start)))
+    return out
+
+
+def decided(item: Assessed, model: answerability.Model) -> Answer:
+    """The answer as the shipped pipeline gives it with `model` deciding."""
+    if item.evidence is None or not item.answer.answerable:
+        return item.answer
+    ok, _ = model.answerable(item.evidence)
+    return item.answer if ok else replace(item.answer, answerable=False)
+
+
+def answer_report(run, assessed: dict[str, Assessed], model: answerability.Model) -> dict[str, Any]:
+    """Answer accuracy and refusal precision/recall per part, the model deciding answerability."""
+    items: dict[str, dict[str, Any]] = {}
+    for q in run.domain.questions:
+        a = decided(assessed[q.id], model)
+        items[q.id] = {"answerable": a.answerable, "correct": correct(a, q), "ms": assessed[q.id].ms,
+                       "answer": a.answer if a.answerable else ""}
     parts = {}
     for p in PARTS:
         qa = [q for q in run.domain.select(p, ("qa",))]
@@ -77,9 +110,9 @@ def answer_report(run) -> dict[str, Any]:
         if multi:
             row["multi"] = f"{sum(items[q.id]['correct'] for q in multi)}/{len(multi)}"
         parts[p] = row
-    out: dict[str, Any] = {"parts": parts, "items": items, "mode": answerer.mode}
+    out: dict[str, Any] = {"parts": parts, "items": items, "mode": "extractive"}
     if run.domain.name == "seeds":
-        out["dev_checks"] = dev_checks(answerer, run.domain.questions)
+        out["dev_checks"] = dev_checks(answerer_for_run(run, model), run.domain.questions)
     return out
 
 
@@ -117,15 +150,14 @@ def answerer_for_run(run, model: answerability.Model | None = None):
                     known_places=corpus_places(chunks))
 
 
-def fit_answerability(runs: Sequence[Any]) -> dict[str, Any]:
-    """Fit the answerability model on the TUNE parts of every domain (one-fact and out-of-corpus
-    questions), choose its threshold there, write rag/answerability.json, and return the provenance."""
+def fit_answerability(runs: Sequence[Any], assessed: dict[str, dict[str, Assessed]]) -> answerability.Model:
+    """Fit the answerability model on the TUNE parts of every domain (one-fact, multi and out-of-corpus
+    questions that no rule declined), choose its threshold there, and write rag/answerability.json."""
     rows, labels, groups = [], [], []
     for run in runs:
-        answerer = answerer_for_run(run, answerability.neutral())
         for q in run.domain.select(TUNE, ("qa", "negative", "multi")):
-            evidence = answerer.assess(q.q).verdict.evidence
-            if evidence is None:  # decided by a rule (a place no chunk names, nothing to quote): not the model's
+            evidence = assessed[run.domain.name][q.id].evidence
+            if evidence is None:  # a rule declined (a place no chunk names, nothing to quote): not the model's
                 continue
             rows.append(evidence.vector())
             labels.append(int(q.answerable))
@@ -140,12 +172,11 @@ def fit_answerability(runs: Sequence[Any]) -> dict[str, Any]:
                   "out_of_corpus": int(sum(1 for gg, c in zip(groups, y) if gg == g and not c))} for g in set(groups)}
     fitted_on = {"parts": TUNE, "domains": counts, "commit": git_commit(), "l2": answerability.L2,
                  "max_refused": answerability.MAX_REFUSED,
-                 "fitted_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-    model = answerability.Model(model.features, model.mean, model.scale, model.coef, intercept, threshold, fitted_on)
+                 "fitted_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                 "weights": {k: round(v, 3) for k, v in zip(answerability.FEATURES, coef.tolist())}}
+    model = replace(model, threshold=threshold, fitted_on=fitted_on)
     model.save()
-    return {"model": {k: v for k, v in zip(answerability.FEATURES, np.round(coef, 3).tolist())},
-            "intercept": round(intercept, 3), "threshold": round(threshold, 4), "fitted_on": fitted_on,
-            "file": str(answerability.MODEL_FILE)}
+    return model
 
 
 def evaluate_answers(answerer, eval_dir: Path) -> dict[str, Any]:
