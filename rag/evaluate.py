@@ -134,6 +134,10 @@ def open_domain(domain: Domain, progress=None, limit: int | None = None) -> Doma
                  for name in index.models}
     retriever = Retriever(index, embedders)
     questions = limited(domain, limit)
+    texts = list(dict.fromkeys(q.q for q in questions))
+    for e in embedders.values():  # in batches: one call per question costs several times more
+        for start in range(0, len(texts), 256):
+            e.encode_queries(texts[start:start + 256])
     rankings = {q.id: retriever.rankings(q.q, FETCH) for q in questions}
     for e in embedders.values():
         e.save()
