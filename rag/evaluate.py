@@ -22,7 +22,7 @@ import numpy as np
 from rag.bm25 import Bm25, TermCounts, Tokenizer, top_rows, user_terms
 from rag.config import PROJECT_ROOT, Settings
 from rag.embed import E5_SMALL, HYBRID, M3E_SMALL, Embedder, load_embedder
-from rag.eval_sets import PARTS, REPORT_SHARE, SPLIT_SEED, Domain, EvalQuestion, git_commit
+from rag.eval_sets import DOMAINS, PARTS, REPORT_SHARE, SPLIT_SEED, TUNE, Domain, EvalQuestion, git_commit
 from rag import answerability
 from rag.evaluate_answers import answer_report, assess_all, fit_answerability
 from rag.fusion import BM25, Fusion, Ranking
@@ -117,15 +117,16 @@ class DomainRun:
     domain: Domain
     retriever: Retriever  # all components of the evaluation index
     rankings: dict[str, dict[str, Ranking]]  # question id → component → (ids, scores)
+    fusion: Fusion = DEFAULT_FUSION  # what answers are evaluated with: the shipped one, or the one just chosen
 
     def production(self, fusion: Fusion | None = None) -> Retriever:
-        """The shipped configuration (BM25 + e5-small) over this index."""
+        """The shipped components (BM25 + e5-small) over this index, fused by `fusion` (default: self.fusion)."""
         r = self.retriever
         return Retriever(r.index, r.embedders, components=[c for c in PRODUCTION if c in r.components],
-                         fusion=fusion or DEFAULT_FUSION)
+                         fusion=fusion or self.fusion)
 
 
-def open_domain(domain: Domain, progress=None, limit: int | None = None) -> DomainRun:
+def open_domain(domain: Domain, progress=None, limit: int | None = None, tune_limit: int | None = None) -> DomainRun:
     """Build (first time) or refresh the domain's index, load it with query caches, rank every question."""
     settings = Settings.from_env(index_dir=domain.index_dir, embed_model=HYBRID)
     ingest_paths(list(domain.corpus), settings, progress=progress)
@@ -133,7 +134,7 @@ def open_domain(domain: Domain, progress=None, limit: int | None = None) -> Doma
     embedders = {name: CachedQueries(load_embedder(name), domain.index_dir.parent / f"{domain.name}-queries-{name}.npz")
                  for name in index.models}
     retriever = Retriever(index, embedders)
-    questions = limited(domain, limit)
+    questions = limited(domain, limit, tune_limit)
     texts = list(dict.fromkeys(q.q for q in questions))
     for e in embedders.values():  # in batches: one call per question costs several times more
         for start in range(0, len(texts), 256):
@@ -144,17 +145,19 @@ def open_domain(domain: Domain, progress=None, limit: int | None = None) -> Doma
     return DomainRun(replace(domain, questions=tuple(questions)), retriever, rankings)
 
 
-def limited(domain: Domain, limit: int | None) -> list[EvalQuestion]:
-    """All questions, or with `limit` the first `limit` of each part and kind in id-hash order (a
-    sample fixed in advance, for quick runs only: its figures are not the report figures)."""
-    if not limit:
+def limited(domain: Domain, limit: int | None, tune_limit: int | None = None) -> list[EvalQuestion]:
+    """All questions, or the first `limit` of each part and kind in id-hash order (a sample fixed in
+    advance, for quick runs only: its figures are not the report figures); `tune_limit` caps only the
+    tune part that way (choices made on a fixed sample of tune; the report part stays whole)."""
+    if not limit and not tune_limit:
         return list(domain.questions)
     out: list[EvalQuestion] = []
     for p in PARTS:
+        cap = limit or (tune_limit if p == TUNE else None)
         for kind in ("qa", "negative", "multi"):
             chosen = [q for q in domain.questions if q.part == p and q.kind == kind]
             chosen.sort(key=lambda q: hashlib.sha256(f"{SPLIT_SEED}:sample:{q.id}".encode()).hexdigest())
-            out += chosen[:limit]
+            out += chosen[:cap] if cap else chosen
     return out
 
 
@@ -258,7 +261,8 @@ def header_ablation(run: DomainRun, fusion: Fusion) -> dict[str, Any] | None:
 
 
 def run_eval(domains: Sequence[Domain], out: Path | None = None, limit: int | None = None,
-             fit: bool = False, answers: bool = True, progress=None, log=print) -> tuple[dict[str, Any], Path]:
+             fit: bool = False, answers: bool = True, progress=None, log=print,
+             tune_limit: int | None = None) -> tuple[dict[str, Any], Path]:
     """Evaluate the domains, optionally refit the answerability model on their tune parts, save JSON."""
     result: dict[str, Any] = {
         "git_commit": git_commit(),
@@ -267,6 +271,7 @@ def run_eval(domains: Sequence[Domain], out: Path | None = None, limit: int | No
                   "rule": "report if sha256(seed:id)[:8]/2^64 < report_share, else tune",
                   "choose_on": "tune", "quote": "report"},
         "limited_sample": limit,  # not None: a fixed sample for quick runs, not the report figures
+        "tune_sample": tune_limit,  # not None: the tune part capped to this many per kind (report part whole)
         "settings": {"fetch": FETCH, "k": K, "production_components": list(PRODUCTION),
                      "shipped_fusion": DEFAULT_FUSION.to_json()},
         "domains": {},
@@ -274,7 +279,7 @@ def run_eval(domains: Sequence[Domain], out: Path | None = None, limit: int | No
     runs = []
     for domain in domains:
         log(f"[{domain.name}] index and rankings …")
-        run = open_domain(domain, progress, limit)
+        run = open_domain(domain, progress, limit, tune_limit)
         runs.append(run)
         fusions = candidate_fusions(run.retriever.components)
         result.setdefault("fusions", {}).update({f.name(): f.to_json() for f in fusions})
@@ -289,6 +294,10 @@ def run_eval(domains: Sequence[Domain], out: Path | None = None, limit: int | No
     if runs:
         chosen, why = choose_fusion(tables, candidate_fusions(runs[0].retriever.components))
         result["fusion_choice"] = why
+        if len(runs) == len(DOMAINS) and not limit:  # chosen on every domain's tune part: answers use it
+            for run in runs:
+                run.fusion = chosen
+        result["answers_fusion"] = runs[0].fusion.name()
         result["header_ablation"] = {run.domain.name: header_ablation(run, chosen) for run in runs}
     if answers or fit:
         assessed = {}

@@ -100,6 +100,8 @@ def eval_cmd(
     fit: bool = typer.Option(False, "--fit", help="在两个领域的 tune 部分重新拟合可答性模型并写入 rag/answerability.json"),
     limit: Optional[int] = typer.Option(None, "--limit", min=1,
                                         help="每个部分、每类问题只取按哈希固定的前 N 个（快速检查用，不是报告数字）"),
+    tune_limit: Optional[int] = typer.Option(None, "--tune-limit", min=1,
+                                             help="tune 部分每类问题只取按哈希固定的前 N 个（report 部分完整）"),
     no_answers: bool = typer.Option(False, "--no-answers", help="只评检索"),
     out: Optional[Path] = typer.Option(None, "--out", help="结果 JSON（默认 eval/results/eval-<时间>.json）"),
     parse: bool = typer.Option(False, "--parse", help="只评测解析器：eval/genre*/ 的讲话人、会议、日期（不需索引）"),
@@ -116,7 +118,7 @@ def eval_cmd(
     domains = [DOMAINS[d]() for d in dict.fromkeys(domain)]
     with _progress_bar() as progress:
         result, path = run_eval(domains, out, limit=limit, fit=fit, answers=not no_answers, progress=progress,
-                                log=lambda m: typer.echo(m, err=True))
+                                log=lambda m: typer.echo(m, err=True), tune_limit=tune_limit)
     typer.echo(summary(result))
     typer.echo(f"结果已保存: {path}")
 
