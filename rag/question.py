@@ -72,6 +72,23 @@ def _place_token(token: str) -> bool:
     return any(token.endswith(sfx) and len(token) > len(sfx) for sfx in PLACE_SUFFIXES)
 
 
+# Characters that never begin a place name here: function words, demonstratives, quantifiers.
+_NOT_NAME_START = set("的了是在和与及对从把被将向于等也还又都就呢吗吧啊那这哪些各全该本每其年月日个区县市镇乡省")
+
+
+def _with_lost_head(token: str, previous: str) -> str:
+    """jieba splits a name it does not know as "金" + "龙镇" or "那双" + "石镇": a place word whose name
+    part is one character (other than a county: 忠县) takes back the character before it when that
+    character is not a function word."""
+    if token.endswith("县") or len(token) != 2 or not previous or not _HAN_NAME.fullmatch(previous):
+        return token
+    if len(previous) == 1 and previous not in _NOT_NAME_START:
+        return previous + token
+    if len(previous) == 2 and previous[0] in _NOT_NAME_START and previous[1] not in _NOT_NAME_START:
+        return previous[1] + token
+    return token
+
+
 def places(text: str, known: Collection[str] = ()) -> list[str]:
     """Place names in order, without repeats: first the `known` places (e.g. those the corpus's units
     name) written in the text, then jieba words that are a name plus an admin suffix, or a name
@@ -80,8 +97,8 @@ def places(text: str, known: Collection[str] = ()) -> list[str]:
 
     >>> places("2024年二季度永川区与彭水自治县、各区县的老旧小区"), places("打造芳香小镇"), places("忠县和深圳市南山区")
     (['永川区', '彭水自治县'], [], ['忠县', '深圳市', '南山区'])
-    >>> places("那双石镇呢", known=["双石镇"])
-    ['双石镇']
+    >>> places("那双石镇呢"), places("金龙镇协议引资多少"), places("和忠县")
+    (['双石镇'], ['金龙镇'], ['忠县'])
     """
     found: list[tuple[int, str]] = []
     rest = text
@@ -99,7 +116,8 @@ def places(text: str, known: Collection[str] = ()) -> list[str]:
                     and _place_token(previous + token):
                 found.append((start - len(previous), previous + token))
         elif _place_token(token):
-            found.append((start, token))
+            name = _with_lost_head(token, previous)
+            found.append((start - (len(name) - len(token)), name))
         previous = token
     return list(dict.fromkeys(w for _, w in sorted(found)))
 
