@@ -159,14 +159,16 @@ def fit(x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None, l
 
 
 def balanced_weights(y: np.ndarray, groups: Sequence[str]) -> np.ndarray:
-    """Each (group, class) pair weighs the same in total, so a small domain or a rare class counts fully.
+    """Each (group, class) pair weighs the same in total, so a small domain or a rare class counts fully;
+    scaled to sum to the number of items, so the ridge penalty means the same whatever the groups.
 
     >>> balanced_weights(np.array([1, 1, 0, 1]), ["a", "a", "a", "b"]).tolist()
-    [0.5, 0.5, 1.0, 1.0]
+    [0.6666666666666666, 0.6666666666666666, 1.3333333333333333, 1.3333333333333333]
     """
     keys = [(g, int(c)) for g, c in zip(groups, y)]
     counts = {k: keys.count(k) for k in set(keys)}
-    return np.array([1.0 / counts[k] for k in keys])
+    w = np.array([1.0 / counts[k] for k in keys])
+    return w * len(w) / w.sum()
 
 
 def threshold_for(probs: np.ndarray, y: np.ndarray, groups: Sequence[str], max_refused: float = MAX_REFUSED) -> float:

@@ -97,8 +97,9 @@ def answer_report(run, assessed: dict[str, Assessed], model: answerability.Model
     items: dict[str, dict[str, Any]] = {}
     for q in run.domain.questions:
         a = decided(assessed[q.id], model)
+        by = None if a.answerable else ("rule" if assessed[q.id].evidence is None else "model")
         items[q.id] = {"answerable": a.answerable, "correct": correct(a, q), "ms": assessed[q.id].ms,
-                       "answer": a.answer if a.answerable else ""}
+                       "answer": a.answer if a.answerable or by == "rule" else "", "declined_by": by}
     parts = {}
     for p in PARTS:
         qa = [q for q in run.domain.select(p, ("qa",))]
