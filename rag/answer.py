@@ -14,15 +14,16 @@ from dataclasses import dataclass
 
 from rag import answerability
 from rag.answerability import Evidence
-from rag.compose import AnswerConfig, Delta, extractive, not_found, select
+from rag.compose import AnswerConfig, Delta, extractive, not_found, select, topic_term
 from rag.errors import UsageError
 from rag.evidence import Candidate, TermWeights, candidates, score
 from rag.llm import load_llm
 from rag.llm_answer import llm_answer
+from rag.provenance import provenance_answer
 from rag.question import QuestionInfo, analyse, corpus_places, place_in
 from rag.records import Answer, Filters, Hit
 from rag.retrieve import Retriever
-from rag.rewrite import Rewriter
+from rag.rewrite import LOCAL, Lexicon, Rewriter
 
 _MORE = re.compile(r"还|另外|其他|其它|别的|此外")
 
@@ -77,6 +78,7 @@ class Assessment:
     hits: list[Hit]
     ranked: list[Candidate]
     verdict: Verdict
+    topic: str | None = None  # a comparison's topic word (rag/compose.py topic_term)
 
 
 class Answerer:
@@ -84,12 +86,13 @@ class Answerer:
 
     def __init__(self, retriever, llm=None, config: AnswerConfig | None = None, rewriter: Rewriter | None = None,
                  term_weights: TermWeights | None = None, model: answerability.Model | None = None,
-                 known_places: Collection[str] = ()) -> None:
+                 known_places: Collection[str] = (), lexicon: Lexicon | None = None) -> None:
         self._retriever = retriever
         self._places = frozenset(known_places)
         self._terms = term_weights or TermWeights()
+        self._lexicon = lexicon or Lexicon()
         if rewriter is None:
-            rewriter = Rewriter(llm, known=self._terms.known)
+            rewriter = Rewriter(llm, known=self._terms.known, lexicon=self._lexicon)
         self._model = model or answerability.load()
         self._llm = llm
         self.config = config or AnswerConfig()
@@ -117,8 +120,17 @@ class Answerer:
         """Yields Delta pieces as the answer is written, then the final Answer. The final text may
         differ from the streamed one (claims dropped by the citation check): show `Answer.answer`."""
         q = question.strip()
+        if not q:
+            raise UsageError("问题为空 — 请输入一个问题 (empty question)")
+        about_sources = provenance_answer(q, history)  # "哪次会议上说的?": the cited chunks' metadata
+        if about_sources is not None:
+            yield Delta(about_sources.answer)
+            yield about_sources
+            return
+        yield Delta("正在检索…", stage=True)
         a = self.assess(q, filters, history, top_k)
         standalone, info, hits, ranked, verdict = a.standalone, a.info, a.hits, a.ranked, a.verdict
+        yield Delta(f"检索到 {len(hits)} 段，正在挑选句子并核对引用…", stage=True)
         base = Answer(question=q, answer="", answerable=False, mode=self.mode,
                       rewritten_question=standalone if standalone != q else None)
         if not verdict.answerable:
@@ -129,7 +141,7 @@ class Answerer:
         if self._llm is not None:
             yield from llm_answer(self._llm, base, standalone, info, hits, ranked, self.config)
             return
-        final = extractive(base, info, ranked, self.config)
+        final = extractive(base, info, ranked, self.config, a.topic)
         yield Delta(final.answer)
         yield final
 
@@ -145,12 +157,16 @@ class Answerer:
         hits = self._retriever.search(standalone, max(k * 3, self.config.compare_k) if info.comparison else k,
                                       filters or Filters())
         ranked = self._evidence(hits, info, history, standalone != q)
-        verdict = judge(select(ranked, info, self.config), ranked, info, hits, self._terms, self._model)
-        return Assessment(standalone, info, list(hits), ranked, verdict)
+        topic = topic_term(info, self._terms) if info.comparison else None
+        verdict = judge(select(ranked, info, self.config, topic), ranked, info, hits, self._terms, self._model)
+        return Assessment(standalone, info, list(hits), ranked, verdict, topic)
 
     def _evidence(self, hits: Sequence[Hit], info: QuestionInfo, history: Sequence[Answer],
                   follow_up: bool) -> list[Candidate]:
         cands = candidates(hits, info, self._terms)
+        named = self._lexicon.names_of(info.text, LOCAL)
+        if named and not info.comparison:  # "…招商投资局…" is answered from that department's chunks
+            cands = [c for c in cands if all(n in c.hit.chunk.indexed_text for n in named)] or cands
         if follow_up and history and _MORE.search(info.text):
             said = {c.sentence for c in history[-1].citations}
             cands = [c for c in cands if not any(c.sentence in s for s in said)] or cands
@@ -168,4 +184,4 @@ def answerer_for(retriever, settings, use_llm: bool = True, config: AnswerConfig
     llm = load_llm(settings) if use_llm else None
     chunks = retriever.index.chunks
     return Answerer(retriever, llm=llm, config=config, term_weights=TermWeights([c.indexed_text for c in chunks]),
-                    known_places=corpus_places(chunks))
+                    known_places=corpus_places(chunks), lexicon=Lexicon.from_chunks(chunks))

@@ -54,6 +54,27 @@ def tokens(text: str) -> list[str]:
     return [t for t in _jieba().lcut(text) if not _PUNCT.fullmatch(t)]
 
 
+_NOUNISH = ("n", "j", "t", "l", "eng")  # jieba POS flags of words that can name a topic
+
+
+def noun_runs(text: str) -> list[list[str]]:
+    """Runs of consecutive noun-like jieba words (POS n*, j, t, l, eng): the things a question is about.
+
+    >>> noun_runs("哪些地方在推进亩均效益改革?")
+    [['亩均', '效益']]
+    """
+    _jieba()
+    import jieba.posseg
+
+    runs: list[list[str]] = [[]]
+    for pair in jieba.posseg.lcut(text):
+        if pair.flag.startswith(_NOUNISH) and pair.word not in _STOP and not _PUNCT.fullmatch(pair.word):
+            runs[-1].append(pair.word)
+        elif runs[-1]:
+            runs.append([])
+    return [r for r in runs if r]
+
+
 # Words ending in an admin suffix that name no place: generic nouns ("小区", "城镇", "上市") and
 # kinds of zones ("示范区", "山区"). A place is a name plus a suffix, never one of these.
 _NOT_PLACE = re.compile(

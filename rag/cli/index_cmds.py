@@ -28,9 +28,11 @@ def ingest(
     index: Optional[Path] = options.INDEX,
     rebuild: bool = typer.Option(False, "--rebuild", help="丢弃旧索引，全部重建"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON 报告"),
+    store: Optional[str] = options.STORE,
+    milvus_uri: Optional[str] = options.MILVUS_URI,
 ) -> None:
     """解析文件并加入索引；未变化的文件不会重新嵌入。"""
-    settings = Settings.from_env(index_dir=index)
+    settings = Settings.from_env(index_dir=index, vector_store=store, milvus_uri=milvus_uri)
     with _progress_bar() as progress:
         report = ingest_paths(paths or [DEFAULT_SEEDS], settings, progress=progress, rebuild=rebuild)
     for warning in report.warnings:
@@ -55,10 +57,12 @@ def search(
     date_to: Optional[str] = options.DATE_TO,
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
     index: Optional[Path] = options.INDEX,
+    store: Optional[str] = options.STORE,
+    milvus_uri: Optional[str] = options.MILVUS_URI,
 ) -> None:
     """混合检索（向量 + BM25，RRF 融合），过滤条件在检索内部生效。"""
     filters = options.filters_from(speaker, unit, meeting, source, date_from, date_to)
-    settings = Settings.from_env(index_dir=index, top_k=top_k)
+    settings = Settings.from_env(index_dir=index, top_k=top_k, vector_store=store, milvus_uri=milvus_uri)
     retriever = Retriever.open(settings)
     if query == "-":
         for line in sys.stdin:
@@ -83,9 +87,11 @@ def search(
 def info(
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
     index: Optional[Path] = options.INDEX,
+    store: Optional[str] = options.STORE,
+    milvus_uri: Optional[str] = options.MILVUS_URI,
 ) -> None:
     """索引概况：存储后端、模型、维度、块数、讲话数、来源、构建时间。"""
-    settings = Settings.from_env(index_dir=index)
+    settings = Settings.from_env(index_dir=index, vector_store=store, milvus_uri=milvus_uri)
     data = {**open_store(settings).info(), "index_dir": str(settings.index_dir)}
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))

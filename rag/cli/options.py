@@ -10,6 +10,8 @@ from rag.errors import UsageError
 from rag.records import Filters
 
 INDEX = typer.Option(None, "--index", help="索引目录（默认 embeddings/ 或 RAG_INDEX_DIR）")
+STORE = typer.Option(None, "--store", help="存储后端 faiss 或 milvus（默认 RAG_VECTOR_STORE 或 faiss）")
+MILVUS_URI = typer.Option(None, "--milvus-uri", help="Milvus 地址 http://host:19530 或 milvus-lite 文件（默认 RAG_MILVUS_URI 或 <索引目录>/zhengyan.db）")
 SPEAKER = typer.Option(None, "--speaker", help="讲话人（全名）")
 UNIT = typer.Option(None, "--unit", help="单位（子串）")
 MEETING = typer.Option(None, "--meeting", help="会议（子串）")

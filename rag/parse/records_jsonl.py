@@ -8,7 +8,7 @@ from itertools import groupby
 
 from rag.errors import InputError
 from rag.parse.meeting import meeting_level
-from rag.parse.normalize import collapse_spaces, normalize_chars
+from rag.parse.normalize import collapse_spaces, front_door, normalize_chars
 from rag.records import Meeting, Paragraph, Speech
 
 _FIELDS = ("speaker", "speaker_title", "unit", "meeting", "date", "title", "source")
@@ -52,7 +52,7 @@ def _record(line: str, file_name: str, number: int) -> dict[str, str | None]:
     text = data.get("text")
     if not isinstance(text, str) or not text.strip():
         raise InputError(f"{where}: 缺少 \"text\" 字段或为空 (missing text) — 已跳过该行")
-    record: dict[str, str | None] = {"text": collapse_spaces(normalize_chars(text.strip()))}
+    record: dict[str, str | None] = {"text": collapse_spaces(normalize_chars(front_door(text).text.strip()))}
     for name in _FIELDS:
         value = data.get(name)
         if value is not None and not isinstance(value, str):
