@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from rag import answerability
 from rag.answerability import Evidence
 from rag.compose import AnswerConfig, Delta, extractive, not_found, select, topic_term
-from rag.errors import UsageError
 from rag.evidence import Candidate, TermWeights, candidates, score
+from rag.injection import drop_planted
 from rag.llm import load_llm
 from rag.llm_answer import llm_answer
+from rag.query_check import check_query
 from rag.provenance import provenance_answer
 from rag.question import QuestionInfo, analyse, corpus_places, place_in
 from rag.records import Answer, Filters, Hit
@@ -79,6 +80,7 @@ class Assessment:
     ranked: list[Candidate]
     verdict: Verdict
     topic: str | None = None  # a comparison's topic word (rag/compose.py topic_term)
+    planted: tuple[str, ...] = ()  # warnings about retrieved chunks dropped as planted instructions
 
 
 class Answerer:
@@ -119,9 +121,7 @@ class Answerer:
                top_k: int | None = None) -> Iterator[Delta | Answer]:
         """Yields Delta pieces as the answer is written, then the final Answer. The final text may
         differ from the streamed one (claims dropped by the citation check): show `Answer.answer`."""
-        q = question.strip()
-        if not q:
-            raise UsageError("问题为空 — 请输入一个问题 (empty question)")
+        q = check_query(question)
         about_sources = provenance_answer(q, history)  # "哪次会议上说的?": the cited chunks' metadata
         if about_sources is not None:
             yield Delta(about_sources.answer)
@@ -131,7 +131,7 @@ class Answerer:
         a = self.assess(q, filters, history, top_k)
         standalone, info, hits, ranked, verdict = a.standalone, a.info, a.hits, a.ranked, a.verdict
         yield Delta(f"检索到 {len(hits)} 段，正在挑选句子并核对引用…", stage=True)
-        base = Answer(question=q, answer="", answerable=False, mode=self.mode,
+        base = Answer(question=q, answer="", answerable=False, mode=self.mode, warnings=a.planted,
                       rewritten_question=standalone if standalone != q else None)
         if not verdict.answerable:
             final = not_found(base, hits, ranked, verdict.reason, self.config.related)
@@ -148,18 +148,17 @@ class Answerer:
     def assess(self, question: str, filters: Filters | None = None, history: Sequence[Answer] = (),
                top_k: int | None = None) -> Assessment:
         """Rewrite, retrieve, score sentences and judge answerability, without writing the answer."""
-        q = question.strip()
-        if not q:
-            raise UsageError("问题为空 — 请输入一个问题 (empty question)")
+        q = check_query(question)
         standalone = self._rewriter.rewrite(q, history) if history else q
         info = analyse(standalone, self._places)
         k = top_k or self.config.top_k
         hits = self._retriever.search(standalone, max(k * 3, self.config.compare_k) if info.comparison else k,
                                       filters or Filters())
+        hits, planted = drop_planted(hits)  # a chunk instructing the assistant is never evidence
         ranked = self._evidence(hits, info, history, standalone != q)
         topic = topic_term(info, self._terms) if info.comparison else None
         verdict = judge(select(ranked, info, self.config, topic), ranked, info, hits, self._terms, self._model)
-        return Assessment(standalone, info, list(hits), ranked, verdict, topic)
+        return Assessment(standalone, info, list(hits), ranked, verdict, topic, tuple(planted))
 
     def _evidence(self, hits: Sequence[Hit], info: QuestionInfo, history: Sequence[Answer],
                   follow_up: bool) -> list[Candidate]:
