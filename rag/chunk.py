@@ -11,10 +11,11 @@ from typing import Iterable
 
 from rag.parse.parser import PARSER_VERSION
 from rag.records import Chunk, Paragraph, Speech
+from rag.units import resolved_speech
 
 # The text pipeline's version (parser and the chunking rules below): an index built by another is
 # rebuilt, never mixed. Bump the second number when the rules below or the BM25 tokens change.
-CHUNKER_VERSION = f"p{PARSER_VERSION}-c3"
+CHUNKER_VERSION = f"p{PARSER_VERSION}-c4"  # c4: units resolved in the hierarchy (rag/units.py)
 MAX_CHARS = 300  # a paragraph up to this long stays whole; longer ones are windowed
 MIN_TAIL = 60  # a last window adding fewer new characters than this merges into the previous one
 TINY_PARAGRAPH = 20  # shorter paragraphs not ending a sentence (headings, "各位代表：") join the next one
@@ -133,7 +134,8 @@ def _source_offset(paragraphs: list[Paragraph], local: int, is_end: bool) -> int
 
 
 def chunk_speech(speech: Speech, max_chars: int = MAX_CHARS, tiny: int = TINY_PARAGRAPH) -> list[Chunk]:
-    """The chunks of one speech, in reading order."""
+    """The chunks of one speech, in reading order; the unit is resolved against the meeting (rag/units.py)."""
+    speech = resolved_speech(speech)
     head = header(speech)
     chunks: list[Chunk] = []
     for group in _groups(speech.paragraphs, tiny):

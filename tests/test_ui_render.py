@@ -109,7 +109,9 @@ def test_not_answerable_shows_notice_and_nearest_passages():
 
 def test_rewritten_question_is_shown():
     answer = make_answer(rewritten_question="涪陵区一季度新增城镇就业多少人?", question="那涪陵区呢?")
-    assert "理解为：涪陵区一季度新增城镇就业多少人?" in render_answer_body(answer, 1)
+    body = render_answer_body(answer, 1)
+    assert "理解为：<span>涪陵区一季度新增城镇就业多少人?</span>" in body
+    assert 'data-q="涪陵区一季度新增城镇就业多少人?"' in body  # editable and re-askable
 
 
 def test_markdown_export_lists_sources():

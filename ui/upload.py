@@ -7,7 +7,9 @@ unless parsing succeeded, and the index itself is only touched through the injec
 
 from __future__ import annotations
 
+import datetime
 import hashlib
+import json
 import re
 import shutil
 import threading
@@ -18,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rag.errors import InputError, RagError
+from rag.parse import sidecar_path
+from rag.parse.records_jsonl import iso_date
 from rag.records import Speech
 
 ALLOWED_SUFFIXES = (".txt", ".md", ".jsonl", ".docx", ".pdf")
@@ -53,6 +57,50 @@ def unique_name(name: str, taken: set[str]) -> str:
     while f"{stem}_{n}{suffix}" in taken:
         n += 1
     return f"{stem}_{n}{suffix}"
+
+
+# The editable preview: one row per parsed speech. 会议/日期 belong to the file, 讲话人/职务 to the speech.
+PREVIEW_COLUMNS = ["文件", "序号", "会议", "日期", "讲话人", "职务", "段落"]
+
+
+def preview_rows(speeches: Sequence[Speech]) -> list[list]:
+    return [[s.source, s.index, s.meeting.name or "", s.meeting.date or "", s.speaker or "",
+             s.speaker_title or "", len(s.paragraphs)] for s in speeches]
+
+
+def corrections(speeches: Sequence[Speech], rows: Sequence[Sequence]) -> dict[str, dict]:
+    """The reader's edits of the preview as sidecar contents, per file name (only files with edits).
+
+    A changed meeting or date applies to the whole file; a changed speaker or post to its speech. A date
+    that is not a real day raises InputError naming the file.
+    """
+    parsed = {(s.source, s.index): s for s in speeches}
+    out: dict[str, dict] = {}
+    for row in rows:
+        source, index, meeting, date, speaker, post = (str(row[0]), int(row[1]), *(str(v or "").strip() for v in row[2:6]))
+        s = parsed.get((source, index))
+        if s is None:
+            continue
+        meta = out.setdefault(source, {})
+        if meeting and meeting != (s.meeting.name or ""):
+            meta["meeting"] = meeting
+        if date and date != (s.meeting.date or ""):
+            meta["date"] = real_date(date, source)
+        fix = {k: v for k, v, old in (("speaker", speaker, s.speaker), ("speaker_title", post, s.speaker_title))
+               if v and v != (old or "")}
+        if fix:
+            meta.setdefault("speeches", []).append({"index": index, **fix})
+    return {source: meta for source, meta in out.items() if meta}
+
+
+def real_date(value: str, source: str) -> str:
+    """ISO date of an edited preview cell; a day that does not exist is an InputError naming the file."""
+    iso = iso_date(value, source) or ""
+    try:
+        datetime.date.fromisoformat(iso)
+    except ValueError:
+        raise InputError(f"{source}: 日期 {value!r} 不存在 — 请写成 2025-03-28") from None
+    return iso
 
 
 def sha256(path: Path) -> str:
@@ -138,8 +186,25 @@ class UploadManager:
         shutil.copyfile(src, target)
         staged.files.append(target)
 
+    def correct(self, staged: Staged, rows: Sequence[Sequence]) -> Staged:
+        """Save the preview's edits as each file's sidecar `NAME.meta.json` and parse again with them."""
+        edits = corrections(staged.speeches, rows)
+        if not edits:
+            return staged
+        speeches: list[Speech] = []
+        for path in staged.files:
+            if path.name in edits:
+                sidecar_path(path).write_text(json.dumps(edits[path.name], ensure_ascii=False, indent=1),
+                                              encoding="utf-8")
+                speeches += self._parse([path])[0]
+            else:
+                speeches += [s for s in staged.speeches if s.source == path.name]
+        staged.speeches = speeches
+        return staged
+
     def commit(self, staged: Staged, progress: Progress) -> int:
-        """Move the staged files into the upload folder and index them; on failure remove them again."""
+        """Move the staged files (and their sidecars) into the upload folder and index them; on failure
+        remove them again."""
         if not staged.speeches or staged.folder is None:
             raise InputError("没有可加入索引的讲话 — 先上传并解析文件")
         with self._lock:
@@ -148,12 +213,16 @@ class UploadManager:
                 raise InputError(f"{', '.join(clashes)} 刚被另一位用户上传 — 请重新上传并解析")
             self.upload_dir.mkdir(parents=True, exist_ok=True)
             final = [self.upload_dir / p.name for p in staged.files]
+            moved = []
             for src, dst in zip(staged.files, final):
-                shutil.move(str(src), dst)
+                for a, b in ((src, dst), (sidecar_path(src), sidecar_path(dst))):
+                    if a.exists():
+                        shutil.move(str(a), b)
+                        moved.append(b)
             try:
                 added = self._index(final, progress)
             except BaseException:
-                for path in final:
+                for path in moved:
                     path.unlink(missing_ok=True)
                 raise
         self.discard(staged)

@@ -46,6 +46,8 @@ def _stream_plain(answerer, question: str, filters: Filters, history, top_k) -> 
     live = answerer.mode == "llm" and sys.stdout.isatty()
     for event in answerer.stream(question, filters, history, top_k):
         if isinstance(event, Delta):
+            if event.stage:
+                continue
             streamed.append(event.text)
             if live:
                 typer.echo(event.text, nl=False)

@@ -15,7 +15,7 @@ from rag.errors import UsageError
 from rag.retrieve import Retriever
 from rag.similar import find_similar
 from ui.app import launch_app
-from ui.server import DEFAULT_UPLOADS, create_app
+from ui.wiring import DEFAULT_UPLOADS, create_app
 
 
 def serve(

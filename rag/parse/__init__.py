@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -12,6 +12,7 @@ from rag.parse.decode import read_text
 from rag.parse.documents import docx_text, pdf_text
 from rag.parse.parser import parse_text
 from rag.parse.records_jsonl import iso_date, parse_jsonl
+from rag.parse.speaker import unit_of_post
 from rag.records import Speech
 
 SUPPORTED = (".txt", ".md", ".jsonl", ".docx", ".pdf")
@@ -77,11 +78,11 @@ def load_file(path: Path) -> tuple[list[Speech], list[str]]:
     text = docx_text(path) if suffix == ".docx" else pdf_text(path) if suffix == ".pdf" else read_text(path)
     if not text.strip():
         raise InputError(f"{path.name}: 没有可读取的文字 (no text) — 请检查文件内容")
-    return parse_text(text, path.name, read_sidecar(path)), []
+    speeches = parse_text(text, path.name, read_sidecar(path))
+    return [_corrected(s, speech_corrections(path).get(s.index)) for s in speeches], []
 
 
-def read_sidecar(path: Path) -> dict[str, str]:
-    """`NAME.meta.json` beside a raw file overrides or fills meeting/date/speaker fields."""
+def _sidecar_data(path: Path) -> dict:
     sidecar = sidecar_path(path)
     if not sidecar.exists():
         return {}
@@ -91,6 +92,35 @@ def read_sidecar(path: Path) -> dict[str, str]:
         raise InputError(f"{sidecar.name}: 不是合法的 JSON ({exc.msg}) — 请修正或删除该文件") from exc
     if not isinstance(data, dict):
         raise InputError(f"{sidecar.name}: 应为 JSON 对象 (object expected) — 请修正该文件")
+    return data
+
+
+def speech_corrections(path: Path) -> dict[int, dict[str, str]]:
+    """Per-speech corrections from the sidecar's `"speeches": [{"index": 0, "speaker": …, "speaker_title": …}]`
+    (written by the upload preview), by speech index."""
+    rows = _sidecar_data(path).get("speeches") or []
+    if not isinstance(rows, list):
+        raise InputError(f"{sidecar_path(path).name}: speeches 应为列表 — 请修正该文件")
+    out: dict[int, dict[str, str]] = {}
+    for row in rows:
+        if isinstance(row, dict) and isinstance(row.get("index"), int):
+            out[row["index"]] = {k: str(row[k]).strip() for k in ("speaker", "speaker_title", "unit") if row.get(k)}
+    return out
+
+
+def _corrected(speech: Speech, fix: dict[str, str] | None) -> Speech:
+    """A speech with a reader's corrections; a corrected post brings the unit it names, unless given."""
+    if not fix:
+        return speech
+    post = fix.get("speaker_title") or speech.speaker_title
+    unit = fix.get("unit") or (unit_of_post(post) if "speaker_title" in fix and post else None) or speech.unit
+    return replace(speech, speaker=fix.get("speaker") or speech.speaker, speaker_title=post, unit=unit)
+
+
+def read_sidecar(path: Path) -> dict[str, str]:
+    """`NAME.meta.json` beside a raw file overrides or fills meeting/date/speaker fields."""
+    sidecar = sidecar_path(path)
+    data = _sidecar_data(path)
     meta = {key: str(data[key]).strip() for key in _META_FIELDS if data.get(key)}
     if "date" in meta:
         meta["date"] = iso_date(meta["date"], sidecar.name)
