@@ -13,10 +13,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from rag.compose import AnswerConfig, Delta, extractive, not_found, select, topic_term
-from rag.errors import UsageError
 from rag.evidence import Candidate, SentenceVectors, TermWeights, candidates, score
+from rag.injection import drop_planted
 from rag.llm import load_llm
 from rag.llm_answer import llm_answer
+from rag.query_check import check_query
 from rag.question import QuestionInfo, analyse, place_in
 from rag.provenance import provenance_answer
 from rag.records import Answer, Filters, Hit
@@ -96,9 +97,7 @@ class Answerer:
                top_k: int | None = None) -> Iterator[Delta | Answer]:
         """Yields Delta pieces as the answer is written, then the final Answer. The final text may
         differ from the streamed one (claims dropped by the citation check): show `Answer.answer`."""
-        q = question.strip()
-        if not q:
-            raise UsageError("问题为空 — 请输入一个问题 (empty question)")
+        q = check_query(question)
         about_sources = provenance_answer(q, history)  # "哪次会议上说的?": the cited chunks' metadata
         if about_sources is not None:
             yield Delta(about_sources.answer)
@@ -110,11 +109,12 @@ class Answerer:
         yield Delta("正在检索…", stage=True)
         hits = self._retriever.search(standalone, max(k * 3, self.config.compare_k) if info.comparison else k,
                                       filters or Filters())
+        hits, planted = drop_planted(hits)  # a chunk instructing the assistant is never evidence
         yield Delta(f"检索到 {len(hits)} 段，正在挑选句子并核对引用…", stage=True)
         ranked = self._evidence(hits, info, history, standalone != q)
         topic = topic_term(info, self._terms) if info.comparison else None
         verdict = judge(select(ranked, info, self.config, topic), ranked, info, self.config)
-        base = Answer(question=q, answer="", answerable=False, mode=self.mode,
+        base = Answer(question=q, answer="", answerable=False, mode=self.mode, warnings=planted,
                       rewritten_question=standalone if standalone != q else None)
         if not verdict.answerable:
             final = not_found(base, hits, ranked, verdict.reason, self.config.related)

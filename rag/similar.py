@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from rag.errors import UsageError
+from rag.query_check import check_query
 from rag.records import Chunk, Filters, Hit
 from rag.units import hierarchy_key, resolve_chunk
 
@@ -108,7 +109,7 @@ def find_similar(
     origin = get_chunk(query) if looks_like_chunk_id(query) else None
     if looks_like_chunk_id(query) and origin is None:
         raise UsageError(f"索引中没有段落 {query} — 用 `rag search` 或 `rag similar 主题文字` 查找")
-    search_text = origin.text if origin else query
+    search_text = origin.text if origin else check_query(query)
     pool = retriever.search(search_text, max(pool_k, top_k * 4), filters or Filters())
     if origin is None:
         hits = pool[:top_k]

@@ -13,7 +13,8 @@ Contract (both backends):
 - **Filters inside the search.** `dense_search` and `keyword_search` return only rows passing the
   `Filters` (never post-filtered top-n), with these semantics (`rag.index.filter_sql`): speaker
   exact (spaces ignored); unit a substring of unit or speaker_title; meeting a substring; source the
-  file name or its stem; meeting_date within [date_from, date_to] (undated rows fail a date filter).
+  file name or its stem; exclude_sources file names left out (uploads); meeting_date within
+  [date_from, date_to] (undated rows fail a date filter).
 - **Scores.** Dense scores are cosines (vectors are L2-normalised); keyword scores are BM25 with
   jieba tokens (`rag.bm25.Tokenizer`), positive only. Fusion is the retriever's, not the store's.
 - **Writing.** One writer at a time (the caller holds `rag.ingest`'s index lock). `remove_source`

@@ -109,3 +109,17 @@ def run_rag(*args: str, stdin: str | None = None, index: Path | None = None,
         env["RAG_VECTOR_STORE"] = store
     return subprocess.run([sys.executable, "-c", "from rag.cli import main; main()", *args], input=stdin,
                           capture_output=True, text=True, env=env, timeout=600)
+
+
+def index_of(root: Path, files: dict[str, str], model) -> "Settings":
+    """A real index at root/index over `files` (name → text, written to root/corpus/) embedded with `model`."""
+    from rag.config import Settings
+    from rag.ingest import ingest_paths
+
+    corpus = root / "corpus"
+    corpus.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    settings = Settings(index_dir=root / "index")
+    ingest_paths([corpus], settings, embedders=[model])
+    return settings

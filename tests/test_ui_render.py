@@ -167,7 +167,7 @@ def test_unique_name():
 
 
 def _manager(tmp_path: Path, indexed: list):
-    def parse(paths):
+    def parse(paths, cancel):
         text = paths[0].read_text(encoding="utf-8")
         if "BAD" in text:
             from rag.errors import InputError
@@ -209,7 +209,7 @@ def test_failed_index_keeps_nothing(tmp_path):
     def broken(speeches, progress):
         raise RuntimeError("disk full")
 
-    manager = UploadManager(tmp_path / "uploads", lambda p: ([Speech(Meeting(None), None, None, None, None,
+    manager = UploadManager(tmp_path / "uploads", lambda p, cancel: ([Speech(Meeting(None), None, None, None, None,
                             (Paragraph("内容", 0, 2),), p[0].name)], []), broken, taken=set)
     staged = manager.stage([src])
     with pytest.raises(RuntimeError):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,7 +48,8 @@ def build_app(
 
 def build_app_from(services: Services) -> Any:
     """As `build_app`; handlers read `services` on every call, so its answerer may be replaced later."""
-    with gr.Blocks(title=TITLE) as demo:
+    # Gradio's copies of uploads and exports are deleted after an hour (checked every 10 minutes).
+    with gr.Blocks(title=TITLE, delete_cache=(600, 3600)) as demo:
         gr.HTML(
             '<div class="zy-header"><h1>政言</h1><span>政府讲话语义问答 · 每个回答都注明讲话人、会议和原文段落</span></div>',
             elem_id="zy-header",
@@ -92,8 +93,9 @@ def _wire_refresh(services: Services, chat: ChatTab, library: LibraryTab, librar
 
 
 def launch_app(demo: Any, host: str = "127.0.0.1", port: int = 7860, *, concurrency: int = 4, block: bool = True,
-               inbrowser: bool = False) -> Any:
-    """Queue (bounded concurrency, so 10+ sessions wait instead of failing) and serve."""
+               inbrowser: bool = False, auth: Sequence[tuple[str, str]] = (), max_upload_mb: int = 20) -> Any:
+    """Queue (bounded concurrency, so 10+ sessions wait instead of failing) and serve; with `auth`,
+    every page and route needs a login. Gradio serves files only from its own cache folder."""
     demo.queue(default_concurrency_limit=concurrency, max_size=256)
     return demo.launch(
         server_name=host,
@@ -102,7 +104,8 @@ def launch_app(demo: Any, host: str = "127.0.0.1", port: int = 7860, *, concurre
         inbrowser=inbrowser,
         show_error=False,
         quiet=True,
-        max_file_size="20mb",
+        auth=list(auth) or None,
+        max_file_size=f"{max_upload_mb}mb",
         footer_links=[],
         css=CSS_PATH.read_text(encoding="utf-8"),
         head=f"<script>{ARIA_JS_PATH.read_text(encoding='utf-8')}</script>",

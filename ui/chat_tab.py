@@ -3,10 +3,15 @@ conversations kept in the browser, and the whole conversation as Markdown."""
 
 from __future__ import annotations
 
+import atexit
 import datetime
+import functools
 import logging
 import re
+import shutil
 import tempfile
+import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +34,7 @@ from ui.render import (
 )
 
 log = logging.getLogger(__name__)
+EXPORT_MAX_AGE = 600  # seconds an exported conversation stays on disk (Gradio has copied it by then)
 
 # Written for the app (not taken from any evaluation set).
 EXAMPLES = [
@@ -149,14 +155,33 @@ def turns_of(answers: list[Answer]) -> list[tuple[str, str]]:
     return [(a.question, render_answer_body(a, i)) for i, a in enumerate(answers)]
 
 
-def write_markdown(answers: list[Answer]) -> str | None:
-    """The whole conversation as a .md file for download (Gradio copies it into its cache)."""
+def write_markdown(answers: list[Answer], folder: Path | None = None) -> str | None:
+    """The whole conversation as a .md file for download (Gradio copies it into its cache).
+
+    All exports of this process share one folder, removed at exit; exports older than EXPORT_MAX_AGE
+    are deleted at each write, so a long-running server does not collect one folder per answer.
+    """
     if not answers:
         return None
-    folder = Path(tempfile.mkdtemp(prefix="zhengyan-"))
-    path = folder / "conversation.md"
+    folder = folder or _export_folder()
+    now = time.time()
+    for old in folder.iterdir():
+        try:
+            if now - old.stat().st_mtime > EXPORT_MAX_AGE:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            continue
+    path = folder / uuid.uuid4().hex[:12] / "conversation.md"  # the name the user downloads
+    path.parent.mkdir()
     path.write_text(conversation_markdown(answers), encoding="utf-8")
     return str(path)
+
+
+@functools.cache
+def _export_folder() -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="zhengyan-export-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
 
 
 def error_answer(question: str, message: str) -> Answer:

@@ -18,7 +18,6 @@ from rag.config import DEFAULT_SEEDS, Settings
 from rag.errors import IndexMissingError
 from rag.index import read_manifest
 from rag.ingest import ingest_paths
-from rag.parse import load_corpus
 from rag.records import Speech
 from rag.store import Store, open_store
 
@@ -38,12 +37,6 @@ def ensure_index(settings: Settings, seeds: Path = DEFAULT_SEEDS) -> None:
 def indexed_speeches(index: Store) -> list[Speech]:
     """The speeches stored with the index."""
     return index.speeches()
-
-
-def parse_files(paths: Sequence[Path]) -> tuple[list[Speech], list[str]]:
-    """Parse files without indexing them (the upload preview); sidecars beside them apply."""
-    corpus = load_corpus(list(paths))
-    return list(corpus.speeches), list(corpus.warnings)
 
 
 def embedding_progress(progress: Progress, start: float = 0.05, span: float = 0.85) -> Callable[[int, int, str], None]:

@@ -29,6 +29,42 @@ def esc_multiline(text: str | None) -> str:
     return "<br>".join(esc(line) for line in (text or "").split("\n"))
 
 
+# A URL in document text, up to whitespace or CJK punctuation; ASCII ")" stays part of it (see md_escape).
+_URL = re.compile(r"(?:https?|ftp)://[^\s<>\"\u3000-\u303f\uff00-\uffef]+|www\.[^\s<>\"\u3000-\u303f\uff00-\uffef]+",
+                  re.I)
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}!|#~])")
+
+
+def md_escape(text: object) -> str:
+    """Document text for the Markdown export: HTML is escaped, Markdown syntax is escaped, and URLs
+    become code spans, so no document can add markup, an image or a live link to the file.
+
+    `md_escape('<b>见[官网](http://x.cn/a_(b))</b>')` → `'&lt;b&gt;见\\[官网\\](`http://x.cn/a_(b)`)&lt;/b&gt;'`
+    (the URL keeps its own ")"; a ")" that closes surrounding text stays outside).
+    """
+    out, pos = [], 0
+    raw = "" if text is None else str(text)
+    for m in _URL.finditer(raw):
+        url = _balanced(m.group())
+        out.append(_md_plain(raw[pos:m.start()]))
+        fence = "``" if "`" in url else "`"
+        out.append(f"{fence}{url}{fence}")
+        pos = m.start() + len(url)
+    out.append(_md_plain(raw[pos:]))
+    return "".join(out)
+
+
+def _balanced(url: str) -> str:
+    """Drop trailing ")" without a matching "(" and trailing sentence punctuation."""
+    while url and (url[-1] in ".,;:!?'" or (url[-1] == ")" and url.count(")") > url.count("("))):
+        url = url[:-1]
+    return url
+
+
+def _md_plain(text: str) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+
+
 def meta_parts(chunk: Chunk) -> list[str]:
     """The non-empty attribution fields, in display order: speaker · post · unit · meeting · date."""
     speaker = chunk.speaker or "（讲话人未知）"
@@ -180,27 +216,28 @@ def render_sources(answers: Sequence[Answer], number: Numbering | None = None) -
     return f'<div class="zy-sources">{"".join(blocks)}</div>'
 
 
-def source_line(marker: int | None, chunk: Chunk) -> str:
-    """Plain-text attribution for Markdown export."""
+def md_source_line(marker: int | None, chunk: Chunk) -> str:
+    """Attribution for the Markdown export (document fields escaped by md_escape)."""
     head = f"[{marker}] " if marker is not None else "- "
-    return f"{head}{' · '.join(meta_parts(chunk))}（{chunk.source}，第{chunk.paragraph + 1}段）"
+    fields = " · ".join(md_escape(part) for part in meta_parts(chunk))
+    return f"{head}{fields}（{md_escape(chunk.source)}，第{chunk.paragraph + 1}段）"
 
 
 def answer_markdown(answer: Answer) -> str:
     """An answer with its source list, as Markdown for copying or download."""
-    lines = [f"## 问题\n\n{answer.question}\n"]
+    lines = [f"## 问题\n\n{md_escape(answer.question)}\n"]
     if answer.rewritten_question and answer.rewritten_question != answer.question:
-        lines.append(f"（理解为：{answer.rewritten_question}）\n")
+        lines.append(f"（理解为：{md_escape(answer.rewritten_question)}）\n")
     text = answer.answer if answer.answerable or answer.answer.startswith(NOT_FOUND) else f"{NOT_FOUND}。{answer.answer}"
-    lines.append(f"## 回答\n\n{text}\n")
+    lines.append(f"## 回答\n\n{md_escape(text)}\n")
     lines.append("## 来源\n")
     for citation in answer.citations:
-        lines.append(source_line(citation.marker, citation.hit.chunk))
-        lines.append(_quote(citation.hit.chunk.text) + "\n")
+        lines.append(md_source_line(citation.marker, citation.hit.chunk))
+        lines.append(_quote(md_escape(citation.hit.chunk.text)) + "\n")
     if not answer.citations:
         for hit in answer.related:
-            lines.append(source_line(None, hit.chunk))
-            lines.append(_quote(hit.chunk.text) + "\n")
+            lines.append(md_source_line(None, hit.chunk))
+            lines.append(_quote(md_escape(hit.chunk.text)) + "\n")
         if not answer.related:
             lines.append("（无）")
     return "\n".join(lines).rstrip() + "\n"

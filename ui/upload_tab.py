@@ -4,7 +4,11 @@ speaker, post per speech) can be corrected — the corrections become the file's
 
 from __future__ import annotations
 
+import concurrent.futures
 import logging
+import threading
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +21,9 @@ from ui.upload import ALLOWED_SUFFIXES, PREVIEW_COLUMNS, Staged, preview_rows
 
 log = logging.getLogger(__name__)
 NOTICE = "提示"
+# Staging runs beside the Gradio worker so the handler can report progress and notice a departed page.
+_PARSERS = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="zhengyan-stage")
+_PARSE_POLL = 0.5
 WAITING = '<div class="zy-note">选择文件后会立即解析并在下方预览。</div>'
 
 
@@ -30,23 +37,48 @@ def _empty_table() -> Any:
     return gr.Dataframe(value=[], visible=False)
 
 
-def on_select(services: Any, files: list[str] | None, previous: Staged | None) -> tuple:
-    """Outputs: status, preview table, staged state, commit button."""
+def on_select(services: Any, files: list[str] | None, previous: Staged | None) -> Iterator[tuple]:
+    """Outputs: status, preview table, staged state, commit button.
+
+    Parsing runs beside the handler (a limited worker process per file) while the status shows the
+    seconds spent; when the page goes away Gradio stops this generator and `finally` cancels the parse.
+    """
     uploads = services.uploads
     uploads.discard(previous)
     if not files:
-        return WAITING, _empty_table(), None, gr.Button(interactive=False)
+        yield WAITING, _empty_table(), None, gr.Button(interactive=False)
+        return
+    cancel = threading.Event()
+    job = _PARSERS.submit(uploads.stage, files, cancel)
     try:
-        staged = uploads.stage(files)
+        started = time.monotonic()
+        while not job.done():
+            yield (f'<div class="zy-note">解析中…（{time.monotonic() - started:.0f} 秒）</div>', gr.skip(), None,
+                   gr.Button(interactive=False))
+            concurrent.futures.wait([job], timeout=_PARSE_POLL)
+        staged = job.result()
     except Exception as exc:  # a broken file must never leave a traceback in the page
         log.exception("staging uploads failed")
-        return f'<div class="zy-error">解析失败：{esc(exc)}</div>', _empty_table(), None, gr.Button(interactive=False)
+        yield f'<div class="zy-error">解析失败：{esc(exc)}</div>', _empty_table(), None, gr.Button(interactive=False)
+        return
+    finally:
+        if not job.done():
+            cancel.set()
     ok = bool(staged.speeches)
     table = gr.Dataframe(value=preview_rows(staged.speeches), visible=ok)
-    return render_preview(staged.speeches, staged.warnings, staged.errors), table, staged, gr.Button(interactive=ok)
+    yield render_preview(staged.speeches, staged.warnings, staged.errors), table, staged, gr.Button(interactive=ok)
 
 
-def on_commit(services: Any, staged: Staged | None, rows: Any, progress: Any) -> tuple:
+def uploader_of(request: Any) -> str:
+    """Who uploads: the login name, or the client address when the app runs without logins."""
+    name = getattr(request, "username", None)
+    if name:
+        return str(name)
+    client = getattr(request, "client", None)
+    return f"未登录（{getattr(client, 'host', '未知地址')}）"
+
+
+def on_commit(services: Any, staged: Staged | None, rows: Any, progress: Any, uploader: str = "") -> tuple:
     """Outputs: status, staged state, commit button, file list, preview table."""
     keep = (gr.skip(), gr.skip())
     if not staged or not staged.speeches:
@@ -56,7 +88,7 @@ def on_commit(services: Any, staged: Staged | None, rows: Any, progress: Any) ->
     progress(0.0, desc="准备索引…")
     try:
         staged = services.uploads.correct(staged, values)
-        added = services.uploads.commit(staged, lambda f, msg: progress(f, desc=msg))
+        added = services.uploads.commit(staged, lambda f, msg: progress(f, desc=msg), uploader)
     except RagError as exc:
         gr.Warning(str(exc), title=NOTICE)
         return f'<div class="zy-error">未加入索引：{esc(exc)}（原索引未改动）</div>', staged, gr.skip(), *keep
@@ -90,11 +122,12 @@ def build_upload_tab(services: Any) -> UploadTab:
     commit = gr.Button("加入索引", variant="primary", interactive=False, elem_id="zy-up-commit")
     staged = gr.State(None)
 
-    def select_handler(paths: list[str] | None, previous: Staged | None) -> tuple:
-        return on_select(services, paths, previous)
+    def select_handler(paths: list[str] | None, previous: Staged | None) -> Iterator[tuple]:
+        yield from on_select(services, paths, previous)
 
-    def commit_handler(current: Staged | None, rows: Any, progress: gr.Progress = gr.Progress()) -> tuple:
-        return on_commit(services, current, rows, progress)
+    def commit_handler(current: Staged | None, rows: Any, request: gr.Request,
+                       progress: gr.Progress = gr.Progress()) -> tuple:
+        return on_commit(services, current, rows, progress, uploader_of(request))
 
     # upload/clear are the user's own actions; the list emptied after a commit triggers neither
     for event in (files.upload, files.clear):

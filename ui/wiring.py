@@ -14,7 +14,8 @@ from rag.config import PROJECT_ROOT, Settings
 from rag.records import Chunk
 from rag.retrieve import Retriever
 from ui.app import Services, build_app_from
-from ui.corpus_access import Reindexer, ensure_index, indexed_speeches, parse_files
+from ui.corpus_access import Reindexer, ensure_index, indexed_speeches
+from ui.parse_worker import parse_isolated
 from ui.store import CorpusStore
 from ui.upload import UploadManager
 
@@ -31,13 +32,15 @@ class ChunkLookup:
         return self._retriever.index.find(chunk_id.strip())
 
 
-def create_app(settings: Settings, upload_dir: Path = DEFAULT_UPLOADS, *, allow_upload: bool = True) -> Any:
+def create_app(settings: Settings, upload_dir: Path = DEFAULT_UPLOADS, *, allow_upload: bool = True,
+               max_upload_mb: int = 20) -> Any:
     """Open the index (building it from seeds/ when missing) and build the Gradio app on it."""
     ensure_index(settings)
     retriever = Retriever.open(settings)
     store = CorpusStore(indexed_speeches(retriever.index))
     services = Services(retriever, answerer_for(retriever, settings), store, ChunkLookup(retriever))
     if allow_upload:
-        services.uploads = UploadManager(upload_dir, parse_files, Reindexer(settings, services),
-                                         taken=lambda: {c.source for c in retriever.index.chunks})
+        services.uploads = UploadManager(upload_dir, parse_isolated, Reindexer(settings, services),
+                                         taken=lambda: {c.source for c in retriever.index.chunks},
+                                         max_bytes=max_upload_mb * 1024 * 1024)
     return build_app_from(services)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Optional
 
@@ -18,6 +17,7 @@ from rag.errors import UsageError
 from rag.evaluate import run_eval
 from rag.evaluate_parse import run_parse_eval, table as parse_table
 from rag.ingest import ingest_paths
+from rag.query_check import check_query
 from rag.retrieve import Retriever
 from rag.store import open_store
 
@@ -61,16 +61,18 @@ def search(
 ) -> None:
     """混合检索（向量 + BM25，RRF 融合），过滤条件在检索内部生效。"""
     filters = options.filters_from(speaker, unit, meeting, source, date_from, date_to)
+    if query != "-":
+        check_query(query)  # before loading the index and model: a bad query fails fast
     settings = Settings.from_env(index_dir=index, top_k=top_k, vector_store=store, milvus_uri=milvus_uri)
     retriever = Retriever.open(settings)
     if query == "-":
-        for line in sys.stdin:
-            if line.strip():
-                hits = retriever.search(line.strip(), settings.top_k, filters)
-                typer.echo(json.dumps({"query": line.strip(), "hits": [h.to_json() for h in hits]}, ensure_ascii=False))
+        lines = options.StdinQueries()
+        for line in lines:
+            hits = retriever.search(line, settings.top_k, filters)
+            typer.echo(json.dumps({"query": line, "hits": [h.to_json() for h in hits]}, ensure_ascii=False))
+        lines.exit_status()
         return
-    if not query.strip():
-        raise UsageError("查询为空 (empty query)")
+    query = check_query(query)
     hits = retriever.search(query, settings.top_k, filters)
     if as_json:
         typer.echo(json.dumps({"query": query, "hits": [h.to_json() for h in hits]}, ensure_ascii=False, indent=2))
