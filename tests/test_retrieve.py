@@ -11,7 +11,8 @@ from rag.config import Settings
 from rag.ingest import ingest_paths
 from rag.llamaindex import ZhengyanRetriever
 from rag.records import Filters
-from rag.retrieve import BM25, Retriever, rrf
+from rag.fusion import rrf
+from rag.retrieve import BM25, Retriever
 from rag.store import open_store
 
 
