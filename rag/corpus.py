@@ -51,7 +51,7 @@ class Library:
             with self._lock:
                 if self._retriever is None:
                     embedders = {name: self._embedder(name) for name in store.models}
-                    self._retriever = Retriever(store, embedders, rrf_k=self.settings.rrf_k)
+                    self._retriever = Retriever(store, embedders)
         return self._retriever
 
     def info(self) -> dict[str, Any]:
