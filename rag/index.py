@@ -38,7 +38,7 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
-from rag.bm25 import Bm25, TermCounts, Tokenizer, top_rows, user_terms
+from rag.bm25 import Bm25, TermCounts, Tokenizer, tokenize_all, top_rows, user_terms
 from rag.chunk import CHUNKER_VERSION
 from rag.errors import IndexMismatchError, IndexMissingError
 from rag.records import Chunk, Filters, Meeting, Paragraph, Speech
@@ -464,9 +464,8 @@ class _Staging:
         chunk_terms = user_terms(Chunk(**{k: v for k, v in json.loads(d).items() if k in _CHUNK_FIELDS})
                                  for (d,) in self.db.execute("SELECT data FROM chunks"))
         terms.update(chunk_terms)
-        tokenizer = Tokenizer(sorted(terms))
-        TermCounts.build(tokenizer(t) for t in self._texts()).save(self.tmp)
-        (self.tmp / "userdict.txt").write_text("\n".join(tokenizer.terms), encoding="utf-8")
+        TermCounts.build(tokenize_all(sorted(terms), self._texts())).save(self.tmp)
+        (self.tmp / "userdict.txt").write_text("\n".join(sorted(terms)), encoding="utf-8")
         np.save(self.tmp / "groups.npy", np.asarray(self.row_groups, np.int32), allow_pickle=False)
         kind = index_kind(self.rows)
         files = {}
