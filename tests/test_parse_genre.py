@@ -71,6 +71,9 @@ def test_not_speaker_lines(line):
     ("江城大学法学院荣誉一级教授", "江城大学法学院"),
     ("北岭省法学会副会长，北岭省高级人民法院党组成员、副院长", "北岭省高级人民法院"),
     ("江城日报社副总编辑", "江城日报社"),
+    ("北岭省人大常委会法工委副主任", "北岭省人大常委会法工委"),  # 工委 here is the unit, not a party organ
+    ("东林县人民政府代县长", "东林县人民政府"),
+    ("江城市商务委驻石桥村第一书记", "石桥村"),
 ])
 def test_unit_never_ends_inside_a_post_word(post, unit):
     assert unit_of_post(post) == unit

@@ -8,7 +8,10 @@ from dataclasses import replace
 from rag.parse.noise import LABELS
 from rag.records import Meeting
 
-_MEETING_WORD = r"(?:例会|会议|大会|座谈会|推进会|工作会|全会|研讨会|论坛|联席会|调度会|现场会)"
+_MEETING_WORD = (
+    r"(?:例会|会议|大会|座谈会|推进会|工作会|全会|研讨会|论坛|联席会|调度会|现场会|纪念会|报告会|表彰会|交流会|"
+    r"年会|峰会|恳谈会|协调会|动员会|部署会|总结会|分析会)"
+)
 _DATE = re.compile(r"(?:(?P<year>(?:19|20)\d{2})\s*年\s*)?(?P<month>1[0-2]|0?[1-9])\s*月\s*(?P<day>3[01]|[12]\d|0?[1-9])\s*日")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 # Ordered from the most to the least explicit way a header names its meeting.
@@ -16,7 +19,7 @@ _NAME_PATTERNS = (
     re.compile(rf"在(?P<name>[^，。；\s]{{4,50}}?{_MEETING_WORD})上"),
     re.compile(rf"^[—\-\s]*(?P<name>[^，。；“”]{{4,50}}?{_MEETING_WORD})(?:上|交流发言|发言|材料|摘登|摘要|汇编)"),
     re.compile(rf"(?P<place>[^，。；\s]{{0,12}}?)(?:召开|举行)(?:了)?(?:“[^”]{{0,30}}”)?(?P<name>[^，。；“”]{{4,50}}?{_MEETING_WORD})"),
-    re.compile(rf"(?P<name>[^，。；“”\s]{{4,50}}?{_MEETING_WORD})(?:召开|举行)"),
+    re.compile(rf"(?P<name>[^，。；“”\s]{{4,50}}?{_MEETING_WORD})(?:\d{{1,2}}日)?(?:上午|下午)?(?:在[^，。；\s]{{1,12}})?(?:召开|举行)"),
 )
 _PUBLICATION = re.compile(
     r"^[（(]?\s*(?P<paper>[^，,（）()]{2,12}(?:报|刊|网|杂志|新闻))\s*[，,]?\s*(?P<date>(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)\s*[）)]?$"
@@ -28,6 +31,13 @@ _PAGE_EDITION = re.compile(
 _SOURCE_FIELD = re.compile(r"^(?:来源|稿源|出处)\s*[：:]\s*(?P<paper>[^\s，。：:]{2,20})$")
 _TIME_FIELD = re.compile(r"^(?:发布)?(?:时间|日期)\s*[：:]\s*(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})")
 _LEADING_DATE = re.compile(r"^\d{1,2}月\d{1,2}日[，,]?")
+# A news dateline opening a story: "新华社北京3月5日电（记者 …）", "本报北京10月22日电".
+NEWS_DATELINE = re.compile(r"^[^，。；]{0,16}?\d{1,2}月\d{1,2}日电\s*(?:[（(][^（）()]{0,30}[）)])?\s*")
+# A news site's date-and-source line: "2019年10月23日09:27 | 来源：人民网－人民日报".
+_DATED_SOURCE = re.compile(
+    r"^(?P<date>(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)\s*(?:\d{1,2}:\d{2}(?::\d{2})?)?\s*[|｜]?\s*"
+    r"来源[：:]\s*(?P<paper>[^\s，。]{2,20})$"
+)
 _HEADLINE_MAX = 50  # a headline or subtitle line; longer lines are prose
 # What may stand before a dateline's date: nothing, a label (编者按), or a news agency and place ("新华社北京").
 _DATELINE_LEAD = re.compile(
@@ -44,7 +54,7 @@ def parse_publication(line: str) -> str | None:
     ('重庆日报', '2026年2月3日')
     """
     line = line.strip()
-    match = _PUBLICATION.match(line) or _PAGE_EDITION.match(line)
+    match = _PUBLICATION.match(line) or _PAGE_EDITION.match(line) or _DATED_SOURCE.match(line)
     if match:
         return f"{match.group('paper')}，{match.group('date')}"
     if (match := _SOURCE_FIELD.match(line)):
@@ -67,6 +77,7 @@ def find_meeting(header_lines: list[str], publication: str | None = None) -> Mee
 
 
 def _find_name(lines: list[str]) -> str | None:
+    lines = [NEWS_DATELINE.sub("", line) for line in lines]
     for pattern in _NAME_PATTERNS:
         for line in lines:
             match = pattern.search(line)
@@ -83,10 +94,12 @@ def _clean_name(name: str) -> str:
 
 
 def meeting_level(name: str | None) -> str | None:
-    """区 for a district/county meeting, 市 for a city-wide one.
+    """区 for a district/county meeting, 市 for a city-wide one, None for any other (a national symposium).
 
     >>> meeting_level("永川区镇街书记和部门一把手2023年第二季度例会"), meeting_level("重庆市区县委书记和部门一把手例会")
     ('区', '市')
+    >>> meeting_level("新中国法治建设成就与经验座谈会") is None
+    True
     """
     if not name:
         return None
@@ -96,7 +109,7 @@ def meeting_level(name: str | None) -> str | None:
     body = re.sub(r"^[\u4e00-\u9fff]{2,3}市(?!区县)", "", name)
     if re.match(r"^[\u4e00-\u9fff]{2,4}?[区县](?![县委])", body) and not body.startswith("区县"):
         return "区"
-    return "市"
+    return "市" if "市" in name or body.startswith("区县") else None
 
 
 def _year_from(text: str | None) -> str | None:

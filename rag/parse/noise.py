@@ -25,9 +25,12 @@ _CREDIT = re.compile(
     r"[^。！？]{0,30}[）)】\]]?$"
 )
 # A web page's own buttons and menus, left behind when the page was copied as text.
-_CHROME_WORDS = r"下载|打印(?:本页)?|全屏|收藏|分享(?:到)?|关闭(?:窗口)?|返回顶部|字号|加大|还原|减小|默认|我要纠错|扫一扫|[大中小]"
+_CHROME_WORDS = (
+    r"下载|打印(?:本页)?|全屏|收藏|分享(?:到|让更多人看到)?|关闭(?:窗口)?|返回顶部|[大中小]?字号|加大|还原|减小|默认|"
+    r"(?:我要)?纠错|扫一扫|[大中小]"
+)
 _PAGE_CHROME = re.compile(rf"^[【】\[\]（）()：:|｜/ ]*(?:(?:{_CHROME_WORDS})[【】\[\]（）()：:|｜/ ]*)+$")
-_BRACKETED_CREDIT = re.compile(r"^[（(][^（）()]{0,30}(?:记者|通讯员|整理|供稿)[^（）()]{0,10}[）)]$")
+_BRACKETED_CREDIT = re.compile(r"^[（(【\[][^（）()【】]{0,30}(?:记者|通讯员|整理|供稿|责编|责任编辑)[^（）()【】]{0,20}[）)】\]]$")
 
 
 def strip_inline_noise(line: str) -> str:

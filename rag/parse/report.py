@@ -11,12 +11,11 @@ from __future__ import annotations
 import re
 
 from rag.parse.layout import Block, ends_sentence
+from rag.parse.meeting import NEWS_DATELINE
 from rag.parse.speaker import SpeakerLine, running_speaker
 
 _REPORT_TITLE = re.compile(r"工作报告|^——.{0,20}在.{2,40}(?:人民代表大会|人代会).{0,24}上")
 _DELIVERS_REPORT = re.compile(r"作[^，。；]{0,12}报告|报告工作")
-# A news dateline before the lead's first sentence: "本报北京3月5日电", "新华社北京3月5日电（记者 …）".
-_DATELINE = re.compile(r"^[^，。；]{0,16}?\d{1,2}月\d{1,2}日电\s*(?:[（(][^（）()]{0,30}[）)])?\s*")
 _LEAD_BLOCKS = 3  # a news story names the reporting official in its lead, the first few paragraphs
 
 
@@ -38,7 +37,7 @@ def reporter_in_lead(blocks: list[Block]) -> SpeakerLine | None:
     SpeakerLine(post='国务院总理', name='李克强')
     """
     for block in blocks[:_LEAD_BLOCKS]:
-        for sentence in re.split(r"(?<=[。！？])", _DATELINE.sub("", block.text)):
+        for sentence in re.split(r"(?<=[。！？])", NEWS_DATELINE.sub("", block.text)):
             found = running_speaker(sentence) if _DELIVERS_REPORT.search(sentence) else None
             if found:
                 return found

@@ -17,7 +17,7 @@ _TITLES = (
     "参谋长|司令员|司令|政委|政治委员|指导员|团长|军长|总指挥|检察长|审计长|督察长|关长|庭长|园长|总监|"
     "院士|教授|讲师|教师|研究员|科学家|设计师|经济师|工程师|会计师|医师"
 )
-_MODIFIERS = r"(?:常务|第一|驻村|执行|荣誉|名誉|终身|首席|特聘|专职|资深|[一二三]级|副|总|党组|党委|党工委|工委|总支|支部|党支部)"
+_MODIFIERS = r"(?:常务|第一|驻村|执行|荣誉|名誉|终身|首席|特聘|专职|资深|[一二三]级|代理|代|副|总|党组|党委|党工委|总支|支部|党支部)"
 _ROLES = rf"{_MODIFIERS}*(?:{_TITLES})"
 _NAME = r"[\u4e00-\u9fff](?: {0,3}[\u4e00-\u9fff·]){1,3}"
 _SPEAKER_LINE = re.compile(rf"^(?P<post>.*(?:{_ROLES})) *(?P<name>{_NAME})$")
@@ -45,7 +45,8 @@ _ORGANISATION = re.compile(
 _NAME_ONLY = re.compile(r"^[\u4e00-\u9fff](?: {0,3}[\u4e00-\u9fff]){1,2}$")
 _SENTENCE_PUNCT = re.compile(r"[。！？；：!?;:]")
 _ROLE_SUFFIX = re.compile(rf"(?:{_ROLES})$")
-_ORGAN_SUFFIX = re.compile(r"(?:党工委|党委|党组|工委|党总支|党支部)$")
+# A party organ inside a unit, not a unit: 党工委 of 高新区. A 工委 on its own is a unit (法工委, 机关工委).
+_ORGAN_SUFFIX = re.compile(r"(?:党工委|党委|党组|党总支|党支部)$")
 _PARTY_COMMITTEE = re.compile(r"([区县市])\1?委$")
 _ETHNIC_GROUPS = (
     "土家|苗|回|藏|彝|壮|蒙古|满|侗|瑶|白|哈尼|傣|黎|羌|布依|仡佬|朝鲜|维吾尔|哈萨克|畲|水|纳西|土|仫佬|毛南|景颇|拉祜|佤|傈僳|东乡|柯尔克孜|达斡尔|锡伯|撒拉|鄂温克"
@@ -167,6 +168,8 @@ def unit_of_post(post: str) -> str | None:
     '万州区'
     >>> unit_of_post("区卫生健康委党委书记")
     '区卫生健康委'
+    >>> unit_of_post("全国人大常委会法工委副主任"), unit_of_post("市生态环境局驻石桥村第一书记")
+    ('全国人大常委会法工委', '石桥村')
     """
     for part in reversed(re.split(r"[、，,\s]+", post)):
         unit = part
@@ -176,6 +179,8 @@ def unit_of_post(post: str) -> str | None:
                 break
             unit = stripped
         unit = _PARTY_COMMITTEE.sub(r"\1", unit)
+        posted_to = unit.rsplit("驻", 1)[-1]  # "A驻B第一书记": the post is B's; A only sent its holder
+        unit = posted_to if len(posted_to) >= 2 else unit
         if len(unit) >= 2:
             return unit
     return None
