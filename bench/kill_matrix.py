@@ -1,12 +1,12 @@
 """`kill -9` during ingest, at every moment that matters (outside pytest): `python -m bench.kill_matrix`.
 
-Set-up: an index of the seeds (built once, copied per case), then an ingest of two new files whose
-chunks all need embedding. For each moment below, the ingest runs in a child process that SIGKILLs
+Set-up: an index of the seeds (built once, copied per case), then an ingest of one new file whose
+chunks all need embedding, in batches of 8 (BATCH) so that it spans several batches. For each moment below, the ingest runs in a child process that SIGKILLs
 itself at that moment (the child wraps the named function; the library has no kill hooks). Then:
   answers   a fresh reader opens the index and gets BM25 and dense hits;
   state     "before" (the old fingerprint and count) or "after" (those of a clean ingest);
   cached    texts in the embedding cache at the kill: a re-run embeds only the rest ("resumed"),
-            so a kill loses at most the batch being encoded (EMBED_BATCH);
+            so a kill loses at most the batch being encoded;
   rerun     a normal ingest afterwards succeeds, ends in the "after" state, and leaves no `*.tmp`.
 One more case kills a real ingest from outside (`kill -9` by pid) in the middle of embedding while a
 reader keeps opening and searching the index every 0.2 s: the reader must never fail.
@@ -40,11 +40,19 @@ MOMENTS = {
     "manifest written, before clean-up": ("rag.index", "remove_stale", 2, "before"),
 }
 
+BATCH = 8  # embedding batch of the killed ingests: small, so that a short file spans several batches
+
 CHILD = r"""
 import os, signal, sys, importlib
 import numpy as np
 from pathlib import Path
+import rag.ingest
+rag.ingest.EMBED_BATCH = int(os.environ["KILL_BATCH"])
 module, attr, when, how = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+if attr == "-":
+    from rag.config import Settings
+    rag.ingest.ingest_paths([Path(p) for p in sys.argv[6:]], Settings(index_dir=Path(sys.argv[5])))
+    sys.exit(0)
 mod = importlib.import_module(module)
 owner_name, _, name = attr.rpartition(".")
 owner = getattr(mod, owner_name) if owner_name else mod
@@ -78,13 +86,14 @@ ingest_paths([Path(p) for p in sys.argv[6:]], Settings(index_dir=Path(sys.argv[5
 
 
 def env() -> dict[str, str]:
-    return {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false", "PYTHONPATH": str(ROOT)}
+    return {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false", "PYTHONPATH": str(ROOT),
+            "KILL_BATCH": str(BATCH)}
 
 
 def new_files(folder: Path) -> list[Path]:
-    """Two files of the seeds' kind whose every paragraph differs from the seeds (digits changed)."""
+    """A file of the seeds' kind whose every paragraph differs from the seeds' (every sentence changed)."""
     folder.mkdir(parents=True, exist_ok=True)
-    seeds = sorted((ROOT / "seeds").glob("*.txt"))[:2]
+    seeds = sorted((ROOT / "seeds").glob("*.txt"), key=lambda p: p.stat().st_size)[:1]
     out = []
     for i, seed in enumerate(seeds):
         text = seed.read_text(encoding="utf-8")
@@ -132,8 +141,6 @@ def leftovers(index_dir: Path) -> list[str]:
 
 
 def main() -> None:
-    from rag.ingest import EMBED_BATCH
-
     work = Path(tempfile.mkdtemp(prefix="rag-kill-"))
     base, files = work / "base", new_files(work / "new")
     t0 = time.time()
@@ -168,9 +175,9 @@ def main() -> None:
             "resumed_from_cache": rerun.get("embedded") == new_texts - saved,
         })
         print(json.dumps(rows[-1], ensure_ascii=False), flush=True)
-    rows.append(external_kill(work, base, files, before, after, new_texts, EMBED_BATCH))
+    rows.append(external_kill(work, base, files, before, after, new_texts, BATCH))
     print(json.dumps(rows[-1], ensure_ascii=False), flush=True)
-    result = {"created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "embed_batch": EMBED_BATCH,
+    result = {"created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "embed_batch": BATCH,
               "new_texts": new_texts, "before": before, "after": after, "cases": rows,
               "seconds": round(time.time() - t0, 1), "loadavg": os.getloadavg()}
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -193,7 +200,7 @@ def external_kill(work: Path, base: Path, files: list[Path], before: dict, after
     case = work / "external"
     shutil.copytree(base, case)
     start_cache = cached(case)
-    child = subprocess.Popen([sys.executable, "-m", "rag", "ingest", *map(str, files), "--index", str(case)],
+    child = subprocess.Popen([sys.executable, "-c", CHILD, "-", "-", "0", "-", str(case), *map(str, files)],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env(), cwd=ROOT)
     reads, failures, states = 0, [], set()
     killed = False

@@ -77,7 +77,7 @@ class Reindexer:
         retriever = self.services.retriever
 
         def report(done: int, total: int, what: str) -> None:
-            progress(0.05 + 0.85 * done / max(total, 1), f"嵌入 {done}/{total}")
+            progress(0.05 + 0.85 * done / max(total, 1), f"{done}/{total} · {what}")  # what: model, chunks/s, time left
 
         with self._lock:
             progress(0.02, "解析与分块…")
