@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha1sum | cut -c1-12)
 HOST ?= 127.0.0.1
 PORT ?= 7860
+AUTH ?=
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
@@ -27,7 +28,7 @@ $(STAMP): requirements.lock pyproject.toml
 
 run: setup
 	$(BIN)/rag ingest seeds
-	$(BIN)/rag serve --host $(HOST) --port $(PORT)
+	$(BIN)/rag serve --host $(HOST) --port $(PORT) --allow-upload $(if $(AUTH),--auth $(AUTH),)
 
 browser-deps:
 	@if [ ! -x /usr/bin/chromium ] || ! fc-list | grep -qi 'cjk'; then \
@@ -47,7 +48,7 @@ bench-ask: setup
 	$(BIN)/python -m bench.ask_latency
 
 ui-load: setup
-	$(BIN)/python bench/ui_load.py
+	$(BIN)/python bench/ui_load.py --sessions 20 --duration 60 --uploads 2 --out bench/results/ui_load.json
 
 screenshots: setup browser-deps
 	$(BIN)/python bench/screenshots.py --out docs

@@ -1,4 +1,5 @@
-"""Screenshots of the four screens → docs/screen-{chat,similar,library,upload}.png.
+"""Screenshots of every screen at desktop (1440×900) and phone (390×844) width →
+docs/screen-{chat,popover,similar,library,speech,upload}[-mobile].png.
 
     python bench/screenshots.py                       # serve the app on a temporary copy of the index
     python bench/screenshots.py --url http://127.0.0.1:7860/   # use a running app (nothing is uploaded)
@@ -21,7 +22,11 @@ sys.path.insert(0, str(ROOT))
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-CHAT = ["九龙坡区一季度新增城镇就业多少人?", "他还提到了什么?", "各地在优化营商环境方面有哪些做法?"]
+# Questions written for the screenshots (none from an evaluation set): a fact, a department follow-up,
+# a metadata follow-up, a comparison.
+CHAT = ["永川区交通局上半年完成了多少投资?", "那招商投资局呢?", "他们是在哪次会议上说的?",
+        "哪些地方在推进亩均效益改革?"]
+SIZES = {"": (1440, 900), "-mobile": (390, 844)}
 SAMPLE = """永川区镇街书记和部门一把手2025年第一季度例会上这样说
 
 3月28日,永川区召开镇街书记和部门一把手2025年第一季度例会。会上,区城市管理局等单位主要负责同志先后作交流发言。
@@ -40,7 +45,7 @@ def start_app(index: Path | None) -> tuple[str, object, Path]:
     """Serve the app on a free port over a copy of `index` (or a fresh index of seeds/)."""
     from rag.config import Settings
     from ui.app import launch_app
-    from ui.server import create_app
+    from ui.wiring import create_app
 
     work = Path(tempfile.mkdtemp(prefix="zy-shots-"))
     if index is not None and index.is_dir():
@@ -58,38 +63,47 @@ def shoot(url: str, out: Path, chromium: str) -> list[Path]:
 
     out.mkdir(parents=True, exist_ok=True)
     shots = []
+    sample = Path(tempfile.mkdtemp()) / "城市管理局发言.txt"
+    sample.write_text(SAMPLE, encoding="utf-8")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 960})
-        page.set_default_timeout(120_000)
-        page.goto(url)
-        page.wait_for_selector("#zy-question textarea")
+        for suffix, (width, height) in SIZES.items():
+            context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+            page = context.new_page()
+            page.set_default_timeout(120_000)
+            page.goto(url)
+            page.wait_for_selector("#zy-question textarea")
+            page.click("#zy-clear")
+            for turn, question in enumerate(CHAT):
+                page.fill("#zy-question textarea", question)
+                page.click("#zy-ask")
+                page.wait_for_function(f"document.querySelectorAll('#zy-sources details.zy-turn').length > {turn}")
+            shots.append(_save(page, out / f"screen-chat{suffix}.png"))
 
-        for turn, question in enumerate(CHAT):
-            page.fill("#zy-question textarea", question)
-            page.click("#zy-ask")
-            page.wait_for_function(f"document.querySelectorAll('#zy-sources details.zy-turn').length > {turn}")
-        shots.append(_save(page, out / "screen-chat.png"))
+            page.locator("#zy-conv .zy-bot").nth(0).locator("a.zy-cite").first.click()
+            page.wait_for_selector("#zy-pop:not([hidden])")
+            shots.append(_save(page, out / f"screen-popover{suffix}.png"))
+            page.click("#zy-pop .zy-pop-close")
 
-        page.locator("#zy-sources details[open] .zy-similar-btn").first.click()
-        page.wait_for_selector("#zy-sim-results .zy-unit")
-        shots.append(_save(page, out / "screen-similar.png"))
+            page.locator("#zy-sources details[open] .zy-similar-btn").first.click()
+            page.wait_for_selector("#zy-sim-results .zy-unit")
+            shots.append(_save(page, out / f"screen-similar{suffix}.png"))
 
-        page.get_by_role("tab", name="资料库").click()
-        meeting = page.locator("#zy-lib-meeting input")
-        meeting.click()
-        page.locator("ul[role=listbox] li").first.click()
-        page.wait_for_selector("#zy-lib-view .zy-para")
-        shots.append(_save(page, out / "screen-library.png"))
+            page.get_by_role("tab", name="资料库").click()
+            page.wait_for_selector("#zy-lib-overview tr.zy-row")
+            shots.append(_save(page, out / f"screen-library{suffix}.png"))
+            page.locator("#zy-lib-overview tr.zy-row").nth(1).click()
+            page.wait_for_selector("#zy-lib-meeting-view tr.zy-row")
+            page.locator("#zy-lib-meeting-view tr.zy-row").nth(2).click()
+            page.wait_for_timeout(800)
+            page.locator("#zy-lib-view").scroll_into_view_if_needed()
+            shots.append(_save(page, out / f"screen-speech{suffix}.png"))
 
-        sample = Path(tempfile.mkdtemp()) / "城市管理局发言.txt"
-        sample.write_text(SAMPLE, encoding="utf-8")
-        page.get_by_role("tab", name="上传").click()
-        page.locator("#zy-up-files input[type=file]").set_input_files(str(sample))
-        page.wait_for_selector(f"#zy-up-files :text('{sample.stem}')")
-        page.click("#zy-up-parse")
-        page.wait_for_selector("#zy-up-status table")
-        shots.append(_save(page, out / "screen-upload.png"))
+            page.get_by_role("tab", name="上传").click()
+            page.locator("#zy-up-files input[type=file]").set_input_files(str(sample))
+            page.wait_for_selector("#zy-up-table [role=gridcell]")
+            shots.append(_save(page, out / f"screen-upload{suffix}.png"))
+            context.close()
         browser.close()
     return shots
 

@@ -12,15 +12,17 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from rag.compose import AnswerConfig, Delta, extractive, not_found, select
-from rag.errors import UsageError
+from rag.compose import AnswerConfig, Delta, extractive, not_found, select, topic_term
 from rag.evidence import Candidate, SentenceVectors, TermWeights, candidates, score
+from rag.injection import drop_planted
 from rag.llm import load_llm
 from rag.llm_answer import llm_answer
+from rag.query_check import check_query
 from rag.question import QuestionInfo, analyse, place_in
+from rag.provenance import provenance_answer
 from rag.records import Answer, Filters, Hit
 from rag.retrieve import Retriever
-from rag.rewrite import Rewriter
+from rag.rewrite import LOCAL, Lexicon, Rewriter
 
 _MORE = re.compile(r"还|另外|其他|其它|别的|此外")
 
@@ -62,11 +64,13 @@ class Answerer:
     """Answers questions over one retriever; extractive unless an LLM backend is given."""
 
     def __init__(self, retriever, embedder, llm=None, config: AnswerConfig | None = None,
-                 rewriter: Rewriter | None = None, term_weights: TermWeights | None = None) -> None:
+                 rewriter: Rewriter | None = None, term_weights: TermWeights | None = None,
+                 lexicon: Lexicon | None = None) -> None:
         self._retriever = retriever
         self._terms = term_weights or TermWeights()
+        self._lexicon = lexicon or Lexicon()
         if rewriter is None:
-            rewriter = Rewriter(llm, known=self._terms.known)
+            rewriter = Rewriter(llm, known=self._terms.known, lexicon=self._lexicon)
         self._vectors = SentenceVectors(embedder)
         self._llm = llm
         self.config = config or AnswerConfig()
@@ -93,17 +97,24 @@ class Answerer:
                top_k: int | None = None) -> Iterator[Delta | Answer]:
         """Yields Delta pieces as the answer is written, then the final Answer. The final text may
         differ from the streamed one (claims dropped by the citation check): show `Answer.answer`."""
-        q = question.strip()
-        if not q:
-            raise UsageError("问题为空 — 请输入一个问题 (empty question)")
+        q = check_query(question)
+        about_sources = provenance_answer(q, history)  # "哪次会议上说的?": the cited chunks' metadata
+        if about_sources is not None:
+            yield Delta(about_sources.answer)
+            yield about_sources
+            return
         standalone = self._rewriter.rewrite(q, history) if history else q
         info = analyse(standalone)
         k = top_k or self.config.top_k
+        yield Delta("正在检索…", stage=True)
         hits = self._retriever.search(standalone, max(k * 3, self.config.compare_k) if info.comparison else k,
                                       filters or Filters())
+        hits, planted = drop_planted(hits)  # a chunk instructing the assistant is never evidence
+        yield Delta(f"检索到 {len(hits)} 段，正在挑选句子并核对引用…", stage=True)
         ranked = self._evidence(hits, info, history, standalone != q)
-        verdict = judge(select(ranked, info, self.config), ranked, info, self.config)
-        base = Answer(question=q, answer="", answerable=False, mode=self.mode,
+        topic = topic_term(info, self._terms) if info.comparison else None
+        verdict = judge(select(ranked, info, self.config, topic), ranked, info, self.config)
+        base = Answer(question=q, answer="", answerable=False, mode=self.mode, warnings=planted,
                       rewritten_question=standalone if standalone != q else None)
         if not verdict.answerable:
             final = not_found(base, hits, ranked, verdict.reason, self.config.related)
@@ -113,13 +124,16 @@ class Answerer:
         if self._llm is not None:
             yield from llm_answer(self._llm, base, standalone, info, hits, ranked, self.config)
             return
-        final = extractive(base, info, ranked, self.config)
+        final = extractive(base, info, ranked, self.config, topic)
         yield Delta(final.answer)
         yield final
 
     def _evidence(self, hits: Sequence[Hit], info: QuestionInfo, history: Sequence[Answer],
                   follow_up: bool) -> list[Candidate]:
         cands = candidates(hits, info, self._terms)
+        named = self._lexicon.names_of(info.text, LOCAL)
+        if named and not info.comparison:  # "…招商投资局…" is answered from that department's chunks
+            cands = [c for c in cands if all(n in c.hit.chunk.indexed_text for n in named)] or cands
         if follow_up and history and _MORE.search(info.text):
             said = {c.sentence for c in history[-1].citations}
             cands = [c for c in cands if not any(c.sentence in s for s in said)] or cands
@@ -138,5 +152,7 @@ def answerer_for(retriever, settings, use_llm: bool = True, config: AnswerConfig
     embedders = retriever.embedders
     embedder = embedders.get("e5-small") or next(iter(embedders.values()))
     llm = load_llm(settings) if use_llm else None
-    terms = TermWeights([c.indexed_text for c in retriever.index.chunks])
-    return Answerer(retriever, embedder, llm=llm, config=config, term_weights=terms)
+    chunks = retriever.index.chunks
+    terms = TermWeights([c.indexed_text for c in chunks])
+    return Answerer(retriever, embedder, llm=llm, config=config, term_weights=terms,
+                    lexicon=Lexicon.from_chunks(chunks))

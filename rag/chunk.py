@@ -11,15 +11,23 @@ from typing import Iterable
 
 from rag.parse.parser import PARSER_VERSION
 from rag.records import Chunk, Paragraph, Speech
+from rag.units import resolved_speech
 
 # The text pipeline's version (parser and the chunking rules below): an index built by another is
 # rebuilt, never mixed. Bump the second number when the rules below or the BM25 tokens change.
-CHUNKER_VERSION = f"p{PARSER_VERSION}-c3"
+CHUNKER_VERSION = f"p{PARSER_VERSION}-c5"  # c5: units resolved (rag/units.py); endless sentences cut (MAX_SENTENCE_CHARS)
 MAX_CHARS = 300  # a paragraph up to this long stays whole; longer ones are windowed
 MIN_TAIL = 60  # a last window adding fewer new characters than this merges into the previous one
 TINY_PARAGRAPH = 20  # shorter paragraphs not ending a sentence (headings, "各位代表：") join the next one
+# A "sentence" longer than this has no end (a table dump, a page without punctuation) and is cut
+# into pieces of at most this many characters, at the last comma or space before the limit when there
+# is one. 512 = the embedding models' window (512 tokens; a Chinese character is about one token),
+# so no piece is silently truncated by the model; the longest real sentence seen in seeds/, the genre
+# documents and CMRC is 483 characters, so real sentences are never cut.
+MAX_SENTENCE_CHARS = 512
 
 _SENTENCE_END = re.compile(r"[。！？；!?;…]+[”’」』）)]*|\n")
+_SOFT_BREAK = re.compile(r"[，,、：:\s]")
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -38,7 +46,26 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         start = m.end()
     if start < len(text):
         spans.append((start, len(text)))
-    return spans
+    return [piece for span in spans for piece in _cut_endless(text, span)]
+
+
+def _cut_endless(text: str, span: tuple[int, int], limit: int = MAX_SENTENCE_CHARS) -> list[tuple[int, int]]:
+    """A span longer than `limit` as pieces of at most `limit`, each ending after the last soft break
+    (comma, colon, space) in its second half when there is one.
+
+    >>> _cut_endless("甲乙，丙丁戊己庚", (0, 8), limit=4)
+    [(0, 3), (3, 7), (7, 8)]
+    """
+    start, end = span
+    pieces = []
+    while end - start > limit:
+        cut = start + limit
+        soft = [m.end() for m in _SOFT_BREAK.finditer(text, start + limit // 2, cut)]
+        cut = soft[-1] if soft else cut
+        pieces.append((start, cut))
+        start = cut
+    pieces.append((start, end))
+    return pieces
 
 
 def windows(text: str, max_chars: int = MAX_CHARS, min_tail: int = MIN_TAIL) -> list[tuple[int, int]]:
@@ -133,7 +160,8 @@ def _source_offset(paragraphs: list[Paragraph], local: int, is_end: bool) -> int
 
 
 def chunk_speech(speech: Speech, max_chars: int = MAX_CHARS, tiny: int = TINY_PARAGRAPH) -> list[Chunk]:
-    """The chunks of one speech, in reading order."""
+    """The chunks of one speech, in reading order; the unit is resolved against the meeting (rag/units.py)."""
+    speech = resolved_speech(speech)
     head = header(speech)
     chunks: list[Chunk] = []
     for group in _groups(speech.paragraphs, tiny):

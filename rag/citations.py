@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rag.injection import statements
 from rag.question import place_in, places
 from rag.records import Chunk, Hit
 
@@ -18,6 +19,8 @@ UNKNOWN_SPEAKER = "讲话人未知"
 _MARKER = re.compile(r"\[\s*(\d+(?:\s*[,，、]\s*\d+)*)\s*\]|【\s*(\d+(?:\s*[,，、]\s*\d+)*)\s*】")
 _CLAIM = re.compile(r".+?(?:[。！？!?；;]+[”’」』）)]*(?:\s*\[\d+\])*|(?:\[\d+\])+(?=\s*[\n]|\s*$)|\n|$)", re.S)
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
+# A number and the unit after it: the unit is what says which quantity a claim is about.
+_FIGURE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?\s*(?:[万亿千百]+(?:元|美元|人次?|户|家|个|吨|亩)?|%|元|人次?|户|家|个|吨|亩|公里|平方米)")
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．，％", "0123456789.,%")
 MAX_UNMARKED_CHARS = 12  # a connective like "具体如下：" may go without a marker; a claim may not
 
@@ -90,6 +93,26 @@ def number_in(number: str, text: str) -> bool:
     return re.search(rf"(?<![\d.]){re.escape(number)}(?!\d|\.\d)", plain) is not None
 
 
+def figures(text: str) -> list[str]:
+    """Numbers stated with a unit right after them ("9999亿元", "18%"), as written.
+
+    >>> figures("投资26亿元，增长18%，共3批次[1]")
+    ['26亿元', '18%']
+    """
+    plain = re.sub(r"(?<=\d),(?=\d{3})", "", strip_markers(text).translate(_FULLWIDTH))
+    return [m.group().replace(" ", "") for m in _FIGURE.finditer(plain)]
+
+
+def figure_in(figure: str, text: str) -> bool:
+    """A figure with its unit occurs in `text` (same number, same unit).
+
+    >>> figure_in("4.6亿元", "资金4.6 亿元"), figure_in("4.6亿元", "资金4.6万元")
+    (True, False)
+    """
+    plain = re.sub(r"(?<=\d),(?=\d{3})", "", text.translate(_FULLWIDTH)).replace(" ", "")
+    return re.search(rf"(?<![\d.]){re.escape(figure)}", plain) is not None
+
+
 @dataclass(frozen=True)
 class Checked:
     """The claims that passed, in order, and one warning per dropped claim."""
@@ -142,10 +165,13 @@ def claim_problem(claim: str, sources: Sequence[Hit]) -> str | None:
         if len(re.sub(r"\W", "", body)) > MAX_UNMARKED_CHARS:
             return "没有标注来源"
         return None
-    texts = [sources[n - 1].chunk.indexed_text for n in cited]
+    texts = [stated(sources[n - 1]) for n in cited]
     for number in numbers(body):
         if not any(number_in(number, t) for t in texts):
             return f"数字 {number} 不在所引段落中"
+    for figure in figures(body):
+        if not any(figure_in(figure, t) for t in texts):
+            return f"所引段落没有“{figure}”（数字与单位须与原文一致）"
     for place in places(body):
         if not any(place_in(place, t) for t in texts):
             return f"所引段落没有提到{place}"
@@ -153,6 +179,11 @@ def claim_problem(claim: str, sources: Sequence[Hit]) -> str | None:
     if named and not any(sources[n - 1].chunk.speaker in named for n in cited):
         return f"所引段落不是{'、'.join(named)}的讲话"
     return None
+
+
+def stated(hit: Hit) -> str:
+    """What a source itself states: its text without sentences instructing the assistant."""
+    return statements(hit.chunk.indexed_text)
 
 
 def _speakers_named(body: str, sources: Sequence[Hit]) -> list[str]:
@@ -173,8 +204,8 @@ def reattribute(claim: str, sources: Sequence[Hit]) -> str | None:
     if not wanted and not speakers:
         return None
     fits = [i + 1 for i, h in enumerate(sources)
-            if all(number_in(n, h.chunk.indexed_text) for n in wanted)
-            and all(place_in(p, h.chunk.indexed_text) for p in named)
+            if all(number_in(n, stated(h)) for n in wanted)
+            and all(place_in(p, stated(h)) for p in named)
             and (not speakers or h.chunk.speaker in speakers)]
     if len(fits) != 1:
         return None

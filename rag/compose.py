@@ -12,11 +12,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from rag.citations import check, first_use_order, renumber, who
-from rag.evidence import Candidate, Weights
-from rag.question import QuestionInfo
+from rag.evidence import Candidate, TermWeights, Weights, term_match
+from rag.question import QuestionInfo, noun_runs
 from rag.records import Answer, Citation, Hit
+from rag.units import hierarchy_key, resolve_chunk
 
 NOT_FOUND = "资料中未找到"
+# A comparison bullet must hold the topic term whole, or all its sub-words (evidence.term_match scale).
+TOPIC_MATCH = 0.8
+# A sentence stating a difficulty is no practice to list in a comparison ("面临一些困难和问题").
+_PROBLEM = re.compile(r"面临|存在.{0,8}(?:问题|困难|不足|短板)|困难和问题|问题和困难|仍需|有待|还不够|短板|瓶颈")
 
 
 @dataclass(frozen=True)
@@ -40,20 +45,27 @@ class AnswerConfig:
 
 @dataclass(frozen=True)
 class Delta:
-    """A piece of answer text as it is produced; the stream ends with the checked `Answer`."""
+    """A piece of answer text as it is produced; the stream ends with the checked `Answer`.
+    A `stage` delta says what is being done ("正在检索…") and is not part of the answer text."""
 
     text: str
+    stage: bool = False
 
 
-def select(ranked: Sequence[Candidate], info: QuestionInfo, config: AnswerConfig) -> list[Candidate]:
-    """The sentences an extractive answer quotes: the best few, or the best per speaker for comparisons."""
+def select(ranked: Sequence[Candidate], info: QuestionInfo, config: AnswerConfig,
+           topic: str | None = None) -> list[Candidate]:
+    """The sentences an extractive answer quotes: the best few, or for a comparison the best of every
+    unit whose sentence carries the `topic` term (see `topic_term`) and states no problem."""
+    if info.comparison and topic:  # the topic term itself is the relevance gate: every unit saying it
+        return _per_unit([c for c in ranked if c.places_ok and term_match(topic, c.sentence) >= TOPIC_MATCH
+                          and not _PROBLEM.search(c.sentence)], 0.0)
     usable = [c for c in ranked if c.places_ok and (c.about_speaker or c.context_coverage >= config.min_coverage * 0.5)]
     if info.wants_figure:
         usable = [c for c in usable if c.has_unit] or [c for c in usable if c.has_figure] or usable
     if not usable:
         return []
     if info.comparison:
-        return _per_speaker(usable, config) or usable[:1]
+        return _per_unit(usable, config.group_min_score) or usable[:1]
     if usable[0].about_speaker:  # "X还提到了什么": X's best points, one per chunk
         chosen, chunks = [], set()
         for c in usable:
@@ -70,24 +82,68 @@ def select(ranked: Sequence[Candidate], info: QuestionInfo, config: AnswerConfig
     return chosen
 
 
-def _per_speaker(usable: Sequence[Candidate], config: AnswerConfig) -> list[Candidate]:
-    """Best sentence of each speaker (unit when unknown), speakers ranked by their two best sentences:
-    someone who says more on the topic represents it better than one passing mention."""
-    groups: dict[str, list[Candidate]] = {}
+def topic_term(info: QuestionInfo, weight: TermWeights) -> str | None:
+    """What a comparison asks about: the most distinctive word (rarest in the corpus) of the question's
+    noun phrases ("亩均" in "哪些地方在推进亩均效益改革?", "夜间" in "…发展夜间经济?"); verbs such as
+    发展/推进 never are. Without a noun phrase the corpus knows, the rarest known question term."""
+    def rarest(words: Sequence[str]) -> str | None:
+        known = [w for w in words if len(w) >= 2 and weight.known(w)]
+        return max(known, key=lambda w: (weight(w), len(w))) if known else None
+
+    nouns = [w for run in noun_runs(info.text) for w in run if not any(w in p or p in w for p in info.places)]
+    return rarest(nouns) or rarest(info.terms)
+
+
+def _per_unit(usable: Sequence[Candidate], min_score: float) -> list[Candidate]:
+    """Best sentence of every unit (speaker when the unit is unknown) scoring at least `min_score`,
+    best first; no fixed count."""
+    best: dict[str, Candidate] = {}
     for c in usable:
-        if c.score >= config.group_min_score:
-            groups.setdefault(c.group, []).append(c)
-
-    def strength(cs: list[Candidate]) -> float:
-        return cs[0].score + 0.5 * (cs[1].score if len(cs) > 1 else 0.0)
-
-    ranked = sorted(groups.values(), key=strength, reverse=True)
-    return [cs[0] for cs in ranked[: config.max_groups]]
+        if c.score >= min_score:
+            best.setdefault(c.hit.chunk.unit or c.group, c)
+    return list(best.values())
 
 
-def extractive(base: Answer, info: QuestionInfo, ranked: Sequence[Candidate], config: AnswerConfig) -> Answer:
-    """Compose quoted sentences with one marker per chunk; speaker labels come from each chunk's metadata."""
-    chosen = select(ranked, info, config)
+def by_hierarchy(chosen: Sequence[Candidate]) -> list[Candidate]:
+    """Comparison bullets grouped by district (districts in order of their best sentence), the
+    district itself before its departments and towns (rag/units.py)."""
+    keys = {id(c): hierarchy_key(resolve_chunk(c.hit.chunk)) for c in chosen}
+    district_rank: dict[str, int] = {}
+    for c in chosen:
+        district_rank.setdefault(keys[id(c)][0], len(district_rank))
+    return sorted(chosen, key=lambda c: (district_rank[keys[id(c)][0]], keys[id(c)][1]))
+
+
+def places_line(chosen: Sequence[Candidate], marker_of: dict[str, int]) -> str:
+    """The opening line of a comparison: the places, each district with its departments and towns,
+    each cited: "涉及：永川区[1]（交通局[2]）、长寿区[3]。" """
+    districts: dict[str, list[str]] = {}
+    for c in chosen:
+        path = resolve_chunk(c.hit.chunk)
+        head = path.district or path.city or path.name
+        if head is None:  # a unit the parser could not name is no place to list
+            continue
+        mark = f"[{marker_of[c.hit.chunk.chunk_id]}]"
+        parts = districts.setdefault(head, [])
+        if path.local and path.name != head:
+            parts.append(f"{path.local}{mark}")
+        elif mark not in parts:
+            parts.insert(0, mark)
+    named = []
+    for district, parts in districts.items():
+        own = "".join(p for p in parts if p.startswith("["))
+        locals_ = [p for p in parts if not p.startswith("[")]
+        named.append(district + own + (f"（{'、'.join(locals_)}）" if locals_ else ""))
+    return f"涉及：{'、'.join(named)}。"
+
+
+def extractive(base: Answer, info: QuestionInfo, ranked: Sequence[Candidate], config: AnswerConfig,
+               topic: str | None = None) -> Answer:
+    """Compose quoted sentences with one marker per chunk; speaker labels come from each chunk's metadata.
+    A comparison opens with the places it covers and lists one bullet per unit, grouped by district."""
+    chosen = select(ranked, info, config, topic)
+    if info.comparison:
+        chosen = by_hierarchy(chosen)
     order: list[str] = []
     by_chunk: dict[str, list[Candidate]] = {}
     for c in chosen:
@@ -99,11 +155,21 @@ def extractive(base: Answer, info: QuestionInfo, ranked: Sequence[Candidate], co
     lines, citations = [], []
     for marker, cid in enumerate(order, start=1):
         group = sorted(by_chunk[cid], key=lambda c: c.position)
-        quote = "".join(f"{_end(c.excerpt)}[{marker}]" for c in group)
+        quote = "".join(f"{_end(_excerpt(c, topic))}[{marker}]" for c in group)
         lines.append(f"{'- ' if info.comparison else ''}{who(group[0].hit.chunk)}：{quote}")
         citations.append(Citation(marker, group[0].hit, "".join(c.sentence for c in group)))
-    text = ("多位讲话人谈到了相关做法：\n" if info.comparison and len(lines) > 1 else "") + "\n".join(lines)
+    opening = places_line(chosen, {cid: i for i, cid in enumerate(order, start=1)}) + "\n"
+    text = (opening if info.comparison and len(lines) > 1 else "") + "\n".join(lines)
     return checked(replace(base, answer=text, answerable=True), citations)
+
+
+def _excerpt(c: Candidate, topic: str | None) -> str:
+    """The quoted part of a sentence; for a comparison, the clauses that carry the topic term."""
+    if not topic or term_match(topic, c.excerpt) >= TOPIC_MATCH:
+        return c.excerpt
+    clauses = [x for x in re.split(r"(?<=[，,；;])", c.sentence) if x.strip()]
+    keep = [x for x in clauses if term_match(topic, x) >= TOPIC_MATCH]
+    return "……" + "".join(keep) if keep else c.excerpt
 
 
 def _end(text: str) -> str:

@@ -18,6 +18,8 @@ class Settings:
     top_k: int = 5
     rrf_k: int = 60
     vector_store: str = "faiss"  # storage backend (rag/store.py): "faiss" (files in index_dir) or "milvus"
+    milvus_uri: str | None = None  # http://host:19530 (a Milvus server) or a milvus-lite path; default index_dir/zhengyan.db
+    milvus_token: str | None = None
     llm_base_url: str | None = None
     llm_model: str | None = None
     llm_api_key: str | None = None
@@ -31,6 +33,8 @@ class Settings:
             index_dir=Path(env.get("RAG_INDEX_DIR", str(DEFAULT_INDEX))),
             embed_model=env.get("RAG_EMBED_MODEL", cls.embed_model),
             vector_store=env.get("RAG_VECTOR_STORE", cls.vector_store),
+            milvus_uri=env.get("RAG_MILVUS_URI") or None,
+            milvus_token=env.get("RAG_MILVUS_TOKEN") or None,
             llm_base_url=env.get("RAG_LLM_BASE_URL") or None,
             llm_model=env.get("RAG_LLM_MODEL") or None,
             llm_api_key=env.get("RAG_LLM_API_KEY") or None,

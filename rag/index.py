@@ -67,7 +67,8 @@ def text_hash(text: str) -> str:
 def filter_sql(f: Filters) -> tuple[str, list[str]]:
     """The filter as an SQL condition over a speech's metadata (the semantics rag/store.py promises):
     speaker exact (spaces ignored), unit a substring of unit or post, meeting a substring, source the
-    file name or its stem, meeting date within [date_from, date_to] (undated speeches fail a date filter).
+    file name or its stem and not among exclude_sources, meeting date within [date_from, date_to]
+    (undated speeches fail a date filter).
 
     >>> filter_sql(Filters(speaker="刘 佳", date_from="2023-01-01"))
     ("speaker = ? AND coalesce(meeting_date, '') != '' AND meeting_date >= ?", ['刘佳', '2023-01-01'])
@@ -86,6 +87,9 @@ def filter_sql(f: Filters) -> tuple[str, list[str]]:
     if f.source:
         where.append("(source = ? OR stem = ?)")
         args += [f.source, f.source]
+    if f.exclude_sources:
+        where.append(f"source NOT IN ({', '.join('?' * len(f.exclude_sources))})")
+        args += sorted(f.exclude_sources)
     if f.date_from or f.date_to:
         where.append("coalesce(meeting_date, '') != ''")
         if f.date_from:

@@ -31,9 +31,10 @@ from rag.chunk import chunk_speeches
 from rag.config import Settings
 from rag.embed import Embedder, embedder_names, load_embedder, loadable_name
 from rag.errors import IndexBusyError, IndexMismatchError, IndexMissingError, InputError
-from rag.index import FaissStore, legacy_vectors, remove_stale
+from rag.index import legacy_vectors, remove_stale
 from rag.parse import expand_paths, load_corpus, sidecar_path
 from rag.records import Chunk, Speech
+from rag.store import Store, create_store, open_store
 from rag.vector_cache import VectorCache, text_key
 
 Progress = Callable[[int, int, str], None]  # (done, total, what: includes chunks/s and time left)
@@ -117,7 +118,7 @@ def ingest_paths(paths: Sequence[Path], settings: Settings, progress: Progress |
 def _ingest_locked(files: list[Path], index_dir: Path, settings: Settings, progress: Progress | None,
                    rebuild: bool, embedders: Sequence[Embedder] | None) -> IngestReport:
     hashes = file_hashes(files)
-    previous, warnings = (None, []) if rebuild else _previous(index_dir)
+    previous, warnings = (None, []) if rebuild else _previous(settings)
     old = previous.manifest if previous is not None else None
     spec = settings.embed_model
     same_model = old is not None and old["embedding_model_spec"] == spec
@@ -146,8 +147,8 @@ def _ingest_locked(files: list[Path], index_dir: Path, settings: Settings, progr
     done = {str(f) for f, _ in loaded}
     replaced = {c.source for c in new_chunks} | {s.source for s in speeches} | \
         {name for name, path in source_files.items() if path in done}
-    store, kept_chunks, kept_speeches, removed = _store_for_write(index_dir, spec, models, previous, same_model,
-                                                                  replaced)
+    store, kept_chunks, kept_speeches, removed = _store_for_write(settings, models, previous, same_model, replaced,
+                                                                  rebuild)
     to_add = kept_chunks + new_chunks
     embedded = sum(embed_missing(m, caches[m.name], to_add, progress) for m in models)
     for start in range(0, len(to_add), ADD_BATCH):
@@ -205,20 +206,20 @@ def _same_document(owner: str, path: str, hashes: dict[str, str], inputs: dict[s
     return inputs.get(owner) == hashes.get(path) or (owner not in hashes and not Path(owner).exists())
 
 
-def _store_for_write(index_dir: Path, spec: str, models: Sequence[Embedder], previous: FaissStore | None,
-                     same_model: bool, replaced: set[str]) -> tuple[FaissStore, list[Chunk], list[Speech], int]:
+def _store_for_write(settings: Settings, models: Sequence[Embedder], previous: Store | None, same_model: bool,
+                     replaced: set[str], rebuild: bool) -> tuple[Store, list[Chunk], list[Speech], int]:
     """The store to write into, with the chunks and speeches to carry over, and the chunks removed.
 
     Same model: the committed store itself (replaced sources removed). Another model, or a rebuild: a
-    fresh store; with another model, the old store's other chunks are carried over and re-embedded."""
+    fresh store; with another model, the old store's other chunks are carried over and re-embedded
+    (read before the fresh store is created: a Milvus one replaces the old collections)."""
     if previous is not None and same_model:
         return previous, [], [], sum(previous.remove_source(s) for s in sorted(replaced))
-    store = FaissStore.create(index_dir, spec, [(m.name, m.dim) for m in models])
-    if previous is None:
-        return store, [], [], 0
-    kept = [c for c in previous.chunks if c.source not in replaced]
-    speeches = [s for s in previous.speeches() if s.source not in replaced]
-    return store, kept, speeches, len(previous.chunks) - len(kept)
+    kept = [c for c in previous.chunks if c.source not in replaced] if previous is not None else []
+    speeches = [s for s in previous.speeches() if s.source not in replaced] if previous is not None else []
+    removed = len(previous.chunks) - len(kept) if previous is not None else 0
+    store = create_store(settings, [(m.name, m.dim) for m in models], replace=rebuild or previous is not None)
+    return store, kept, speeches, removed
 
 
 def embed_missing(emb: Embedder, cache: VectorCache, chunks: Sequence[Chunk], progress: Progress | None) -> int:
@@ -250,10 +251,10 @@ def rate_text(done: int, total: int, seconds: float) -> str:
     return f"{rate:.1f} 块/秒，剩余 {left // 3600}:{left // 60 % 60:02d}:{left % 60:02d}"
 
 
-def _previous(index_dir: Path) -> tuple[FaissStore | None, list[str]]:
+def _previous(settings: Settings) -> tuple[Store | None, list[str]]:
     """The committed store if usable; a stale or broken index is rebuilt, with a warning."""
     try:
-        return FaissStore.load(index_dir), []
+        return open_store(settings), []
     except IndexMissingError:
         return None, []
     except IndexMismatchError as exc:

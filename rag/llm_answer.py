@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from rag.compose import AnswerConfig, Delta, checked, extractive, not_found, select
-from rag.citations import claims, markers, numbers, strip_markers
+from rag.citations import check, claims, markers, numbers, strip_markers
 from rag.evidence import Candidate
 from rag.llm import NOT_FOUND, ChatLLM, LLMError, Source, answer_messages
 from rag.question import QuestionInfo
@@ -71,19 +71,25 @@ def llm_answer(llm: ChatLLM, base: Answer, question: str, info: QuestionInfo, hi
                      h.chunk.meeting_date, source_text(h, ranked, limit))
               for i, h in enumerate(sources)]
     pieces: list[str] = []
+    gate = CheckedStream(sources)
     try:
         for piece in llm.stream(answer_messages(question, prompt, info.comparison), max_tokens=MAX_TOKENS):
             pieces.append(piece)
-            yield Delta(piece)
+            passed = gate.feed(piece)
+            if passed:
+                yield Delta(passed)
     except LLMError as exc:
         yield _fallback(base, info, ranked, config, f"{exc}；已改用抽取式回答")
         return
+    truncated = getattr(llm, "finish_reason", None) == "length"
+    rest = gate.close(truncated)
+    if rest:
+        yield Delta(rest)
     text = "".join(pieces).strip()
     if NOT_FOUND in text and not markers(text):
         yield not_found(base, hits, ranked, "模型判断所给资料不能回答", config.related)
         return
     citations = [Citation(i + 1, h, supporting_sentence(i + 1, h, text, ranked)) for i, h in enumerate(sources)]
-    truncated = getattr(llm, "finish_reason", None) == "length"
     answer = checked(replace(base, answer=text, answerable=True), citations, truncated)
     if not answer.citations:
         yield _fallback(base, info, ranked, config, "LLM 回答没有一句通过引用核对；已改用抽取式回答",
@@ -94,5 +100,49 @@ def llm_answer(llm: ChatLLM, base: Answer, question: str, info: QuestionInfo, hi
 
 def _fallback(base: Answer, info: QuestionInfo, ranked: Sequence[Candidate], config: AnswerConfig,
               why: str, earlier: Sequence[str] = ()) -> Answer:
-    answer = extractive(replace(base, mode="extractive", warnings=(*earlier, why)), info, ranked, config)
-    return answer
+    warnings = tuple(dict.fromkeys((*base.warnings, *earlier, why)))
+    return extractive(replace(base, mode="extractive", warnings=warnings), info, ranked, config)
+
+
+class CheckedStream:
+    """Generated text → the claims that pass the citation check, as soon as each is complete.
+
+    Nothing unchecked is shown while the model writes: a claim is released only once the text after
+    it has begun (its markers may follow its full stop), and only if `check` keeps it. The final
+    answer is still built from the whole text (re-attribution, renumbering), so it may differ.
+    """
+
+    def __init__(self, sources: Sequence[Hit]) -> None:
+        self._sources = sources
+        self._text = ""
+        self._line = 0  # the first line not yet finished
+        self._released = 0  # claims of that line already checked
+        self._shown = False  # whether any claim of that line passed
+
+    def feed(self, piece: str) -> str:
+        self._text += piece
+        return self._release(final=False)
+
+    def close(self, truncated: bool = False) -> str:
+        """The rest once the model has stopped; with `truncated`, an unfinished last claim is dropped."""
+        return self._release(final=True, truncated=truncated)
+
+    def _release(self, final: bool, truncated: bool = False) -> str:
+        lines = self._text.split("\n")
+        out = ""
+        while self._line < len(lines):
+            finished = final or self._line < len(lines) - 1
+            parts = claims(lines[self._line])
+            ready = parts if finished else parts[:-1]
+            last_line = self._line == len(lines) - 1
+            for i, claim in enumerate(ready[self._released:], start=self._released):
+                cut = truncated and last_line and i == len(ready) - 1
+                kept = check(claim, self._sources, truncated=cut).text
+                out += kept
+                self._shown = self._shown or bool(kept)
+            self._released = max(self._released, len(ready))
+            if not finished:
+                break
+            out += "\n" if self._shown and not final else ""
+            self._line, self._released, self._shown = self._line + 1, 0, False
+        return out

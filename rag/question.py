@@ -50,6 +50,27 @@ def tokens(text: str) -> list[str]:
     return [t for t in _jieba().lcut(text) if not _PUNCT.fullmatch(t)]
 
 
+_NOUNISH = ("n", "j", "t", "l", "eng")  # jieba POS flags of words that can name a topic
+
+
+def noun_runs(text: str) -> list[list[str]]:
+    """Runs of consecutive noun-like jieba words (POS n*, j, t, l, eng): the things a question is about.
+
+    >>> noun_runs("哪些地方在推进亩均效益改革?")
+    [['亩均', '效益']]
+    """
+    _jieba()
+    import jieba.posseg
+
+    runs: list[list[str]] = [[]]
+    for pair in jieba.posseg.lcut(text):
+        if pair.flag.startswith(_NOUNISH) and pair.word not in _STOP and not _PUNCT.fullmatch(pair.word):
+            runs[-1].append(pair.word)
+        elif runs[-1]:
+            runs.append([])
+    return [r for r in runs if r]
+
+
 _BOUNDARY = set("的了是在和与及对从把被将向于等也还又都就呢吗吧啊那这哪些各全该本每其居列位年月日个"
                 "区县市镇乡省道")
 # A suffix character that only ends a common word here ("城镇就业", "老旧小区"), not a place name.

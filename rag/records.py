@@ -100,6 +100,7 @@ class Filters:
     source: str | None = None
     date_from: str | None = None  # ISO, inclusive
     date_to: str | None = None
+    exclude_sources: frozenset[str] = frozenset()  # files left out, e.g. uploaded documents
 
     def is_empty(self) -> bool:
         return not any(asdict(self).values())

@@ -1,18 +1,23 @@
 """Follow-up questions → standalone questions, before retrieval.
 
 With an LLM the model rewrites; otherwise rules carry the previous question's topic and entities
-over: "那铜梁呢?" swaps the place, "他还提到了什么?" names the previously cited speaker.
+over: "那招商投资局呢?" swaps the department, "那铜梁呢?" the district, "那2023年呢?" the year,
+"那谭庆呢?" the person — each for the same kind of entity in the previous question, recognised
+with the corpus's own unit and speaker lists (`Lexicon`) and jieba. "他还提到了什么?" names the
+previously cited speaker.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 from rag.errors import RagError
 from rag.llm import complete, rewrite_messages
-from rag.question import analyse, place_stem, places
-from rag.records import Answer
+from rag.question import analyse, place_stem, places, tokens
+from rag.records import Answer, Chunk
+from rag.units import resolve_chunk
 
 _ELLIPSIS_START = re.compile(r"^(那么|那|还有|另外|而|那个|再问)")
 _FOCUS = re.compile(r"^(?:那么|那|还有|另外|而|那个)?\s*(?P<x>[^，,。？?！!呢]{1,16}?)\s*(?:的情况|方面)?\s*呢[？?！!。]?$")
@@ -21,6 +26,97 @@ _PLACE_PRONOUN = re.compile(r"该区|该县|该镇|该地|当地|那里|这里|�
 _COMPARE_WORDS = re.compile(r"各地|各区县|哪些地方|哪些区县|哪些单位|各单位")
 _SUFFIX_PREFERENCE = ("区", "县", "市", "镇", "街道", "乡", "自治县", "新区", "高新区")
 SHORT = 7  # characters (punctuation excluded) below which a question is treated as elliptical
+# How names of organs and towns end: a word the corpus does not know is still a department ("财政局").
+_ORGAN_END = re.compile(r"(?:局|委|办|中心|集团|公司|街道|镇|乡|管委会|院|厅|署)$")
+_YEAR = re.compile(r"(?:19|20)\d{2}年")
+_DISTRICT_END = ("自治县", "区", "县")
+
+PERSON, DISTRICT, LOCAL, YEAR = "person", "district", "local", "year"
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The corpus's own names by kind: speakers, districts, and units under a district (departments, towns)."""
+
+    speakers: frozenset[str] = frozenset()
+    districts: frozenset[str] = frozenset()
+    locals: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_chunks(cls, chunks: Iterable[Chunk]) -> "Lexicon":
+        speakers, districts, local_names, seen = set(), set(), set(), set()
+        for c in chunks:
+            if (c.unit, c.meeting) in seen:
+                continue
+            seen.add((c.unit, c.meeting))
+            if c.speaker:
+                speakers.add(c.speaker)
+            path = resolve_chunk(c)
+            if path.district:
+                districts.add(path.district)
+            if path.local:
+                local_names.add(path.local)
+        return cls(frozenset(speakers), frozenset(districts), frozenset(local_names))
+
+    def kind(self, word: str) -> str | None:
+        """What a word names: a person, a district, a department/town, a year — or None."""
+        if _YEAR.fullmatch(word):
+            return YEAR
+        if word in self.speakers:
+            return PERSON
+        if word in self.districts or (word.endswith(_DISTRICT_END) and places(word) == [word]):
+            return DISTRICT
+        if word in self.locals or (len(word) >= 3 and _ORGAN_END.search(word)):
+            return LOCAL
+        return None
+
+    def mentions(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, kind) of the names in `text`, left to right, not overlapping."""
+        found: list[tuple[int, int, str]] = []
+
+        def add(start: int, word: str, kind: str) -> None:
+            end = start + len(word)
+            if start >= 0 and not any(a < end and start < b for a, b, _ in found):
+                found.append((start, end, kind))
+
+        for m in _YEAR.finditer(text):
+            add(m.start(), m.group(), YEAR)
+        for name in sorted(self.speakers, key=len, reverse=True):
+            if len(name) >= 2:
+                add(text.find(name), name, PERSON)
+        for place in places(text):
+            add(text.find(place), place, DISTRICT if place.endswith(_DISTRICT_END) else LOCAL)
+        for name in sorted(self.locals, key=len, reverse=True):
+            add(text.find(name), name, LOCAL)
+        pos = 0
+        for tok in tokens(text):
+            start = text.find(tok, pos)
+            if start >= 0:
+                pos = start + len(tok)
+                if self.kind(tok) == LOCAL:
+                    add(start, tok, LOCAL)
+        return sorted(found)
+
+    def names_of(self, text: str, kind: str) -> list[str]:
+        """The names of one kind in `text`: `names_of("青溪区交通局一季度…", LOCAL)` → ['交通局']."""
+        return [text[a:b] for a, b, k in self.mentions(text) if k == kind]
+
+    def swap(self, previous: str, word: str, kind: str) -> str | None:
+        """`previous` with its first name of `kind` replaced by `word`; a department or town with no
+        counterpart goes right after the district ("永川区…" + "交通局" → "永川区交通局…"), a year
+        with none in front."""
+        spans = self.mentions(previous)
+        same = [s for s in spans if s[2] == kind]
+        if same:
+            a, b, _ = same[0]
+            return previous[:a] + word + previous[b:]
+        if kind == LOCAL:
+            district = next((s for s in spans if s[2] == DISTRICT), None)
+            if district:
+                return previous[:district[1]] + word + previous[district[1]:]
+        if kind == YEAR:
+            return word + previous
+        return None
 
 
 def _plain_len(text: str) -> int:
@@ -68,14 +164,16 @@ def _named(x: str, previous_place: str | None, known: Callable[[str], bool]) -> 
     return x + place_stem_suffix(previous_place)
 
 
-def rule_rewrite(question: str, history: Sequence[Answer], known: Callable[[str], bool] = lambda s: False) -> str:
+def rule_rewrite(question: str, history: Sequence[Answer], known: Callable[[str], bool] = lambda s: False,
+                 lexicon: Lexicon | None = None) -> str:
     """Rewrite without a model; returns the question unchanged when it stands alone. `known(text)`
-    says whether the corpus contains a text (to name places fully).
+    says whether the corpus contains a text (to name places fully); `lexicon` holds its names by kind.
 
     >>> from rag.records import Answer
     >>> rule_rewrite("那铜梁呢?", [Answer("九龙坡区一季度新增城镇就业多少人?", "", True)])
     '铜梁区一季度新增城镇就业多少人?'
     """
+    lexicon = lexicon or Lexicon()
     q = question.strip()
     if not history or not is_follow_up(q):
         return q
@@ -84,7 +182,12 @@ def rule_rewrite(question: str, history: Sequence[Answer], known: Callable[[str]
     info = analyse(prev)
     focus = _FOCUS.match(q)
     if focus:
-        x = _named(focus.group("x").strip(), info.places[0] if info.places else None, known)
+        raw = focus.group("x").strip()
+        x = raw if lexicon.kind(raw) else _named(raw, info.places[0] if info.places else None, known)
+        kind = lexicon.kind(x)
+        swapped = lexicon.swap(prev, x, kind) if kind else None
+        if swapped:
+            return swapped
         if info.places:
             return prev.replace(info.places[0], x, 1)
         speaker = _previous_speaker(prev_turn)
@@ -117,10 +220,12 @@ def place_stem_suffix(place: str) -> str:
 class Rewriter:
     """Rewrites follow-ups; an LLM when given one, else the rules (also the fallback when the LLM fails)."""
 
-    def __init__(self, llm=None, max_chars: int = 80, known: Callable[[str], bool] | None = None) -> None:
+    def __init__(self, llm=None, max_chars: int = 80, known: Callable[[str], bool] | None = None,
+                 lexicon: Lexicon | None = None) -> None:
         self._llm = llm
         self._max_chars = max_chars
         self._known = known or (lambda text: False)
+        self._lexicon = lexicon or Lexicon()
 
     def rewrite(self, question: str, history: Sequence[Answer]) -> str:
         if not history or not is_follow_up(question):
@@ -129,7 +234,7 @@ class Rewriter:
             rewritten = self._llm_rewrite(question, history)
             if rewritten:
                 return rewritten
-        return rule_rewrite(question, history, self._known)
+        return rule_rewrite(question, history, self._known, self._lexicon)
 
     def _llm_rewrite(self, question: str, history: Sequence[Answer]) -> str | None:
         pairs = [(_previous_question(t), t.answer) for t in history]

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from rag.errors import UsageError
+from rag.query_check import check_query
 from rag.records import Chunk, Filters, Hit
+from rag.units import hierarchy_key, resolve_chunk
 
 # "{source}:{speech}:{paragraph}:{part}" — the source name itself may contain ':'
 _CHUNK_ID = re.compile(r"^.+:\d+:\d+:\d+$")
@@ -32,25 +34,36 @@ class SimilarResult:
     pool: tuple[Hit, ...] = field(default=(), repr=False)  # wider set behind the overview, origin included
 
     def groups(self) -> dict[str, list[Hit]]:
-        """Hits grouped by unit, units ordered by their best hit."""
+        """Hits grouped by (resolved) unit: by district in order of its best hit, the district itself
+        before its departments and towns."""
         grouped: dict[str, list[Hit]] = {}
+        keys: dict[str, tuple[str, str]] = {}
         for hit in self.hits:
-            grouped.setdefault(hit.chunk.unit or UNKNOWN_UNIT, []).append(hit)
-        return grouped
+            unit = hit.chunk.unit or UNKNOWN_UNIT
+            grouped.setdefault(unit, []).append(hit)
+            keys.setdefault(unit, hierarchy_key(resolve_chunk(hit.chunk)))
+        district_rank: dict[str, int] = {}
+        for unit in grouped:
+            district_rank.setdefault(keys[unit][0], len(district_rank))
+        order = sorted(grouped, key=lambda u: (district_rank[keys[u][0]], keys[u][1]))
+        return {unit: grouped[unit] for unit in order}
 
     def overview(self) -> tuple[list[str], list[tuple[str, str | None]], dict[tuple[str, str], int]]:
-        """(units, meetings as (name, date), counts[(unit, meeting)]) over the pool; meetings by date."""
+        """(units, meetings as (name, date), counts[(unit, meeting)]): the units the list shows (so
+        never the origin's), counted over the wider pool; meetings by date."""
         counts: Counter[tuple[str, str]] = Counter()
-        units: dict[str, None] = {}
+        units = list(self.groups())
+        shown = set(units)
         meetings: dict[str, str | None] = {}
         for hit in self.pool or self.hits:
             unit = hit.chunk.unit or UNKNOWN_UNIT
+            if unit not in shown or (self.origin is not None and not is_other(hit, self.origin)):
+                continue
             meeting = hit.chunk.meeting or "（会议未知）"
-            units.setdefault(unit, None)
             meetings.setdefault(meeting, hit.chunk.meeting_date)
             counts[(unit, meeting)] += 1
         ordered = sorted(meetings.items(), key=lambda m: (m[1] or "9999", m[0]))
-        return list(units), ordered, dict(counts)
+        return units, ordered, dict(counts)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -96,7 +109,7 @@ def find_similar(
     origin = get_chunk(query) if looks_like_chunk_id(query) else None
     if looks_like_chunk_id(query) and origin is None:
         raise UsageError(f"索引中没有段落 {query} — 用 `rag search` 或 `rag similar 主题文字` 查找")
-    search_text = origin.text if origin else query
+    search_text = origin.text if origin else check_query(query)
     pool = retriever.search(search_text, max(pool_k, top_k * 4), filters or Filters())
     if origin is None:
         hits = pool[:top_k]

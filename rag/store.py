@@ -13,7 +13,8 @@ Contract (both backends):
 - **Filters inside the search.** `dense_search` and `keyword_search` return only rows passing the
   `Filters` (never post-filtered top-n), with these semantics (`rag.index.filter_sql`): speaker
   exact (spaces ignored); unit a substring of unit or speaker_title; meeting a substring; source the
-  file name or its stem; meeting_date within [date_from, date_to] (undated rows fail a date filter).
+  file name or its stem; exclude_sources file names left out (uploads); meeting_date within
+  [date_from, date_to] (undated rows fail a date filter).
 - **Scores.** Dense scores are cosines (vectors are L2-normalised); keyword scores are BM25 with
   jieba tokens (`rag.bm25.Tokenizer`), positive only. Fusion is the retriever's, not the store's.
 - **Writing.** One writer at a time (the caller holds `rag.ingest`'s index lock). `remove_source`
@@ -96,3 +97,20 @@ def open_store(settings: Settings) -> Store:
     from rag.index import FaissStore
 
     return FaissStore.load(settings.index_dir)
+
+
+def create_store(settings: Settings, models: Sequence[tuple[str, int]], replace: bool) -> Store:
+    """A store to write a new index into, for `settings.embed_model` and `models` [(name, dim)].
+
+    FAISS: a fresh generation in `settings.index_dir` (the committed one answers until the commit).
+    Milvus: the collections, created if missing; `replace` (a rebuild or a model change) drops the old
+    ones first, and without it collections another worker has just created are joined, not dropped."""
+    if settings.vector_store == "milvus":
+        from rag.milvus_store import MilvusStore
+
+        return MilvusStore.create(settings, models, replace)
+    if settings.vector_store != "faiss":
+        raise UsageError(f"未知的向量库: {settings.vector_store} — RAG_VECTOR_STORE 取 {' 或 '.join(BACKENDS)}")
+    from rag.index import FaissStore
+
+    return FaissStore.create(settings.index_dir, settings.embed_model, models)

@@ -98,11 +98,28 @@ def speech(paragraphs: Sequence[str], speaker: str = "刘佳", source: str = "s.
     return Speech(Meeting(meeting, "区", date), speaker, post, unit, "标题", tuple(paras), source, index), source_text
 
 
-def run_rag(*args: str, stdin: str | None = None, index: Path | None = None) -> subprocess.CompletedProcess:
-    """The `rag` console script in a subprocess, offline, with no LLM configured."""
+def run_rag(*args: str, stdin: str | None = None, index: Path | None = None,
+            store: str | None = None) -> subprocess.CompletedProcess:
+    """The `rag` console script in a subprocess, offline, with no LLM configured (`store`: the backend)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_LLM")}
     env.update({"HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"})
     if index is not None:
         env["RAG_INDEX_DIR"] = str(index)
+    if store is not None:
+        env["RAG_VECTOR_STORE"] = store
     return subprocess.run([sys.executable, "-c", "from rag.cli import main; main()", *args], input=stdin,
                           capture_output=True, text=True, env=env, timeout=600)
+
+
+def index_of(root: Path, files: dict[str, str], model) -> "Settings":
+    """A real index at root/index over `files` (name → text, written to root/corpus/) embedded with `model`."""
+    from rag.config import Settings
+    from rag.ingest import ingest_paths
+
+    corpus = root / "corpus"
+    corpus.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    settings = Settings(index_dir=root / "index")
+    ingest_paths([corpus], settings, embedders=[model])
+    return settings

@@ -42,13 +42,16 @@ def test_every_marker_resolves_to_a_citation(answerer):
         assert set(markers(a.answer)) == {c.marker for c in a.citations}
 
 
-def test_comparison_groups_by_speaker(answerer):
+def test_comparison_groups_by_unit_and_opens_with_the_places(answerer):
     a = answerer.ask("各区县在优化营商环境方面有哪些做法?")
     assert a.answerable
     speakers = [c.hit.chunk.speaker for c in a.citations]
     assert len(set(speakers)) == len(speakers) >= 3
+    opening, *bullets = a.answer.splitlines()
+    assert opening.startswith("涉及：") and all(c.hit.chunk.unit[:2] in opening for c in a.citations)
+    assert all(b.startswith("- ") and "营商环境" in b for b in bullets)  # only on-topic sentences
     for c in a.citations:  # each line names the cited chunk's own speaker
-        line = next(ln for ln in a.answer.splitlines() if f"[{c.marker}]" in ln)
+        line = next(ln for ln in bullets if f"[{c.marker}]" in ln)
         assert line.startswith(f"- {c.hit.chunk.speaker}（")
 
 
@@ -75,7 +78,9 @@ def test_not_answerable(answerer, q, reason):
 def test_stream_yields_text_then_the_answer(answerer):
     events = list(answerer.stream("铜梁区一季度村均集体经济收入增长了多少?"))
     assert isinstance(events[-1], Answer) and all(isinstance(e, Delta) for e in events[:-1])
-    assert "".join(e.text for e in events[:-1]) == events[-1].answer
+    stages = [e.text for e in events[:-1] if e.stage]
+    assert stages[0] == "正在检索…" and "检索到" in stages[1]  # what is being done, before the answer
+    assert "".join(e.text for e in events[:-1] if not e.stage) == events[-1].answer
 
 
 def test_follow_up_is_rewritten_before_retrieval(answerer):

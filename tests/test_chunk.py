@@ -7,7 +7,8 @@ import re
 import pytest
 
 from _index_support import speech
-from rag.chunk import MAX_CHARS, MIN_TAIL, chunk_speech, chunk_speeches, header, sentence_spans, windows
+from rag.chunk import (MAX_CHARS, MAX_SENTENCE_CHARS, MIN_TAIL, chunk_speech, chunk_speeches, header, sentence_spans,
+                       windows)
 
 SENTENCE_END = "。！？；!?;…”’」』）)"
 
@@ -52,11 +53,22 @@ def test_long_paragraph_windows(n):
     assert chunks[0].start == s.paragraphs[1].start and chunks[-1].end == s.paragraphs[1].end
 
 
-def test_windows_keep_an_overlong_sentence_whole():
-    text = "甲" * 700 + "。" + "乙" * 20 + "。"
+def test_windows_keep_a_long_sentence_whole_up_to_the_hard_limit():
+    text = "甲" * (MAX_SENTENCE_CHARS - 1) + "。" + "乙" * 100 + "。"
     spans = windows(text)
     assert all(text[a:b].endswith("。") for a, b in spans)
-    assert (0, 701) in spans or spans == [(0, len(text))]
+    assert (0, MAX_SENTENCE_CHARS) in spans
+
+
+def test_a_sentence_without_end_is_cut_at_the_hard_limit_preferring_a_comma():
+    text = ("数据" * 200 + "，") * 100  # 40,100 characters, no sentence end
+    spans = windows(text)
+    assert spans[0][0] == 0 and spans[-1][1] == len(text)
+    assert all(b - a <= MAX_SENTENCE_CHARS for a, b in spans)
+    assert all(a2 <= b1 for (_, b1), (a2, _) in zip(spans, spans[1:]))  # contiguous: nothing dropped
+    assert all(text[b - 1] == "，" for _, b in spans[:-1])  # cut after a comma, not mid-clause
+    endless = "数" * 50_000
+    assert sum(b - a for a, b in windows(endless)) == 50_000
 
 
 def test_tiny_tail_merges_into_previous_window():

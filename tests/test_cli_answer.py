@@ -17,12 +17,13 @@ CITATION_KEYS = {"marker", "chunk_id", "text", "score", "speaker", "speaker_titl
 
 
 @pytest.fixture(scope="module")
-def index(tmp_path_factory) -> str:
-    root = tmp_path_factory.mktemp("answer_cli")
+def index(backend, tmp_path_factory) -> str:
+    """The index folder, built once per storage backend (the tests' `rag` calls use the same backend)."""
+    root = tmp_path_factory.mktemp(f"answer_cli-{backend}")
     (root / "corpus").mkdir()
     (root / "corpus" / "a.txt").write_text(FILE_A, encoding="utf-8")
     (root / "corpus" / "b.txt").write_text(FILE_B, encoding="utf-8")
-    result = rag("ingest", str(root / "corpus"), "--index", str(root / "index"))
+    result = rag("ingest", str(root / "corpus"), "--index", str(root / "index"), store=backend)
     assert result.returncode == 0, result.stderr
     return str(root / "index")
 

@@ -14,13 +14,13 @@ HIT_KEYS = {"chunk_id", "text", "score", "speaker", "speaker_title", "unit", "me
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    """An index over two fixture files, built once through the CLI."""
-    root = tmp_path_factory.mktemp("cli")
+def built(backend, tmp_path_factory) -> Path:
+    """An index over two fixture files, built once through the CLI per storage backend."""
+    root = tmp_path_factory.mktemp(f"cli-{backend}")
     (root / "corpus").mkdir()
     (root / "corpus" / "a.txt").write_text(FILE_A, encoding="utf-8")
     (root / "corpus" / "b.txt").write_text(FILE_B, encoding="utf-8")
-    result = rag("ingest", str(root / "corpus"), "--index", str(root / "index"))
+    result = rag("ingest", str(root / "corpus"), "--index", str(root / "index"), store=backend)
     assert result.returncode == 0, result.stderr
     assert "新增 6 块" in result.stdout
     return root
@@ -59,10 +59,11 @@ def test_search_plain_text_output(built):
     assert result.returncode == 0 and "[1]" in result.stdout and "刘佳" in result.stdout
 
 
-def test_info_json(built):
+def test_info_json(built, backend):
     result = rag("info", "--json", "--index", str(built / "index"))
     assert result.returncode == 0, result.stderr
     info = json.loads(result.stdout)
+    assert info["backend"] == backend
     assert info["embedding_model"] == "e5-small" and info["dim"] == 384
     assert (info["chunks"], info["speeches"], info["sources"]) == (6, 3, ["a.txt", "b.txt"])
     assert info["built_at"].endswith("Z")

@@ -6,7 +6,7 @@ import importlib
 import pytest
 
 MODULES = ["rag.bm25", "rag.chunk", "rag.citations", "rag.evaluate", "rag.evidence", "rag.question",
-           "rag.retrieve", "rag.rewrite", "rag.vectors", "rag.parse.decode", "rag.parse.meeting",
+           "rag.retrieve", "rag.rewrite", "rag.vectors", "rag.milvus_schema", "rag.parse.decode", "rag.parse.meeting",
            "rag.parse.noise", "rag.parse.normalize", "rag.parse.parser", "rag.parse.speaker"]
 
 

@@ -32,8 +32,11 @@ def test_streamed_answer_is_checked_and_an_invented_number_dropped():
     assert request["stream"] is True and request["model"] == "test-model"
     prompt = request["messages"][-1]["content"]
     assert QUESTION in prompt and "[1] 李春奎（九龙坡区委书记）" in prompt
-    deltas = [e.text for e in events if isinstance(e, Delta)]
-    assert len(deltas) > 3 and "".join(deltas) == reply  # tokens arrive as the server streams them
+    assert "<资料>" in prompt and "</资料>" in prompt  # sources fenced as data
+    deltas = [e.text for e in events if isinstance(e, Delta) and not e.stage]
+    # Only checked text is streamed: the kept claim as soon as it is complete, never the invented one.
+    assert "".join(deltas) == "九龙坡区一季度新增城镇就业1.14万人[1]。"
+    assert "9.9" not in "".join(deltas)
     answer = events[-1]
     assert isinstance(answer, Answer) and answer.mode == "llm" and answer.answerable
     assert answer.answer == "九龙坡区一季度新增城镇就业1.14万人[1]。"

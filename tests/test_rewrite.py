@@ -3,8 +3,8 @@
 import pytest
 
 from rag.llm import LLMError
-from rag.records import Answer, Citation, Hit
-from rag.rewrite import Rewriter, is_follow_up, rule_rewrite
+from rag.records import Answer, Chunk, Citation, Hit
+from rag.rewrite import LOCAL, Lexicon, Rewriter, is_follow_up, rule_rewrite
 
 from _answer_support import make_chunks
 
@@ -103,3 +103,34 @@ def test_bare_place_prefers_the_plain_suffix_the_corpus_knows():
 def test_new_focus_replaces_the_previous_speaker():
     history = [turn("李春奎还提到了什么?", cited=0)]
     assert rule_rewrite("那铜梁呢?", history, {"铜梁区"}.__contains__) == "铜梁区还提到了什么?"
+
+
+LEXICON = Lexicon(frozenset({"周海涛", "林晓燕"}), frozenset({"青溪区", "云岭区"}),
+                  frozenset({"交通局", "招商投资局", "白鹭镇"}))
+
+
+@pytest.mark.parametrize("follow_up, expected", [
+    ("那招商投资局呢?", "青溪区招商投资局一季度完成了多少投资?"),  # department for department
+    ("那财政局呢?", "青溪区财政局一季度完成了多少投资?"),  # a department the corpus lacks: refused later, not swapped for the district
+    ("那云岭区呢?", "云岭区交通局一季度完成了多少投资?"),  # district for district
+    ("那2024年呢?", "2024年青溪区交通局一季度完成了多少投资?"),  # a year with no counterpart goes in front
+])
+def test_follow_up_swaps_the_same_kind_of_entity(follow_up, expected):
+    history = [Answer("青溪区交通局一季度完成了多少投资?", "", True)]
+    assert rule_rewrite(follow_up, history, lambda s: False, LEXICON) == expected
+
+
+def test_person_and_year_swaps():
+    history = [Answer("2024年周海涛提到了哪些举措?", "", True)]
+    assert rule_rewrite("那林晓燕呢?", history, lambda s: False, LEXICON) == "2024年林晓燕提到了哪些举措?"
+    assert rule_rewrite("那2025年呢?", history, lambda s: False, LEXICON) == "2025年周海涛提到了哪些举措?"
+
+
+def test_lexicon_reads_the_corpus_names_by_kind():
+    meeting = "青溪区镇街书记和部门一把手2025年第一季度例会"
+    chunks = [Chunk(f"q.txt:{i}:0:0", "正文。", "", who, None, unit, meeting, None, "q.txt", i, 0, 0, 0, 3)
+              for i, (who, unit) in enumerate([("郑国栋", "青溪区公安局"), ("吴佳音", "青溪区白鹭镇")])]
+    lexicon = Lexicon.from_chunks(chunks)
+    assert lexicon.speakers == {"郑国栋", "吴佳音"} and lexicon.districts == {"青溪区"}
+    assert lexicon.locals == {"公安局", "白鹭镇"}
+    assert lexicon.names_of("青溪区公安局化解了多少纠纷?", LOCAL) == ["公安局"]

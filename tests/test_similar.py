@@ -90,12 +90,25 @@ def test_filters_are_passed_to_retrieval():
 
 
 def test_overview_counts_unit_by_meeting():
-    result = find_similar(KeywordRetriever(CHUNKS), "亩均效益", get_chunk=lookup, top_k=3)
+    result = find_similar(KeywordRetriever(CHUNKS), "亩均效益", get_chunk=lookup, top_k=5)
     units, meetings, counts = result.overview()
     assert "江北区" in units
     assert [m[1] for m in meetings] == sorted(m[1] for m in meetings)
     assert counts[("永川区", "2023年第一季度例会")] == 2
     assert counts[("江北区", "2023年第三季度例会")] == 1
+
+
+def test_overview_shows_only_the_listed_units_and_never_the_origin():
+    result = find_similar(KeywordRetriever(CHUNKS), "a.txt:0:0:0", get_chunk=lookup, top_k=2)
+    units, _, counts = result.overview()
+    assert units == list(result.groups())  # the matrix rows are the list's units
+    assert "永川区" not in units and all(unit in units for unit, _ in counts)
+
+
+def test_groups_put_a_district_before_its_departments():
+    result = find_similar(KeywordRetriever(CHUNKS), "亩均效益改革", get_chunk=lookup, top_k=6)
+    order = list(result.groups())
+    assert order.index("永川区") + 1 == order.index("永川区经济信息委")
 
 
 @pytest.mark.parametrize("arg", ["", "   "])

@@ -11,7 +11,7 @@ from rag.errors import IndexMissingError
 from rag.records import Answer, Citation
 from rag.records import Filters, Meeting, Paragraph, Speech
 from tests.test_similar import CHUNKS, KeywordRetriever, lookup
-from ui.chat_tab import on_ask, stream_answer
+from ui.chat_tab import on_ask, on_restore, stream_answer
 from ui.similar_tab import on_similar
 from ui.store import CorpusStore
 
@@ -28,6 +28,7 @@ class StubAnswerer:
         self.seen.append((question, filters, list(history)))
         if self.fail:
             raise self.fail
+        yield Delta("检索中", stage=True)
         hits = self.retriever.search(question, 3, filters)
         yield Delta("正在")
         yield Delta("回答")
@@ -57,18 +58,20 @@ def test_build_app_wires_the_four_screens():
 
 def test_stream_accumulates_deltas_then_final_answer():
     events = list(stream_answer(services(), "亩均效益", Filters(), []))
-    assert [e[0] for e in events[:-1]] == ["正在", "正在回答"]
-    assert events[-1][1].answer.startswith("答案")
+    assert [e[0] for e in events[:-1]] == ["", "正在", "正在回答"]
+    assert [e[1] for e in events[:-1]] == ["检索中", "检索中", "检索中"]  # the stage note stays until text replaces it
+    assert events[-1][2].answer.startswith("答案")
 
 
 def test_on_ask_renders_escaped_answer_and_keeps_history():
     s = services()
     *partials, final = list(on_ask(s, "亩均效益", [], "", "", "", "", ""))
-    conversation, sources, answers, question, markdown, download = final
+    conversation, sources, answers, question, markdown, download, stored = final
     assert "&lt;script&gt;" in conversation and "<script>x" not in conversation
     assert 'href="#zy-src-0-1"' in conversation and "zy-src-0-1" in sources
     assert len(answers) == 1 and question == ""
-    assert markdown.startswith("## 问题") and download.endswith("answer.md")
+    assert markdown.startswith("## 问题") and download.endswith("conversation.md")
+    assert stored["turns"][0]["citations"][0][1] == answers[0].citations[0].hit.chunk.chunk_id
     list(on_ask(s, "亩均呢", answers, "", "永川", "", "2023", ""))
     question, filters, history = s.answerer.seen[-1]
     assert filters == Filters(unit="永川", date_from="2023-01-01") and len(history) == 1
@@ -92,10 +95,20 @@ def test_failed_turns_are_not_history_for_follow_ups():
     assert s.answerer.seen[-1][2] == []
 
 
-def test_bad_date_is_rejected_before_answering():
+@pytest.mark.parametrize("bad", ["昨天", "2024-13-45", "2023-02-30"])
+def test_bad_date_is_rejected_before_answering(bad):
     s = services()
-    out = list(on_ask(s, "问题", [], "", "", "", "昨天", ""))
+    out = list(on_ask(s, "问题", [], "", "", "", bad, ""))
     assert len(out) == 1 and not s.answerer.seen
+
+
+def test_stored_conversation_comes_back_with_its_citations():
+    s = services()
+    final = list(on_ask(s, "亩均效益", [], "", "", "", "", ""))[-1]
+    conversation, sources, answers, markdown, _ = on_restore(s, final[-1])
+    assert [a.question for a in answers] == ["亩均效益"] and answers[0].citations
+    assert "zy-src-0-1" in sources and markdown.startswith("## 问题")
+    assert on_restore(s, {"format": 99})[2] == []  # unreadable storage: an empty conversation
 
 
 def test_similar_handler_renders_groups_and_overview():

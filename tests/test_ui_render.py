@@ -109,7 +109,9 @@ def test_not_answerable_shows_notice_and_nearest_passages():
 
 def test_rewritten_question_is_shown():
     answer = make_answer(rewritten_question="涪陵区一季度新增城镇就业多少人?", question="那涪陵区呢?")
-    assert "理解为：涪陵区一季度新增城镇就业多少人?" in render_answer_body(answer, 1)
+    body = render_answer_body(answer, 1)
+    assert "理解为：<span>涪陵区一季度新增城镇就业多少人?</span>" in body
+    assert 'data-q="涪陵区一季度新增城镇就业多少人?"' in body  # editable and re-askable
 
 
 def test_markdown_export_lists_sources():
@@ -165,7 +167,7 @@ def test_unique_name():
 
 
 def _manager(tmp_path: Path, indexed: list):
-    def parse(paths):
+    def parse(paths, cancel):
         text = paths[0].read_text(encoding="utf-8")
         if "BAD" in text:
             from rag.errors import InputError
@@ -207,7 +209,7 @@ def test_failed_index_keeps_nothing(tmp_path):
     def broken(speeches, progress):
         raise RuntimeError("disk full")
 
-    manager = UploadManager(tmp_path / "uploads", lambda p: ([Speech(Meeting(None), None, None, None, None,
+    manager = UploadManager(tmp_path / "uploads", lambda p, cancel: ([Speech(Meeting(None), None, None, None, None,
                             (Paragraph("内容", 0, 2),), p[0].name)], []), broken, taken=set)
     staged = manager.stage([src])
     with pytest.raises(RuntimeError):

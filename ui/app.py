@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import gradio as gr
+
 from rag.records import Chunk
+from ui.chat_tab import ChatTab, build_chat_tab, on_restore
+from ui.library_tab import LibraryTab, build_library_tab, overview_html
+from ui.similar_tab import SIMILAR_JS, build_similar_tab, wire_similar_bridge
 from ui.store import CorpusStore
 from ui.upload import UploadManager
+from ui.upload_tab import build_upload_tab
 
 CSS_PATH = Path(__file__).with_name("style.css")
+ARIA_JS_PATH = Path(__file__).with_name("aria_zh.js")  # Gradio's English ARIA labels → Chinese
 TITLE = "政言 · 政府讲话语义问答"
 
 
@@ -24,7 +31,7 @@ class Services:
     store: CorpusStore
     get_chunk: Callable[[str], Chunk | None]
     uploads: UploadManager | None = None
-    similar_js: str = ""
+    similar_js: str = SIMILAR_JS
 
 
 def build_app(
@@ -41,14 +48,8 @@ def build_app(
 
 def build_app_from(services: Services) -> Any:
     """As `build_app`; handlers read `services` on every call, so its answerer may be replaced later."""
-    import gradio as gr
-
-    from ui.chat_tab import build_chat_tab
-    from ui.library_tab import build_library_tab, build_upload_tab
-    from ui.similar_tab import SIMILAR_JS, build_similar_tab, wire_similar_bridge
-
-    services.similar_js = SIMILAR_JS
-    with gr.Blocks(title=TITLE) as demo:
+    # Gradio's copies of uploads and exports are deleted after an hour (checked every 10 minutes).
+    with gr.Blocks(title=TITLE, delete_cache=(600, 3600)) as demo:
         gr.HTML(
             '<div class="zy-header"><h1>政言</h1><span>政府讲话语义问答 · 每个回答都注明讲话人、会议和原文段落</span></div>',
             elem_id="zy-header",
@@ -66,35 +67,35 @@ def build_app_from(services: Services) -> Any:
                     upload = build_upload_tab(services)
         wire_similar_bridge(services, tabs, similar, "similar")
         _wire_refresh(services, chat, library, library_tab, upload)
+        demo.load(lambda stored: on_restore(services, stored), [chat.stored], chat.restore_outputs(),
+                  api_name=False, queue=False)
     return demo
 
 
-def _wire_refresh(services: Services, chat: Any, library: Any, library_tab: Any, upload: Any) -> None:
-    """After an upload (or on opening the library) the dropdowns list the new meetings and speakers."""
-    import gradio as gr
-
+def _wire_refresh(services: Services, chat: ChatTab, library: LibraryTab, library_tab: Any, upload: Any) -> None:
+    """After an upload (or on opening the library) the overview and dropdowns list the new meetings and speakers."""
     store = services.store
 
     def choices() -> tuple:
         return (
             gr.Dropdown(choices=store.meetings()),
             gr.Dropdown(choices=store.units()),
-            gr.Dropdown(choices=store.speakers()),
+            gr.Dropdown(choices=store.speaker_choices()),
             gr.Dropdown(choices=store.meetings()),
-            gr.Dropdown(choices=store.speakers()),
+            gr.Dropdown(choices=store.speaker_choices()),
+            overview_html(store),
         )
 
-    targets = [chat.filters[0], chat.filters[1], chat.filters[2], library.meeting, library.speaker]
+    targets = [chat.filters[0], chat.filters[1], chat.filters[2], library.meeting, library.speaker, library.overview]
     library_tab.select(choices, None, targets, api_name=False, queue=False)
     if upload is not None:
         upload.commit.then(choices, None, targets, api_name=False, queue=False)
 
 
 def launch_app(demo: Any, host: str = "127.0.0.1", port: int = 7860, *, concurrency: int = 4, block: bool = True,
-               inbrowser: bool = False) -> Any:
-    """Queue (bounded concurrency, so 10+ sessions wait instead of failing) and serve."""
-    import gradio as gr
-
+               inbrowser: bool = False, auth: Sequence[tuple[str, str]] = (), max_upload_mb: int = 20) -> Any:
+    """Queue (bounded concurrency, so 10+ sessions wait instead of failing) and serve; with `auth`,
+    every page and route needs a login. Gradio serves files only from its own cache folder."""
     demo.queue(default_concurrency_limit=concurrency, max_size=256)
     return demo.launch(
         server_name=host,
@@ -103,9 +104,11 @@ def launch_app(demo: Any, host: str = "127.0.0.1", port: int = 7860, *, concurre
         inbrowser=inbrowser,
         show_error=False,
         quiet=True,
-        max_file_size="20mb",
+        auth=list(auth) or None,
+        max_file_size=f"{max_upload_mb}mb",
         footer_links=[],
         css=CSS_PATH.read_text(encoding="utf-8"),
+        head=f"<script>{ARIA_JS_PATH.read_text(encoding='utf-8')}</script>",
         theme=gr.themes.Soft(
             primary_hue="red",
             font=["Noto Sans CJK SC", "Noto Sans SC", "PingFang SC", "Microsoft YaHei", "sans-serif"],

@@ -1,51 +1,140 @@
-"""The 问答 screen: streaming cited answers, sources panel, filters, examples and Markdown export."""
+"""The 问答 screen: answers shown stage by stage, sources panel with [n] popovers, filters with chips,
+conversations kept in the browser, and the whole conversation as Markdown."""
 
 from __future__ import annotations
 
+import atexit
+import datetime
+import functools
 import logging
 import re
+import shutil
 import tempfile
+import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import gradio as gr
+
+from rag.answer import Delta
 from rag.errors import RagError, UsageError
 from rag.records import Answer, Filters
+from ui import history
 from ui.render import (
-    answer_markdown,
+    conversation_markdown,
+    esc,
     pending_body,
     render_answer_body,
+    render_chips,
     render_conversation,
     render_sources,
 )
 
 log = logging.getLogger(__name__)
+EXPORT_MAX_AGE = 600  # seconds an exported conversation stays on disk (Gradio has copied it by then)
 
+# Written for the app (not taken from any evaluation set).
 EXAMPLES = [
-    "九龙坡区一季度新增城镇就业多少人?",
-    "永川区发展改革委争取到了多少中央和市级资金?",
-    "各地在优化营商环境方面有哪些做法?",
-    "哪些区县也在做类似'亩均效益'改革的事?",
-    "2024年永川区粮食产量是多少?",
+    "永川区交通局上半年完成了多少投资?",
+    "哪些地方在推进亩均效益改革?",
+    "各地在招商引资方面有哪些做法?",
+    "双石镇签约了几个招商项目?",
 ]
-# Keep the newest message in view as the conversation grows or streams.
-SCROLL_JS = "watch('value', () => { const c = element.querySelector('.zy-chat'); if (c) c.scrollTop = c.scrollHeight; });"
+STORAGE_KEY = "zhengyan-conversation"
+NOTICE = "提示"  # toast title
+# Keep the newest message in view; [n] opens a popover (desktop) or a bottom sheet (narrow screens) with
+# the cited sentence; "修改后重问" puts the understood question back into the box for editing.
+CONVERSATION_JS = """
+const scroll = () => { const c = element.querySelector('.zy-chat'); if (c) c.scrollTop = c.scrollHeight; };
+watch('value', scroll);
+let pop = document.getElementById('zy-pop');
+if (!pop) {
+  pop = document.createElement('div');
+  pop.id = 'zy-pop'; pop.hidden = true;
+  pop.setAttribute('role', 'dialog'); pop.setAttribute('aria-label', '引用来源');
+  document.body.appendChild(pop);
+}
+const hide = () => { pop.hidden = true; };
+const show = (a) => {
+  const card = document.getElementById(a.getAttribute('href').slice(1));
+  if (!card) return;
+  const head = card.querySelector('.zy-src-head');
+  const mark = card.querySelector('mark') || card.querySelector('.zy-src-text');
+  const where = card.querySelector('.zy-where');
+  pop.innerHTML = '<button type="button" class="zy-pop-close" aria-label="关闭">×</button>'
+    + '<div class="zy-src-head">' + head.innerHTML + '</div>'
+    + '<div class="zy-pop-text">' + mark.innerHTML + '</div>'
+    + '<div class="zy-pop-foot">' + (where ? where.innerHTML : '') + '</div>'
+    + '<button type="button" class="zy-pop-go" data-card="' + card.id + '">查看原文段落</button>';
+  const narrow = window.matchMedia('(max-width: 700px)').matches;
+  pop.className = narrow ? 'zy-sheet' : 'zy-popover';
+  if (narrow) { pop.style.left = ''; pop.style.top = ''; }
+  else {
+    const r = a.getBoundingClientRect();
+    pop.style.left = Math.max(8, Math.min(r.left, window.innerWidth - 400)) + 'px';
+    pop.style.top = (r.bottom + window.scrollY + 6) + 'px';
+  }
+  pop.hidden = false;
+};
+element.addEventListener('click', (event) => {
+  const a = event.target.closest('a.zy-cite');
+  if (a) { event.preventDefault(); event.stopPropagation(); show(a); return; }
+  const edit = event.target.closest('.zy-edit-q');
+  if (edit) {
+    const box = document.querySelector('#zy-question textarea');
+    box.value = edit.dataset.q;
+    box.dispatchEvent(new Event('input', { bubbles: true }));
+    box.focus();
+  }
+});
+element.addEventListener('mouseover', (event) => {
+  const a = event.target.closest('a.zy-cite');
+  if (a && window.matchMedia('(hover: hover) and (min-width: 701px)').matches) show(a);
+});
+if (!window.zyPopWired) {
+  window.zyPopWired = true;
+  document.addEventListener('click', (event) => {
+    const p = document.getElementById('zy-pop');
+    if (!p || p.hidden) return;
+    const go = event.target.closest('.zy-pop-go');
+    if (go) {
+      const card = document.getElementById(go.dataset.card);
+      p.hidden = true;
+      if (card) { card.closest('details').open = true; card.scrollIntoView({ behavior: 'smooth', block: 'center' });
+        card.classList.add('zy-flash'); setTimeout(() => card.classList.remove('zy-flash'), 1600); }
+      return;
+    }
+    if (event.target.closest('.zy-pop-close') || !event.target.closest('#zy-pop')) p.hidden = true;
+  });
+  document.addEventListener('keydown', (event) => { if (event.key === 'Escape') { const p = document.getElementById('zy-pop'); if (p) p.hidden = true; } });
+}
+"""
 _DATE = re.compile(r"^(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?$")
 
 
 def parse_date(text: str | None, end: bool) -> str | None:
-    """Lenient ISO date for a range bound: `parse_date('2023', end=True)` → '2023-12-31'; '' → None."""
+    """A real calendar date for a range bound: `parse_date('2023', end=True)` → '2023-12-31'; '' → None.
+    Anything else ("2024-13-45", "昨天") is a UsageError saying what to write."""
     text = (text or "").strip().replace("/", "-").replace(".", "-")
     if not text:
         return None
     m = _DATE.match(text)
     if not m:
-        raise UsageError(f"日期格式不对: {text!r} — 请写成 2023-07-28、2023-07 或 2023")
-    year, month, day = m.group(1), m.group(2), m.group(3)
-    month = month.zfill(2) if month else ("12" if end else "01")
-    day = day.zfill(2) if day else ("31" if end else "01")
-    return f"{year}-{month}-{day}"
+        raise UsageError(f"日期格式不对：{text!r} — 请写成 2023-07-28、2023-07 或 2023")
+    year, month = int(m.group(1)), int(m.group(2) or (12 if end else 1))
+    if not 1 <= month <= 12:
+        raise UsageError(f"日期不存在：{text!r}（月份应为 1–12）")
+    if m.group(3):
+        day = int(m.group(3))
+    else:
+        day = (datetime.date(year + (month == 12), month % 12 + 1, 1) - datetime.timedelta(days=1)).day if end else 1
+    try:
+        return datetime.date(year, month, day).isoformat()
+    except ValueError:
+        raise UsageError(f"日期不存在：{text!r}（{year}年{month}月没有{day}日）") from None
 
 
 def make_filters(meeting: str | None, unit: str | None, speaker: str | None, date_from: str | None, date_to: str | None) -> Filters:
@@ -66,14 +155,33 @@ def turns_of(answers: list[Answer]) -> list[tuple[str, str]]:
     return [(a.question, render_answer_body(a, i)) for i, a in enumerate(answers)]
 
 
-def write_markdown(answers: list[Answer]) -> str | None:
-    """The latest answer as a .md file for download (Gradio copies it into its cache)."""
+def write_markdown(answers: list[Answer], folder: Path | None = None) -> str | None:
+    """The whole conversation as a .md file for download (Gradio copies it into its cache).
+
+    All exports of this process share one folder, removed at exit; exports older than EXPORT_MAX_AGE
+    are deleted at each write, so a long-running server does not collect one folder per answer.
+    """
     if not answers:
         return None
-    folder = Path(tempfile.mkdtemp(prefix="zhengyan-"))
-    path = folder / "answer.md"
-    path.write_text(answer_markdown(answers[-1]), encoding="utf-8")
+    folder = folder or _export_folder()
+    now = time.time()
+    for old in folder.iterdir():
+        try:
+            if now - old.stat().st_mtime > EXPORT_MAX_AGE:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            continue
+    path = folder / uuid.uuid4().hex[:12] / "conversation.md"  # the name the user downloads
+    path.parent.mkdir()
+    path.write_text(conversation_markdown(answers), encoding="utf-8")
     return str(path)
+
+
+@functools.cache
+def _export_folder() -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="zhengyan-export-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
 
 
 def error_answer(question: str, message: str) -> Answer:
@@ -88,115 +196,153 @@ class ChatTab:
     sources: Any
     answers: Any
     filters: list[Any]
+    chips: Any
     markdown: Any
     download: Any
+    stored: Any  # the conversation in the browser's local storage
+
+    def restore_outputs(self) -> list[Any]:
+        return [self.conversation, self.sources, self.answers, self.markdown, self.download]
 
 
-def stream_answer(services: Any, question: str, filters: Filters, history: list[Answer]) -> Iterator[tuple[str, Answer | None]]:
-    """Yield (text so far, None) while the answer streams in, then ("", final Answer).
+def stream_answer(services: Any, question: str, filters: Filters, past: list[Answer]) -> Iterator[tuple[str, str, Answer | None]]:
+    """Yield (text so far, stage, None) while the answer comes in, then ("", "", final Answer).
 
-    Uses `answerer.stream` (Delta pieces, then the Answer) when there is one, else `answerer.ask`.
+    Uses `answerer.stream` (Delta pieces — stage notes or answer text — then the Answer) when there is
+    one, else `answerer.ask`.
     """
     answerer = services.answerer
-    history = [a for a in history if a.mode != "error"]  # failed turns are no context for follow-ups
+    past = [a for a in past if a.mode != "error"]  # failed turns are no context for follow-ups
     stream = getattr(answerer, "stream", None)
     if stream is None:
-        yield "", answerer.ask(question, filters, history)
+        yield "", "", answerer.ask(question, filters, past)
         return
-    text = ""
-    for event in stream(question, filters, history):
+    text, stage = "", ""
+    for event in stream(question, filters, past):
         if isinstance(event, Answer):
-            yield "", event
+            yield "", "", event
             return
-        text += getattr(event, "text", event if isinstance(event, str) else "")
-        yield text, None
+        if isinstance(event, Delta) and event.stage:
+            stage = event.text
+        else:
+            text += getattr(event, "text", event if isinstance(event, str) else "")
+        yield text, stage, None
+
+
+def warn(message: str) -> None:
+    gr.Warning(message, title=NOTICE)
 
 
 def on_ask(services: Any, question: str, answers: list[Answer], *form: str) -> Iterator[tuple]:
-    import gradio as gr
-
+    """Outputs: conversation, sources, answers, question box, markdown, download, stored conversation."""
+    skip = tuple(gr.skip() for _ in range(7))
     answers = list(answers or [])
     question = (question or "").strip()
     if not question:
-        gr.Warning("请输入问题")
-        yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        warn("请输入问题")
+        yield skip
         return
     try:
         filters = make_filters(*form)
     except UsageError as exc:
-        gr.Warning(str(exc))
-        yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        warn(str(exc))
+        yield skip
         return
+    number = services.store.paragraph_number
     done = turns_of(answers)
-    yield render_conversation(done + [(question, pending_body(""))]), gr.skip(), gr.skip(), "", gr.skip(), gr.skip()
+    yield (render_conversation(done + [(question, pending_body("", "正在检索…"))]), gr.skip(), gr.skip(), "",
+           gr.skip(), gr.skip(), gr.skip())
     final: Answer | None = None
     try:
-        for partial, answer in stream_answer(services, question, filters, answers):
+        for partial, stage, answer in stream_answer(services, question, filters, answers):
             if answer is not None:
                 final = answer
                 break
-            yield render_conversation(done + [(question, pending_body(partial))]), *([gr.skip()] * 5)
+            yield (render_conversation(done + [(question, pending_body(partial, stage))]), *skip[1:])
     except RagError as exc:
-        gr.Warning(str(exc))
+        warn(str(exc))
         final = error_answer(question, str(exc))
     except Exception as exc:  # never show a traceback in the page
         log.exception("answering %r failed", question)
-        gr.Warning("回答时发生内部错误，请稍后重试。")
+        warn("回答时发生内部错误，请稍后重试。")
         final = error_answer(question, f"内部错误（{type(exc).__name__}）")
     answers.append(final or error_answer(question, "没有得到回答"))
     yield (
         render_conversation(turns_of(answers)),
-        render_sources(answers),
+        render_sources(answers, number),
         answers,
         "",
-        answer_markdown(answers[-1]),
+        conversation_markdown(answers),
         write_markdown(answers),
+        history.dump(answers),
     )
 
 
+def on_restore(services: Any, stored: Any) -> tuple:
+    """On page load: the conversation kept in this browser, re-read against the current index."""
+    answers = history.load(stored, services.get_chunk)
+    if not answers:
+        return gr.skip(), gr.skip(), [], gr.skip(), gr.skip()
+    return (render_conversation(turns_of(answers)), render_sources(answers, services.store.paragraph_number),
+            answers, conversation_markdown(answers), write_markdown(answers))
+
+
 def on_clear() -> tuple:
-    return render_conversation([]), render_sources([]), [], "", "", None
+    return render_conversation([]), render_sources([]), [], "", "", None, history.dump([])
+
+
+def on_filters(*form: str) -> str:
+    """Chips for the active filters; a bad date shows as a chip-line error right away."""
+    try:
+        return render_chips(make_filters(*form))
+    except UsageError as exc:
+        return f'<div class="zy-chips zy-error" role="alert">{esc(str(exc))}</div>'
 
 
 def build_chat_tab(services: Any) -> ChatTab:
     """Create the 问答 components inside the current Blocks/Tab context and wire their events."""
-    import gradio as gr
-
     store = services.store
-    with gr.Row(equal_height=False):
-        with gr.Column(scale=3):
-            conversation = gr.HTML(render_conversation([]), elem_id="zy-conv", js_on_load=SCROLL_JS)
-            with gr.Row():
+    with gr.Row(equal_height=False, elem_id="zy-chat-row"):
+        with gr.Column(scale=3, min_width=300):
+            chips = gr.HTML(render_chips(None), elem_id="zy-chips")
+            conversation = gr.HTML(render_conversation([]), elem_id="zy-conv", js_on_load=CONVERSATION_JS)
+            with gr.Row(elem_id="zy-ask-row"):
                 question = gr.Textbox(
-                    show_label=False, placeholder="输入问题，例如：九龙坡区一季度新增城镇就业多少人?",
-                    elem_id="zy-question", scale=6, lines=1, max_lines=4,
+                    show_label=False, placeholder="输入问题，例如：某区某部门上半年完成了多少投资？",
+                    elem_id="zy-question", scale=6, lines=1, max_lines=4, min_width=200,
                 )
-                ask = gr.Button("提问", variant="primary", elem_id="zy-ask", scale=1, min_width=80)
-                clear = gr.Button("新对话", elem_id="zy-clear", scale=1, min_width=80)
+                ask = gr.Button("提问", variant="primary", elem_id="zy-ask", scale=1, min_width=64)
+                clear = gr.Button("新对话", elem_id="zy-clear", scale=1, min_width=64)
             gr.Examples(EXAMPLES, inputs=[question], label="示例问题", elem_id="zy-examples")
             with gr.Accordion("筛选（会议、单位、讲话人、日期）", open=False, elem_id="zy-filters"):
                 with gr.Row():
-                    meeting = gr.Dropdown(store.meetings(), value=None, label="会议", allow_custom_value=True, elem_id="zy-f-meeting")
-                    unit = gr.Dropdown(store.units(), value=None, label="单位/区县（包含即可）", allow_custom_value=True, elem_id="zy-f-unit")
-                    speaker = gr.Dropdown(store.speakers(), value=None, label="讲话人", allow_custom_value=True, elem_id="zy-f-speaker")
+                    meeting = gr.Dropdown(store.meetings(), value=None, label="会议", allow_custom_value=True,
+                                          elem_id="zy-f-meeting", min_width=160)
+                    unit = gr.Dropdown(store.units(), value=None, label="单位/区县（含下属部门、镇街）",
+                                       allow_custom_value=True, elem_id="zy-f-unit", min_width=160)
+                    speaker = gr.Dropdown(store.speaker_choices(), value=None, label="讲话人",
+                                          allow_custom_value=True, elem_id="zy-f-speaker", min_width=160)
                 with gr.Row():
-                    date_from = gr.Textbox(label="起始日期", placeholder="2023-01-01", elem_id="zy-f-from")
-                    date_to = gr.Textbox(label="结束日期", placeholder="2024-12-31", elem_id="zy-f-to")
-            with gr.Accordion("导出 Markdown", open=False, elem_id="zy-export"):
-                markdown = gr.Textbox(label="最新回答（含来源）", lines=8, buttons=["copy"], elem_id="zy-markdown")
+                    date_from = gr.Textbox(label="起始日期", placeholder="2023-01-01", elem_id="zy-f-from", min_width=120)
+                    date_to = gr.Textbox(label="结束日期", placeholder="2024-12-31", elem_id="zy-f-to", min_width=120)
+            with gr.Accordion("导出整段对话（Markdown）", open=False, elem_id="zy-export"):
+                markdown = gr.Textbox(label="整段对话（含来源）", lines=8, buttons=["copy"], elem_id="zy-markdown")
                 download = gr.DownloadButton("下载 .md", value=None, elem_id="zy-download")
-        with gr.Column(scale=2):
+        with gr.Column(scale=2, min_width=280):
             gr.Markdown("#### 来源")
             sources = gr.HTML(render_sources([]), elem_id="zy-sources", js_on_load=services.similar_js)
     answers = gr.State([])
+    stored = gr.BrowserState(history.dump([]), storage_key=STORAGE_KEY)
     filters = [meeting, unit, speaker, date_from, date_to]
-    outputs = [conversation, sources, answers, question, markdown, download]
+    outputs = [conversation, sources, answers, question, markdown, download, stored]
 
-    def handler(question_text: str, history: list[Answer], *form: str) -> Iterator[tuple]:
-        yield from on_ask(services, question_text, history, *form)
+    def handler(question_text: str, past: list[Answer], *form: str) -> Iterator[tuple]:
+        yield from on_ask(services, question_text, past, *form)
 
     inputs = [question, answers, *filters]
     ask.click(handler, inputs, outputs, api_name="ask", concurrency_id="ask")
     question.submit(handler, inputs, outputs, api_name=False, concurrency_id="ask")
     clear.click(on_clear, None, outputs, api_name=False)
-    return ChatTab(question, ask, conversation, sources, answers, filters, markdown, download)
+    for box in filters:
+        box.change(on_filters, filters, [chips], api_name=False, queue=False)
+    return ChatTab(question, ask, conversation, sources, answers, filters, chips, markdown, download, stored)

@@ -1,126 +1,101 @@
-"""The 资料库 screen (meetings → speeches → paragraphs; speaker pages) and the 上传 screen."""
+"""The 资料库 screen: an overview of meetings (by date and level) with counts, meetings → speeches →
+paragraphs, and speaker pages linking to each speech. Rows are clickable."""
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import Any
 
-from rag.errors import RagError
-from ui.render import esc
-from ui.render_browse import render_meeting, render_preview, render_speaker, render_speech, speech_label
-from ui.upload import ALLOWED_SUFFIXES, Staged
+import gradio as gr
 
-log = logging.getLogger(__name__)
+from rag.records import Speech
+from ui.render_browse import (
+    render_library_overview,
+    render_meeting,
+    render_speaker,
+    render_speech,
+    speech_label,
+)
+from ui.store import CorpusStore, meeting_name
+
+# Clicking a row (meeting or speech) fills the hidden pick box ("meeting:…" / "speech:…") and presses
+# the hidden button; Enter on a focused row does the same.
+LIBRARY_JS = """
+const pick = (row) => {
+  const box = document.querySelector('#zy-lib-pick textarea, #zy-lib-pick input');
+  const go = document.querySelector('#zy-lib-go');
+  if (!box || !go) return;
+  box.value = row.dataset.meeting !== undefined ? 'meeting:' + row.dataset.meeting : 'speech:' + row.dataset.speech;
+  box.dispatchEvent(new Event('input', { bubbles: true }));
+  setTimeout(() => go.click(), 60);
+};
+element.addEventListener('click', (event) => {
+  const row = event.target.closest('.zy-row');
+  if (row) pick(row);
+});
+element.addEventListener('keydown', (event) => {
+  const row = event.target.closest('.zy-row');
+  if (row && event.key === 'Enter') pick(row);
+});
+"""
 
 
 @dataclass
 class LibraryTab:
+    overview: Any
     meeting: Any
     speaker: Any
 
 
-def speech_choices(store: Any, meeting: str | None) -> list[tuple[str, str]]:
+def speech_choices(store: CorpusStore, meeting: str | None) -> list[tuple[str, str]]:
     return [(speech_label(s), s.speech_id) for s in store.speeches_in(meeting)]
 
 
-def build_library_tab(services: Any) -> LibraryTab:
-    import gradio as gr
+def overview_html(store: CorpusStore) -> str:
+    speeches = store.speeches
+    return render_library_overview(store.meeting_rows(), len(speeches), len(store.speakers()),
+                                   len({s.unit for s in speeches if s.unit}), store.name_flags())
 
+
+def speech_html(store: CorpusStore, speech: Speech | None) -> str:
+    before = store.paragraphs_before(speech.source, speech.index) if speech else None
+    return render_speech(speech, (before or 0) + 1)
+
+
+def build_library_tab(services: Any) -> LibraryTab:
     store = services.store
-    with gr.Tabs():
+    overview = gr.HTML(overview_html(store), elem_id="zy-lib-overview", js_on_load=LIBRARY_JS)
+    with gr.Tabs() as views:
         with gr.Tab("按会议", id="by-meeting"):
             with gr.Row():
-                meeting = gr.Dropdown(store.meetings(), value=None, label="会议", elem_id="zy-lib-meeting", scale=3)
-                speech = gr.Dropdown([], value=None, label="讲话", elem_id="zy-lib-speech", scale=3)
-            meeting_view = gr.HTML("", elem_id="zy-lib-meeting-view")
+                meeting = gr.Dropdown(store.meetings(), value=None, label="会议", elem_id="zy-lib-meeting",
+                                      scale=3, min_width=200)
+                speech = gr.Dropdown([], value=None, label="讲话", elem_id="zy-lib-speech", scale=3, min_width=200)
+            meeting_view = gr.HTML("", elem_id="zy-lib-meeting-view", js_on_load=LIBRARY_JS)
             speech_view = gr.HTML(render_speech(None), elem_id="zy-lib-view")
         with gr.Tab("按讲话人", id="by-speaker"):
-            speaker = gr.Dropdown(store.speakers(), value=None, label="讲话人", elem_id="zy-lib-speaker")
-            speaker_view = gr.HTML(render_speaker(None, []), elem_id="zy-lib-speaker-view")
+            speaker = gr.Dropdown(store.speaker_choices(), value=None, label="讲话人", elem_id="zy-lib-speaker")
+            speaker_view = gr.HTML(render_speaker(None, []), elem_id="zy-lib-speaker-view", js_on_load=LIBRARY_JS)
+    pick = gr.Textbox(visible="hidden", elem_id="zy-lib-pick")
+    go = gr.Button("open", visible="hidden", elem_id="zy-lib-go")
 
-    def pick_meeting(name: str | None) -> tuple:
+    def open_meeting(name: str | None, chosen: str | None = None) -> tuple:
         choices = speech_choices(store, name)
-        first = choices[0][1] if choices else None
-        overview = render_meeting(name, store.speeches_in(name))
-        return gr.Dropdown(choices=choices, value=first), overview, render_speech(store.find(first))
+        sid = chosen or (choices[0][1] if choices else None)
+        return (gr.Tabs(selected="by-meeting"), gr.Dropdown(choices=store.meetings(), value=name),
+                gr.Dropdown(choices=choices, value=sid), render_meeting(name, store.speeches_in(name)),
+                speech_html(store, store.find(sid)))
 
-    meeting.change(pick_meeting, [meeting], [speech, meeting_view, speech_view], api_name=False)
-    speech.change(lambda sid: render_speech(store.find(sid)), [speech], [speech_view], api_name=False)
-    speaker.change(lambda n: render_speaker(n, store.speeches_by(n)), [speaker], [speaker_view], api_name=False)
-    return LibraryTab(meeting, speaker)
+    def open_picked(value: str) -> tuple:
+        kind, _, key = (value or "").partition(":")
+        if kind == "speech":
+            found = store.find(key)
+            return open_meeting(meeting_name(found), key) if found else tuple(gr.skip() for _ in range(5))
+        return open_meeting(key or None)
 
-
-@dataclass
-class UploadTab:
-    status: Any
-    commit: Any
-
-
-def on_parse(services: Any, files: list[str] | None, previous: Staged | None) -> tuple:
-    import gradio as gr
-
-    uploads = services.uploads
-    uploads.discard(previous)
-    if not files:
-        gr.Warning("请先选择文件")
-        return '<div class="zy-note">请先选择文件。</div>', None, gr.Button(interactive=False)
-    try:
-        staged = uploads.stage(files)
-    except Exception as exc:  # a broken file must never leave a traceback in the page
-        log.exception("staging uploads failed")
-        return f'<div class="zy-error">解析失败：{esc(exc)}</div>', None, gr.Button(interactive=False)
-    ok = bool(staged.speeches)
-    return render_preview(staged.speeches, staged.warnings, staged.errors), staged, gr.Button(interactive=ok)
-
-
-def on_commit(services: Any, staged: Staged | None, progress: Any) -> tuple:
-    import gradio as gr
-
-    if not staged or not staged.speeches:
-        gr.Warning("没有待加入的讲话 — 先上传并解析文件")
-        return gr.skip(), None, gr.Button(interactive=False)
-    progress(0.0, desc="准备索引…")
-    try:
-        added = services.uploads.commit(staged, lambda f, msg: progress(f, desc=msg))
-    except RagError as exc:
-        gr.Warning(str(exc))
-        return f'<div class="zy-error">未加入索引：{esc(exc)}（原索引未改动）</div>', None, gr.Button(interactive=False)
-    except Exception as exc:
-        log.exception("indexing uploads failed")
-        gr.Warning("加入索引时发生内部错误，原索引未改动。")
-        return f'<div class="zy-error">内部错误（{esc(type(exc).__name__)}），原索引未改动。</div>', None, gr.Button(interactive=False)
-    services.store.add(staged.speeches)
-    names = "、".join(sorted({s.source for s in staged.speeches}))
-    gr.Info(f"已加入索引：{names}")
-    return (
-        f'<div class="zy-ok">✓ 已加入索引：{esc(names)}（{len(staged.speeches)} 篇讲话，{added} 个段落块）。'
-        "现在可以在问答页提问。</div>",
-        None,
-        gr.Button(interactive=False),
-    )
-
-
-def build_upload_tab(services: Any) -> UploadTab:
-    import gradio as gr
-
-    gr.Markdown(
-        "上传 `.txt` `.md` `.jsonl` `.docx` `.pdf` 文件：先解析预览（会议、讲话人、段落数），确认后再加入索引。"
-        "解析失败的文件不会进入索引。"
-    )
-    files = gr.File(file_count="multiple", file_types=list(ALLOWED_SUFFIXES), label="文件", elem_id="zy-up-files")
-    with gr.Row():
-        parse = gr.Button("解析预览", elem_id="zy-up-parse")
-        commit = gr.Button("加入索引", variant="primary", interactive=False, elem_id="zy-up-commit")
-    status = gr.HTML('<div class="zy-note">尚未选择文件。</div>', elem_id="zy-up-status")
-    staged = gr.State(None)
-
-    def parse_handler(paths: list[str] | None, previous: Staged | None) -> tuple:
-        return on_parse(services, paths, previous)
-
-    def commit_handler(current: Staged | None, progress: gr.Progress = gr.Progress()) -> tuple:
-        return on_commit(services, current, progress)
-
-    parse.click(parse_handler, [files, staged], [status, staged, commit], api_name=False, concurrency_id="upload")
-    done = commit.click(commit_handler, [staged], [status, staged, commit], api_name=False, concurrency_id="upload")
-    return UploadTab(status, done)
+    targets = [views, meeting, speech, meeting_view, speech_view]
+    go.click(open_picked, [pick], targets, api_name=False, queue=False)
+    meeting.select(lambda name: open_meeting(name), [meeting], targets, api_name=False)
+    speech.select(lambda sid: speech_html(store, store.find(sid)), [speech], [speech_view], api_name=False)
+    speaker.select(lambda n: render_speaker(n, store.speeches_by(n)), [speaker], [speaker_view], api_name=False)
+    return LibraryTab(overview, meeting, speaker)

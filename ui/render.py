@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
-from rag.records import Answer, Chunk, Citation, Hit
+from rag.records import Answer, Chunk, Citation, Filters, Hit
 
 NOT_FOUND = "资料中未找到"
 _MARKER = re.compile(r"\[(\d{1,3})\]")
+TOPIC_CHARS = 24  # 找相似 from a card names the paragraph by its title, else by this many first characters
+
+# chunk → its paragraph number through the whole document (None: not known)
+Numbering = Callable[[Chunk], "int | None"]
 
 
 def esc(text: object) -> str:
@@ -23,6 +27,42 @@ def esc(text: object) -> str:
 def esc_multiline(text: str | None) -> str:
     """Escape and keep line breaks. `esc_multiline('a\\n<b>')` → `'a<br>&lt;b&gt;'`."""
     return "<br>".join(esc(line) for line in (text or "").split("\n"))
+
+
+# A URL in document text, up to whitespace or CJK punctuation; ASCII ")" stays part of it (see md_escape).
+_URL = re.compile(r"(?:https?|ftp)://[^\s<>\"\u3000-\u303f\uff00-\uffef]+|www\.[^\s<>\"\u3000-\u303f\uff00-\uffef]+",
+                  re.I)
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}!|#~])")
+
+
+def md_escape(text: object) -> str:
+    """Document text for the Markdown export: HTML is escaped, Markdown syntax is escaped, and URLs
+    become code spans, so no document can add markup, an image or a live link to the file.
+
+    `md_escape('<b>见[官网](http://x.cn/a_(b))</b>')` → `'&lt;b&gt;见\\[官网\\](`http://x.cn/a_(b)`)&lt;/b&gt;'`
+    (the URL keeps its own ")"; a ")" that closes surrounding text stays outside).
+    """
+    out, pos = [], 0
+    raw = "" if text is None else str(text)
+    for m in _URL.finditer(raw):
+        url = _balanced(m.group())
+        out.append(_md_plain(raw[pos:m.start()]))
+        fence = "``" if "`" in url else "`"
+        out.append(f"{fence}{url}{fence}")
+        pos = m.start() + len(url)
+    out.append(_md_plain(raw[pos:]))
+    return "".join(out)
+
+
+def _balanced(url: str) -> str:
+    """Drop trailing ")" without a matching "(" and trailing sentence punctuation."""
+    while url and (url[-1] in ".,;:!?'" or (url[-1] == ")" and url.count(")") > url.count("("))):
+        url = url[:-1]
+    return url
+
+
+def _md_plain(text: str) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
 
 
 def meta_parts(chunk: Chunk) -> list[str]:
@@ -57,31 +97,49 @@ def link_markers(escaped: str, turn: int) -> str:
     )
 
 
-def similar_button(chunk_id: str) -> str:
-    return f'<button class="zy-similar-btn" type="button" data-chunk="{esc(chunk_id)}">找相似</button>'
+def topic_label(chunk: Chunk) -> str:
+    """How 找相似 names a paragraph to the user: its speech title, else its first words.
+
+    `topic_label(chunk)` → '智慧路灯点亮城市夜' or '区城市管理局今年新建智慧路灯3721盏，覆盖…'
+    """
+    if chunk.title:
+        return chunk.title
+    text = " ".join(chunk.text.split())
+    return text if len(text) <= TOPIC_CHARS else text[:TOPIC_CHARS] + "…"
 
 
-def source_card(citation: Citation, turn: int) -> str:
+def similar_button(chunk: Chunk) -> str:
+    return (f'<button class="zy-similar-btn" type="button" data-chunk="{esc(chunk.chunk_id)}" '
+            f'data-label="{esc(topic_label(chunk))}" aria-label="查找与此段相似的举措">找相似</button>')
+
+
+def place_line(chunk: Chunk, number: Numbering | None = None) -> str:
+    """Where the paragraph sits: 《speech title》 · 全文第N段 (the count runs through the whole document)."""
+    n = number(chunk) if number else None
+    where = f"全文第{n}段" if n else f"本篇讲话第{chunk.paragraph + 1}段"
+    title = f"《{esc(chunk.title)}》 · " if chunk.title else ""
+    return f'<span class="zy-where">{title}{where}</span>'
+
+
+def source_card(citation: Citation, turn: int, number: Numbering | None = None) -> str:
     """One cited paragraph: marker, attribution, text with the supporting sentence highlighted."""
     chunk = citation.hit.chunk
     return (
         f'<div class="zy-src" id="zy-src-{turn}-{citation.marker}" data-chunk="{esc(chunk.chunk_id)}">'
         f'<div class="zy-src-head"><span class="zy-marker">[{citation.marker}]</span> {meta_line(chunk)}</div>'
         f'<div class="zy-src-text">{highlight(chunk.text, citation.sentence)}</div>'
-        f'<div class="zy-src-foot"><span>{esc(chunk.source)} · 第{chunk.paragraph + 1}段</span>'
-        f"{similar_button(chunk.chunk_id)}</div></div>"
+        f'<div class="zy-src-foot">{place_line(chunk, number)}{similar_button(chunk)}</div></div>'
     )
 
 
-def passage_card(hit: Hit, extra: str = "") -> str:
+def passage_card(hit: Hit, number: Numbering | None = None) -> str:
     """A retrieved passage without a marker (nearest passages, similar initiatives)."""
     chunk = hit.chunk
     return (
         f'<div class="zy-src zy-passage" data-chunk="{esc(chunk.chunk_id)}">'
-        f'<div class="zy-src-head">{meta_line(chunk)}{extra}</div>'
+        f'<div class="zy-src-head">{meta_line(chunk)}</div>'
         f'<div class="zy-src-text">{esc_multiline(chunk.text)}</div>'
-        f'<div class="zy-src-foot"><span>{esc(chunk.source)} · 第{chunk.paragraph + 1}段 · 相关度 {hit.score:.3f}</span>'
-        f"{similar_button(chunk.chunk_id)}</div></div>"
+        f'<div class="zy-src-foot">{place_line(chunk, number)}{similar_button(chunk)}</div></div>'
     )
 
 
@@ -89,7 +147,11 @@ def render_answer_body(answer: Answer, turn: int) -> str:
     """The assistant bubble: rewritten question, answer with linked markers, not-found notice, warnings."""
     parts = []
     if answer.rewritten_question and answer.rewritten_question != answer.question:
-        parts.append(f'<div class="zy-rewritten">理解为：{esc(answer.rewritten_question)}</div>')
+        parts.append(
+            f'<div class="zy-rewritten">理解为：<span>{esc(answer.rewritten_question)}</span>'
+            f'<button class="zy-edit-q" type="button" data-q="{esc(answer.rewritten_question)}" '
+            'aria-label="修改这个理解后重新提问">修改后重问</button></div>'
+        )
     text = answer.answer
     if answer.mode == "error":
         return f'<div class="zy-error">{esc_multiline(text)}</div>'
@@ -113,12 +175,26 @@ def render_conversation(turns: Sequence[tuple[str, str]]) -> str:
     return f'<div class="zy-chat">{"".join(rows)}</div>'
 
 
-def pending_body(text: str) -> str:
-    """An answer still streaming in."""
-    return f'<div class="zy-answer-text zy-streaming">{esc_multiline(text) or "检索中…"}</div>'
+def pending_body(text: str, stage: str = "") -> str:
+    """An answer still coming in: the stage it is at, then the text so far."""
+    status = f'<div class="zy-stage" role="status">{esc(stage)}</div>' if stage else ""
+    body = esc_multiline(text) or ("" if stage else "检索中…")
+    return f'{status}<div class="zy-answer-text zy-streaming">{body}</div>'
 
 
-def render_sources(answers: Sequence[Answer]) -> str:
+FILTER_LABELS = (("meeting", "会议"), ("unit", "单位"), ("speaker", "讲话人"), ("date_from", "起"), ("date_to", "止"))
+
+
+def render_chips(filters: Filters | None) -> str:
+    """The active filters as chips, visible while the filter panel is folded."""
+    chips = [f'<span class="zy-chip">{label}：{esc(getattr(filters, name))}</span>'
+             for name, label in FILTER_LABELS if filters is not None and getattr(filters, name)]
+    if not chips:
+        return '<div class="zy-chips zy-chips-empty"></div>'
+    return f'<div class="zy-chips" aria-label="当前筛选">筛选中：{"".join(chips)}</div>'
+
+
+def render_sources(answers: Sequence[Answer], number: Numbering | None = None) -> str:
     """Sources panel: the latest answer's citations first; earlier answers folded below."""
     if not answers:
         return '<div class="zy-sources zy-empty">引用的段落会显示在这里。</div>'
@@ -126,10 +202,10 @@ def render_sources(answers: Sequence[Answer]) -> str:
     for turn in range(len(answers) - 1, -1, -1):
         answer = answers[turn]
         if answer.citations:
-            cards = "".join(source_card(c, turn) for c in answer.citations)
+            cards = "".join(source_card(c, turn, number) for c in answer.citations)
         elif answer.related:
             cards = '<div class="zy-note">没有可引用的段落；最接近的资料：</div>' + "".join(
-                passage_card(h) for h in answer.related
+                passage_card(h, number) for h in answer.related
             )
         else:
             cards = '<div class="zy-note">没有找到相关段落。</div>'
@@ -140,27 +216,28 @@ def render_sources(answers: Sequence[Answer]) -> str:
     return f'<div class="zy-sources">{"".join(blocks)}</div>'
 
 
-def source_line(marker: int | None, chunk: Chunk) -> str:
-    """Plain-text attribution for Markdown export."""
+def md_source_line(marker: int | None, chunk: Chunk) -> str:
+    """Attribution for the Markdown export (document fields escaped by md_escape)."""
     head = f"[{marker}] " if marker is not None else "- "
-    return f"{head}{' · '.join(meta_parts(chunk))}（{chunk.source}，第{chunk.paragraph + 1}段）"
+    fields = " · ".join(md_escape(part) for part in meta_parts(chunk))
+    return f"{head}{fields}（{md_escape(chunk.source)}，第{chunk.paragraph + 1}段）"
 
 
 def answer_markdown(answer: Answer) -> str:
     """An answer with its source list, as Markdown for copying or download."""
-    lines = [f"## 问题\n\n{answer.question}\n"]
+    lines = [f"## 问题\n\n{md_escape(answer.question)}\n"]
     if answer.rewritten_question and answer.rewritten_question != answer.question:
-        lines.append(f"（理解为：{answer.rewritten_question}）\n")
+        lines.append(f"（理解为：{md_escape(answer.rewritten_question)}）\n")
     text = answer.answer if answer.answerable or answer.answer.startswith(NOT_FOUND) else f"{NOT_FOUND}。{answer.answer}"
-    lines.append(f"## 回答\n\n{text}\n")
+    lines.append(f"## 回答\n\n{md_escape(text)}\n")
     lines.append("## 来源\n")
     for citation in answer.citations:
-        lines.append(source_line(citation.marker, citation.hit.chunk))
-        lines.append(_quote(citation.hit.chunk.text) + "\n")
+        lines.append(md_source_line(citation.marker, citation.hit.chunk))
+        lines.append(_quote(md_escape(citation.hit.chunk.text)) + "\n")
     if not answer.citations:
         for hit in answer.related:
-            lines.append(source_line(None, hit.chunk))
-            lines.append(_quote(hit.chunk.text) + "\n")
+            lines.append(md_source_line(None, hit.chunk))
+            lines.append(_quote(md_escape(hit.chunk.text)) + "\n")
         if not answer.related:
             lines.append("（无）")
     return "\n".join(lines).rstrip() + "\n"

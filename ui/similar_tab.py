@@ -6,9 +6,11 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+import gradio as gr
+
 from rag.errors import RagError
 from rag.similar import SimilarResult, find_similar
-from ui.render import esc
+from ui.render import esc, topic_label
 from ui.render_browse import render_overview, render_similar
 
 log = logging.getLogger(__name__)
@@ -43,39 +45,35 @@ def run_similar(services: Any, text: str, top_k: float) -> SimilarResult | None:
 
 
 def on_similar(services: Any, text: str, top_k: float) -> tuple:
-    import gradio as gr
-
     text = (text or "").strip()
     if not text:
-        gr.Warning("请输入主题，或在引用段落上点“找相似”")
+        gr.Warning("请输入主题，或在引用段落上点“找相似”", title="提示")
         return gr.skip(), gr.skip()
     try:
         result = run_similar(services, text, top_k)
     except RagError as exc:
-        gr.Warning(str(exc))
+        gr.Warning(str(exc), title="提示")
         return f'<div class="zy-error">{esc(str(exc))}</div>', ""
     except Exception as exc:  # never a traceback in the page
         log.exception("similar %r failed", text)
-        gr.Warning("查找相似举措时发生内部错误。")
+        gr.Warning("查找相似举措时发生内部错误。", title="提示")
         return f'<div class="zy-error">内部错误（{esc(type(exc).__name__)}）</div>', ""
-    return render_similar(result), render_overview(result)
+    return render_similar(result, services.store.paragraph_number), render_overview(result)
 
 
 def build_similar_tab(services: Any) -> SimilarTab:
     """Components of the 相似举措 tab plus the hidden bridge used by the 找相似 buttons."""
-    import gradio as gr
-
-    with gr.Row():
+    with gr.Row(elem_id="zy-sim-row"):
         topic = gr.Textbox(
-            label="主题或段落编号", placeholder="例如：亩均效益改革；或在问答页的引用上点“找相似”",
-            elem_id="zy-sim-topic", scale=5,
+            label="主题", placeholder="例如：智慧路灯；或在问答页的引用上点“找相似”",
+            elem_id="zy-sim-topic", scale=5, min_width=200,
         )
-        top_k = gr.Slider(3, 20, value=8, step=1, label="数量", scale=1, elem_id="zy-sim-k")
+        top_k = gr.Slider(3, 20, value=8, step=1, label="数量", scale=1, elem_id="zy-sim-k", min_width=120)
         go = gr.Button("找相似", variant="primary", elem_id="zy-sim-go", scale=1, min_width=80)
     with gr.Row(equal_height=False):
-        with gr.Column(scale=3):
+        with gr.Column(scale=3, min_width=300):
             results = gr.HTML(render_similar(None), elem_id="zy-sim-results", js_on_load=SIMILAR_JS)
-        with gr.Column(scale=2):
+        with gr.Column(scale=2, min_width=280):
             overview = gr.HTML("", elem_id="zy-sim-overview")
 
     def handler(text: str, k: float) -> tuple:
@@ -87,15 +85,15 @@ def build_similar_tab(services: Any) -> SimilarTab:
 
 
 def wire_similar_bridge(services: Any, tabs: Any, tab: SimilarTab, tab_id: str) -> None:
-    """Hidden target/trigger pair: a 找相似 click anywhere opens this tab with the chunk's similar paragraphs."""
-    import gradio as gr
-
+    """Hidden target/trigger pair: a 找相似 click anywhere opens this tab with the chunk's similar paragraphs;
+    the topic box then names the paragraph (title or first words), never its internal id."""
     target = gr.Textbox(visible="hidden", elem_id="zy-sim-target")
     trigger = gr.Button("bridge", visible="hidden", elem_id="zy-sim-trigger")
 
     def open_similar(chunk_id: str, k: float = 8) -> tuple:
         results, overview = on_similar(services, chunk_id, k)
-        return gr.Tabs(selected=tab_id), chunk_id, results, overview
+        chunk = services.get_chunk(chunk_id)
+        return gr.Tabs(selected=tab_id), topic_label(chunk) if chunk else "", results, overview
 
     trigger.click(
         open_similar, [target], [tabs, tab.topic, tab.results, tab.overview],

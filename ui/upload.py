@@ -7,10 +7,13 @@ unless parsing succeeded, and the index itself is only touched through the injec
 
 from __future__ import annotations
 
+import datetime
 import hashlib
+import json
 import re
 import shutil
 import threading
+import time
 import unicodedata
 import uuid
 from collections.abc import Callable, Sequence
@@ -18,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rag.errors import InputError, RagError
+from rag.parse import sidecar_path
+from rag.parse.records_jsonl import iso_date
 from rag.records import Speech
 
 ALLOWED_SUFFIXES = (".txt", ".md", ".jsonl", ".docx", ".pdf")
@@ -26,7 +31,10 @@ _UNSAFE = re.compile(r"[^\w.\-]+")
 
 Progress = Callable[[float, str], None]
 IndexFiles = Callable[[Sequence[Path], Progress], int]  # indexes files in place; returns chunks added
-ParseFiles = Callable[[Sequence[Path]], tuple[list[Speech], list[str]]]  # (speeches, warnings)
+# (paths, cancel) → (speeches, warnings); stops with InputError once `cancel` is set
+ParseFiles = Callable[[Sequence[Path], threading.Event], tuple[list[Speech], list[str]]]
+LEDGER = ".uploads.jsonl"  # one JSON line per committed upload: file, sha256, uploader, time
+STALE_STAGING_SECONDS = 3600  # a preview nobody confirmed within an hour is removed
 
 
 def sanitize_name(name: str) -> str:
@@ -55,6 +63,50 @@ def unique_name(name: str, taken: set[str]) -> str:
     return f"{stem}_{n}{suffix}"
 
 
+# The editable preview: one row per parsed speech. 会议/日期 belong to the file, 讲话人/职务 to the speech.
+PREVIEW_COLUMNS = ["文件", "序号", "会议", "日期", "讲话人", "职务", "段落"]
+
+
+def preview_rows(speeches: Sequence[Speech]) -> list[list]:
+    return [[s.source, s.index, s.meeting.name or "", s.meeting.date or "", s.speaker or "",
+             s.speaker_title or "", len(s.paragraphs)] for s in speeches]
+
+
+def corrections(speeches: Sequence[Speech], rows: Sequence[Sequence]) -> dict[str, dict]:
+    """The reader's edits of the preview as sidecar contents, per file name (only files with edits).
+
+    A changed meeting or date applies to the whole file; a changed speaker or post to its speech. A date
+    that is not a real day raises InputError naming the file.
+    """
+    parsed = {(s.source, s.index): s for s in speeches}
+    out: dict[str, dict] = {}
+    for row in rows:
+        source, index, meeting, date, speaker, post = (str(row[0]), int(row[1]), *(str(v or "").strip() for v in row[2:6]))
+        s = parsed.get((source, index))
+        if s is None:
+            continue
+        meta = out.setdefault(source, {})
+        if meeting and meeting != (s.meeting.name or ""):
+            meta["meeting"] = meeting
+        if date and date != (s.meeting.date or ""):
+            meta["date"] = real_date(date, source)
+        fix = {k: v for k, v, old in (("speaker", speaker, s.speaker), ("speaker_title", post, s.speaker_title))
+               if v and v != (old or "")}
+        if fix:
+            meta.setdefault("speeches", []).append({"index": index, **fix})
+    return {source: meta for source, meta in out.items() if meta}
+
+
+def real_date(value: str, source: str) -> str:
+    """ISO date of an edited preview cell; a day that does not exist is an InputError naming the file."""
+    iso = iso_date(value, source) or ""
+    try:
+        datetime.date.fromisoformat(iso)
+    except ValueError:
+        raise InputError(f"{source}: 日期 {value!r} 不存在 — 请写成 2025-03-28") from None
+    return iso
+
+
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -73,8 +125,10 @@ class Staged:
 class UploadManager:
     """Stages, parses and commits uploads; one commit at a time so concurrent uploads cannot interleave."""
 
-    def __init__(self, upload_dir: Path, parse: ParseFiles, index_files: IndexFiles, taken: Callable[[], set[str]]):
+    def __init__(self, upload_dir: Path, parse: ParseFiles, index_files: IndexFiles, taken: Callable[[], set[str]],
+                 max_bytes: int = MAX_BYTES):
         self.upload_dir = Path(upload_dir)
+        self.max_bytes = max_bytes
         self._parse = parse
         self._index = index_files
         self._taken = taken  # source names already in the corpus
@@ -86,34 +140,59 @@ class UploadManager:
     def _known_hashes(self) -> dict[str, str]:
         if not self.upload_dir.is_dir():
             return {}
-        return {sha256(p): p.name for p in self.upload_dir.iterdir() if p.is_file()}
+        return {sha256(p): p.name for p in self.upload_dir.iterdir() if p.is_file() and not p.name.startswith(".")}
 
-    def stage(self, paths: Sequence[str | Path]) -> Staged:
-        """Copy the files into a fresh staging folder under sanitised names and parse them (no indexing)."""
+    def stage(self, paths: Sequence[str | Path], cancel: threading.Event | None = None) -> Staged:
+        """Copy the files into a fresh staging folder under sanitised names and parse them (no indexing).
+
+        Files that fail are removed from staging at once; a staging folder left with nothing, or one
+        older than STALE_STAGING_SECONDS (a preview never confirmed), is removed.
+        """
+        self.purge_stale()
+        cancel = cancel or threading.Event()
         folder = self._staging_root() / uuid.uuid4().hex
         folder.mkdir(parents=True, exist_ok=True)
         staged = Staged(folder=folder)
-        taken = self._taken() | {p.name for p in self.upload_dir.glob("*")}
-        known = self._known_hashes()
-        for raw in paths:
-            self._stage_one(Path(raw), staged, taken, known)
-        for path in list(staged.files):
-            try:
-                speeches, warnings = self._parse([path])
-            except Exception as exc:  # a damaged .pdf/.docx raises the library's own errors
-                why = str(exc) if isinstance(exc, RagError) else f"无法解析（{type(exc).__name__}），文件可能已损坏"
-                staged.errors.append(f"{path.name}: {why}")
-                staged.files.remove(path)
-                continue
+        try:
+            taken = self._taken() | {p.name for p in self.upload_dir.glob("*")}
+            known = self._known_hashes()
+            for raw in paths:
+                self._stage_one(Path(raw), staged, taken, known)
+            for path in list(staged.files):
+                self._parse_one(path, staged, cancel)
+        finally:
+            if not staged.files or cancel.is_set():
+                self.discard(staged)
+        return staged
+
+    def _parse_one(self, path: Path, staged: Staged, cancel: threading.Event) -> None:
+        try:
+            speeches, warnings = self._parse([path], cancel)
             foreign = sorted({s.source for s in speeches} - {path.name})
             if not speeches or foreign:
                 why = f"记录的 source 字段（{'、'.join(foreign)}）与文件名不符" if foreign else "没有解析出任何讲话段落"
-                staged.errors.append(f"{path.name}: {why} — 未加入")
-                staged.files.remove(path)
+                raise InputError(f"{why} — 未加入")
+        except Exception as exc:  # a damaged .pdf/.docx raises the library's own errors
+            why = str(exc) if isinstance(exc, RagError) else f"无法解析（{type(exc).__name__}），文件可能已损坏"
+            staged.errors.append(why if why.startswith(path.name) else f"{path.name}: {why}")
+            staged.files.remove(path)
+            path.unlink(missing_ok=True)
+            return
+        staged.speeches += speeches
+        staged.warnings += warnings
+
+    def purge_stale(self, max_age: float = STALE_STAGING_SECONDS) -> None:
+        """Remove staging folders older than `max_age` seconds (previews never confirmed or discarded)."""
+        root = self._staging_root()
+        if not root.is_dir():
+            return
+        now = time.time()
+        for folder in root.iterdir():
+            try:
+                if now - folder.stat().st_mtime > max_age:
+                    shutil.rmtree(folder, ignore_errors=True)
+            except OSError:
                 continue
-            staged.speeches += speeches
-            staged.warnings += warnings
-        return staged
 
     def _stage_one(self, src: Path, staged: Staged, taken: set[str], known: dict[str, str]) -> None:
         original = src.name
@@ -124,8 +203,8 @@ class UploadManager:
         if not src.is_file():
             staged.errors.append(f"{original}: 文件不存在或不可读")
             return
-        if src.stat().st_size > MAX_BYTES:
-            staged.errors.append(f"{original}: 文件超过 {MAX_BYTES // 1024 // 1024} MB")
+        if src.stat().st_size > self.max_bytes:
+            staged.errors.append(f"{original}: 文件超过 {self.max_bytes // 1024 // 1024} MB")
             return
         digest = sha256(src)
         if digest in known:
@@ -138,8 +217,25 @@ class UploadManager:
         shutil.copyfile(src, target)
         staged.files.append(target)
 
-    def commit(self, staged: Staged, progress: Progress) -> int:
-        """Move the staged files into the upload folder and index them; on failure remove them again."""
+    def correct(self, staged: Staged, rows: Sequence[Sequence]) -> Staged:
+        """Save the preview's edits as each file's sidecar `NAME.meta.json` and parse again with them."""
+        edits = corrections(staged.speeches, rows)
+        if not edits:
+            return staged
+        speeches: list[Speech] = []
+        for path in staged.files:
+            if path.name in edits:
+                sidecar_path(path).write_text(json.dumps(edits[path.name], ensure_ascii=False, indent=1),
+                                              encoding="utf-8")
+                speeches += self._parse([path], threading.Event())[0]
+            else:
+                speeches += [s for s in staged.speeches if s.source == path.name]
+        staged.speeches = speeches
+        return staged
+
+    def commit(self, staged: Staged, progress: Progress, uploader: str = "") -> int:
+        """Move the staged files (and their sidecars) into the upload folder and index them; on failure
+        remove them again. Each committed file is recorded in the ledger with its uploader (`origins`)."""
         if not staged.speeches or staged.folder is None:
             raise InputError("没有可加入索引的讲话 — 先上传并解析文件")
         with self._lock:
@@ -148,16 +244,49 @@ class UploadManager:
                 raise InputError(f"{', '.join(clashes)} 刚被另一位用户上传 — 请重新上传并解析")
             self.upload_dir.mkdir(parents=True, exist_ok=True)
             final = [self.upload_dir / p.name for p in staged.files]
+            moved = []
             for src, dst in zip(staged.files, final):
-                shutil.move(str(src), dst)
+                for a, b in ((src, dst), (sidecar_path(src), sidecar_path(dst))):
+                    if a.exists():
+                        shutil.move(str(a), b)
+                        moved.append(b)
             try:
                 added = self._index(final, progress)
             except BaseException:
-                for path in final:
+                for path in moved:
                     path.unlink(missing_ok=True)
                 raise
+            self._record(final, uploader)
         self.discard(staged)
         return added
+
+    def _ledger(self) -> Path:
+        return self.upload_dir / LEDGER
+
+    def _record(self, files: Sequence[Path], uploader: str) -> None:
+        at = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        with self._ledger().open("a", encoding="utf-8") as ledger:
+            for path in files:
+                ledger.write(json.dumps({"file": path.name, "sha256": sha256(path), "uploader": uploader or "未知",
+                                         "uploaded_at": at}, ensure_ascii=False) + "\n")
+
+    def origins(self) -> dict[str, dict[str, str]]:
+        """file name → {file, sha256, uploader, uploaded_at} for every upload still in the folder."""
+        if not self._ledger().is_file():
+            return {}
+        out: dict[str, dict[str, str]] = {}
+        for line in self._ledger().read_text(encoding="utf-8").splitlines():
+            try:
+                row = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(row, dict) and (self.upload_dir / str(row.get("file"))).is_file():
+                out[str(row["file"])] = row
+        return out
+
+    def uploaded_sources(self) -> frozenset[str]:
+        """Source names of the uploaded documents (for a filter leaving them out of answers)."""
+        return frozenset(self.origins())
 
     def discard(self, staged: Staged | None) -> None:
         if staged and staged.folder and staged.folder.is_dir():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 from pathlib import Path
@@ -14,7 +15,7 @@ from rag.citations import source_line
 from rag.cli import options
 from rag.compose import Delta
 from rag.config import Settings
-from rag.errors import UsageError
+from rag.query_check import check_query
 from rag.records import Answer, Filters
 
 _TOP_K = typer.Option(None, "--top-k", "-k", min=1, help="检索的段落数（默认 8；比较类问题会多取）")
@@ -46,6 +47,8 @@ def _stream_plain(answerer, question: str, filters: Filters, history, top_k) -> 
     live = answerer.mode == "llm" and sys.stdout.isatty()
     for event in answerer.stream(question, filters, history, top_k):
         if isinstance(event, Delta):
+            if event.stage:
+                continue
             streamed.append(event.text)
             if live:
                 typer.echo(event.text, nl=False)
@@ -72,14 +75,14 @@ def ask(
 ) -> None:
     """带引用的回答：每句附来源编号，资料不能回答时明确说“资料中未找到”。"""
     filters = options.filters_from(speaker, unit, meeting, source, date_from, date_to)
-    if question != "-" and not question.strip():
-        raise UsageError("问题为空 — 请输入一个问题 (empty question)")
+    if question != "-":
+        question = check_query(question)  # before loading the index and model: a bad question fails fast
     answerer = _answerer(index, no_llm)
     if question == "-":
-        for line in sys.stdin:
-            if line.strip():
-                answer = answerer.ask(line.strip(), filters, top_k=top_k)
-                typer.echo(json.dumps(answer.to_json(), ensure_ascii=False))
+        lines = options.StdinQueries()
+        for line in lines:
+            typer.echo(json.dumps(answerer.ask(line, filters, top_k=top_k).to_json(), ensure_ascii=False))
+        lines.exit_status()
         return
     if as_json:
         typer.echo(json.dumps(answerer.ask(question, filters, top_k=top_k).to_json(), ensure_ascii=False, indent=2))
@@ -103,21 +106,25 @@ def chat(
     filters = options.filters_from(speaker, unit, meeting, source, date_from, date_to)
     answerer = _answerer(index, no_llm)
     interactive = sys.stdin.isatty()
+    lines = options.StdinQueries()
     history: list[Answer] = []
     if interactive:
         typer.echo("政言问答（输入问题；空行或 exit 退出）")
-    while True:
+    for number in itertools.count(1):
         if interactive:
             typer.echo("问> ", nl=False)
-        line = sys.stdin.readline()
-        if not line or line.strip() in ("exit", "quit", "退出") or (interactive and not line.strip()):
+        failed = lines.failed
+        line = lines.readline(number)
+        blank = line == "" and lines.failed == failed
+        if line is None or line in ("exit", "quit", "退出") or (interactive and blank):
             break
-        if not line.strip():
-            continue
+        if not line:
+            continue  # blank (non-interactive) or rejected with a message: the conversation goes on
         if as_json:
-            answer = answerer.ask(line.strip(), filters, history, top_k)
+            answer = answerer.ask(line, filters, history, top_k)
             typer.echo(json.dumps(answer.to_json(), ensure_ascii=False))
         else:
-            answer = _stream_plain(answerer, line.strip(), filters, history, top_k)
+            answer = _stream_plain(answerer, line, filters, history, top_k)
             typer.echo("")
         history.append(answer)
+    lines.exit_status()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Optional
 
@@ -18,6 +17,7 @@ from rag.errors import UsageError
 from rag.evaluate import run_eval
 from rag.evaluate_parse import run_parse_eval, table as parse_table
 from rag.ingest import ingest_paths
+from rag.query_check import check_query
 from rag.retrieve import Retriever
 from rag.store import open_store
 
@@ -27,9 +27,11 @@ def ingest(
     index: Optional[Path] = options.INDEX,
     rebuild: bool = typer.Option(False, "--rebuild", help="丢弃旧索引，全部重建"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON 报告"),
+    store: Optional[str] = options.STORE,
+    milvus_uri: Optional[str] = options.MILVUS_URI,
 ) -> None:
     """解析文件并加入索引；未变化的文件不会重新嵌入。"""
-    settings = Settings.from_env(index_dir=index)
+    settings = Settings.from_env(index_dir=index, vector_store=store, milvus_uri=milvus_uri)
     with _progress_bar() as progress:
         report = ingest_paths(paths or [DEFAULT_SEEDS], settings, progress=progress, rebuild=rebuild)
     for warning in report.warnings:
@@ -54,19 +56,23 @@ def search(
     date_to: Optional[str] = options.DATE_TO,
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
     index: Optional[Path] = options.INDEX,
+    store: Optional[str] = options.STORE,
+    milvus_uri: Optional[str] = options.MILVUS_URI,
 ) -> None:
     """混合检索（向量 + BM25，RRF 融合），过滤条件在检索内部生效。"""
     filters = options.filters_from(speaker, unit, meeting, source, date_from, date_to)
-    settings = Settings.from_env(index_dir=index, top_k=top_k)
+    if query != "-":
+        check_query(query)  # before loading the index and model: a bad query fails fast
+    settings = Settings.from_env(index_dir=index, top_k=top_k, vector_store=store, milvus_uri=milvus_uri)
     retriever = Retriever.open(settings)
     if query == "-":
-        for line in sys.stdin:
-            if line.strip():
-                hits = retriever.search(line.strip(), settings.top_k, filters)
-                typer.echo(json.dumps({"query": line.strip(), "hits": [h.to_json() for h in hits]}, ensure_ascii=False))
+        lines = options.StdinQueries()
+        for line in lines:
+            hits = retriever.search(line, settings.top_k, filters)
+            typer.echo(json.dumps({"query": line, "hits": [h.to_json() for h in hits]}, ensure_ascii=False))
+        lines.exit_status()
         return
-    if not query.strip():
-        raise UsageError("查询为空 (empty query)")
+    query = check_query(query)
     hits = retriever.search(query, settings.top_k, filters)
     if as_json:
         typer.echo(json.dumps({"query": query, "hits": [h.to_json() for h in hits]}, ensure_ascii=False, indent=2))
@@ -82,9 +88,11 @@ def search(
 def info(
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
     index: Optional[Path] = options.INDEX,
+    store: Optional[str] = options.STORE,
+    milvus_uri: Optional[str] = options.MILVUS_URI,
 ) -> None:
     """索引概况：存储后端、模型、维度、块数、讲话数、来源、构建时间。"""
-    settings = Settings.from_env(index_dir=index)
+    settings = Settings.from_env(index_dir=index, vector_store=store, milvus_uri=milvus_uri)
     data = {**open_store(settings).info(), "index_dir": str(settings.index_dir)}
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))

@@ -1,15 +1,21 @@
-"""Options shared by several commands: the index folder and the metadata filters."""
+"""Options and input shared by several commands: the index folder, the metadata filters, stdin queries."""
 
 from __future__ import annotations
 
 import datetime
+import sys
+from collections.abc import Iterator
+from typing import BinaryIO
 
 import typer
 
 from rag.errors import UsageError
+from rag.query_check import check_query
 from rag.records import Filters
 
 INDEX = typer.Option(None, "--index", help="索引目录（默认 embeddings/ 或 RAG_INDEX_DIR）")
+STORE = typer.Option(None, "--store", help="存储后端 faiss 或 milvus（默认 RAG_VECTOR_STORE 或 faiss）")
+MILVUS_URI = typer.Option(None, "--milvus-uri", help="Milvus 地址 http://host:19530 或 milvus-lite 文件（默认 RAG_MILVUS_URI 或 <索引目录>/zhengyan.db）")
 SPEAKER = typer.Option(None, "--speaker", help="讲话人（全名）")
 UNIT = typer.Option(None, "--unit", help="单位（子串）")
 MEETING = typer.Option(None, "--meeting", help="会议（子串）")
@@ -33,3 +39,48 @@ def _is_iso_date(text: str) -> bool:
     except ValueError:
         return False
     return len(text) == 10
+
+
+class StdinQueries:
+    """Queries from standard input, one per line, each through `check_query`.
+
+    A line that is not valid UTF-8, too long or without content is reported on stderr with its line
+    number and skipped; the rest goes on, and `failed` tells the command to exit 2 at the end.
+    """
+
+    def __init__(self, stream: BinaryIO | None = None) -> None:
+        self._stream = stream if stream is not None else sys.stdin.buffer
+        self.failed = 0
+
+    def __iter__(self) -> Iterator[str]:
+        for number, raw in enumerate(self._stream, start=1):
+            query = self.decode(raw, number)
+            if query:
+                yield query
+
+    def readline(self, number: int) -> str | None:
+        """The next line decoded and checked ("" when it was rejected or blank), None at end of input."""
+        raw = self._stream.readline()
+        return None if not raw else self.decode(raw, number)
+
+    def decode(self, raw: bytes, number: int) -> str:
+        try:
+            text = raw.decode("utf-8").strip()
+        except UnicodeDecodeError as exc:
+            return self._reject(number, f"不是有效的 UTF-8（第 {exc.start + 1} 个字节）— 请以 UTF-8 编码输入")
+        if not text:
+            return ""
+        try:
+            return check_query(text)
+        except UsageError as exc:
+            return self._reject(number, str(exc))
+
+    def _reject(self, number: int, why: str) -> str:
+        self.failed += 1
+        typer.echo(f"用法错误: 标准输入第 {number} 行{why}（已跳过）", err=True)
+        return ""
+
+    def exit_status(self) -> None:
+        """Exit 2 when any line was rejected (after all the others were answered)."""
+        if self.failed:
+            raise typer.Exit(2)

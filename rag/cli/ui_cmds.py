@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from pathlib import Path
 from typing import Optional
 
@@ -14,25 +15,41 @@ from rag.config import Settings
 from rag.errors import UsageError
 from rag.retrieve import Retriever
 from rag.similar import find_similar
+from ui.access import DEFAULT_MAX_UPLOAD_MB, check_port, port_error, resolve_access
 from ui.app import launch_app
-from ui.server import DEFAULT_UPLOADS, create_app
+from ui.wiring import DEFAULT_UPLOADS, create_app
 
 
 def serve(
-    host: str = typer.Option("127.0.0.1", "--host", help="监听地址（默认只对本机开放）"),
-    port: int = typer.Option(7860, "--port", min=1, max=65535, help="端口"),
+    host: str = typer.Option("127.0.0.1", "--host", help="监听地址（默认只对本机开放；其他地址需 --auth 或 --no-auth）"),
+    port: int = typer.Option(7860, "--port", min=1, max=65535, envvar="PORT", help="端口（也可用环境变量 PORT）"),
     index: Optional[Path] = options.INDEX,
+    auth: Optional[str] = typer.Option(None, "--auth", help="登录 用户名:密码（多个用逗号分隔；也可用 RAG_AUTH）"),
+    auth_file: Optional[Path] = typer.Option(None, "--auth-file", help="登录文件：每行一个 用户名:密码"),
+    no_auth: bool = typer.Option(False, "--no-auth", help="在非本机地址上明确不设登录（会警告）"),
+    allow_upload: bool = typer.Option(False, "--allow-upload", help="提供上传页（非本机地址需同时设置登录）"),
+    max_upload_mb: int = typer.Option(DEFAULT_MAX_UPLOAD_MB, "--max-upload-mb", min=1, max=1024,
+                                      help="单个上传文件的大小上限（MB）"),
     uploads: Optional[Path] = typer.Option(None, "--uploads", help="上传文件目录（默认 data/uploads/）"),
-    no_upload: bool = typer.Option(False, "--no-upload", help="不提供上传页"),
     concurrency: int = typer.Option(4, "--concurrency", min=1, max=64, help="同时处理的请求数"),
     open_browser: bool = typer.Option(False, "--open", help="启动后在本机浏览器中打开"),
 ) -> None:
-    """启动网页界面：问答、相似举措、资料库、上传。没有索引时先用 seeds/ 建索引。"""
+    """启动网页界面：问答、相似举措、资料库（上传页需 --allow-upload）。没有索引时先用 seeds/ 建索引。"""
+    access = resolve_access(host, auth=auth, auth_file=auth_file, no_auth=no_auth, allow_upload=allow_upload,
+                            max_upload_mb=max_upload_mb, env_auth=os.environ.get("RAG_AUTH"))
+    for warning in access.warnings:
+        typer.echo(warning, err=True)
+    check_port(host, port)  # before the index and models load: a taken port fails in a second
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env(index_dir=index)
-    demo = create_app(settings, uploads or DEFAULT_UPLOADS, allow_upload=not no_upload)
+    demo = create_app(settings, uploads or DEFAULT_UPLOADS, allow_upload=access.allow_upload,
+                      max_upload_mb=access.max_upload_mb)
     typer.echo(f"政言 已启动: http://{host}:{port}  (Ctrl+C 退出)", err=True)
-    launch_app(demo, host, port, concurrency=concurrency, block=True, inbrowser=open_browser)
+    try:
+        launch_app(demo, host, port, concurrency=concurrency, block=True, inbrowser=open_browser,
+                   auth=access.auth, max_upload_mb=access.max_upload_mb)
+    except OSError as exc:  # taken between the check and the launch (Gradio says "Cannot find empty port")
+        raise port_error(host, port, exc) from exc
 
 
 def similar(

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
+import logging
 from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rag.errors import InputError
-from rag.parse.decode import read_text
+from rag.parse.decode import check_lines, decode_bytes, parse_json, read_bytes, read_text
 from rag.parse.documents import docx_text, pdf_text
 from rag.parse.parser import parse_text
 from rag.parse.records_jsonl import iso_date, parse_jsonl
+from rag.parse.speaker import unit_of_post
 from rag.records import Speech
 
 SUPPORTED = (".txt", ".md", ".jsonl", ".docx", ".pdf")
+log = logging.getLogger(__name__)
+MAX_SIDECAR_BYTES = 64 * 1024  # a sidecar holds a few short fields
 _META_FIELDS = ("meeting", "date", "level", "publication", "speaker", "speaker_title", "unit", "title")
 
 
@@ -34,6 +37,13 @@ def load_corpus(paths: list[Path]) -> Corpus:
         except InputError as exc:
             corpus.warnings.append(f"{exc} (已跳过 skipped)")
             continue
+        except MemoryError:
+            raise  # the process is out of memory (the upload worker's limit): not this file's fault alone
+        except Exception as exc:  # a parser defect must cost one file, not the batch (the fuzz test hunts these)
+            log.debug("parsing %s failed", path, exc_info=True)
+            corpus.warnings.append(f"{path.name}: 解析失败（内部错误 {type(exc).__name__}）— 已跳过；"
+                                   "请把该文件报告给维护者 (parser failure, skipped)")
+            continue
         corpus.speeches.extend(speeches)
         corpus.warnings.extend(warnings)
         corpus.files.append(path)
@@ -49,12 +59,18 @@ def expand_paths(paths: Sequence[Path], warnings: list[str]) -> list[Path]:
     found: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
-            found += sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith(".") and _supported(p))
+            try:
+                found += sorted(p for p in path.iterdir()
+                                if p.is_file() and not p.name.startswith(".") and _supported(p))
+            except OSError as exc:
+                warnings.append(f"{path}: 无法读取目录 ({exc.strerror or exc}) — 请检查权限")
         elif path.is_file():
             if _supported(path):
                 found.append(path)
             else:
                 warnings.append(f"{path}: 不支持的文件类型 (unsupported type) — 支持 {' '.join(SUPPORTED)}")
+        elif path.is_symlink():
+            warnings.append(f"{path}: 符号链接指向不存在的文件或形成循环 (broken or looping symlink) — 请检查链接")
         else:
             raise InputError(f"文件或目录不存在: {path} — 请检查路径 (no such file or folder)")
     return found
@@ -75,22 +91,49 @@ def load_file(path: Path) -> tuple[list[Speech], list[str]]:
     if suffix == ".jsonl":
         return parse_jsonl(read_text(path), path.name)
     text = docx_text(path) if suffix == ".docx" else pdf_text(path) if suffix == ".pdf" else read_text(path)
+    check_lines(text, path.name)
     if not text.strip():
         raise InputError(f"{path.name}: 没有可读取的文字 (no text) — 请检查文件内容")
-    return parse_text(text, path.name, read_sidecar(path)), []
+    speeches = parse_text(text, path.name, read_sidecar(path))
+    return [_corrected(s, speech_corrections(path).get(s.index)) for s in speeches], []
+
+
+def _sidecar_data(path: Path) -> dict:
+    sidecar = sidecar_path(path)
+    if not sidecar.exists():
+        return {}
+    data = parse_json(decode_bytes(read_bytes(sidecar, MAX_SIDECAR_BYTES), sidecar.name), sidecar.name)
+    if not isinstance(data, dict):
+        raise InputError(f"{sidecar.name}: 应为 JSON 对象 (object expected) — 请修正该文件")
+    return data
+
+
+def speech_corrections(path: Path) -> dict[int, dict[str, str]]:
+    """Per-speech corrections from the sidecar's `"speeches": [{"index": 0, "speaker": …, "speaker_title": …}]`
+    (written by the upload preview), by speech index."""
+    rows = _sidecar_data(path).get("speeches") or []
+    if not isinstance(rows, list):
+        raise InputError(f"{sidecar_path(path).name}: speeches 应为列表 — 请修正该文件")
+    out: dict[int, dict[str, str]] = {}
+    for row in rows:
+        if isinstance(row, dict) and isinstance(row.get("index"), int):
+            out[row["index"]] = {k: str(row[k]).strip() for k in ("speaker", "speaker_title", "unit") if row.get(k)}
+    return out
+
+
+def _corrected(speech: Speech, fix: dict[str, str] | None) -> Speech:
+    """A speech with a reader's corrections; a corrected post brings the unit it names, unless given."""
+    if not fix:
+        return speech
+    post = fix.get("speaker_title") or speech.speaker_title
+    unit = fix.get("unit") or (unit_of_post(post) if "speaker_title" in fix and post else None) or speech.unit
+    return replace(speech, speaker=fix.get("speaker") or speech.speaker, speaker_title=post, unit=unit)
 
 
 def read_sidecar(path: Path) -> dict[str, str]:
     """`NAME.meta.json` beside a raw file overrides or fills meeting/date/speaker fields."""
     sidecar = sidecar_path(path)
-    if not sidecar.exists():
-        return {}
-    try:
-        data = json.loads(read_text(sidecar))
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{sidecar.name}: 不是合法的 JSON ({exc.msg}) — 请修正或删除该文件") from exc
-    if not isinstance(data, dict):
-        raise InputError(f"{sidecar.name}: 应为 JSON 对象 (object expected) — 请修正该文件")
+    data = _sidecar_data(path)
     meta = {key: str(data[key]).strip() for key in _META_FIELDS if data.get(key)}
     if "date" in meta:
         meta["date"] = iso_date(meta["date"], sidecar.name)

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from rag.parse.layout import Anchor, Block, ends_sentence, is_header_line, is_title_shaped
 from rag.parse.speaker import distinctive_name, split_glued_slogan, unit_mention_score, unit_of_post
 
-MATCH_THRESHOLD = 0.5
-_HEAD = 40
+MATCH_THRESHOLD = 0.5  # at least half of a unit's distinctive name (卫健委 for 卫生健康委) names it
+_HEAD = 40  # the opening searched for a unit: the 16-character window plus the longest distinctive name
 # A body names its own unit, and its speaker line stands right above or below it: in the seeds and
 # the genre documents no unit match is more than one speaker line away. Looking 8 speaker lines
 # either way leaves room for bodies whose speaker lines were lost, and keeps the work per paragraph

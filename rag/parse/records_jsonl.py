@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 from itertools import groupby
 
 from rag.errors import InputError
+from rag.parse.decode import parse_json
 from rag.parse.meeting import meeting_level
-from rag.parse.normalize import collapse_spaces, normalize_chars
+from rag.parse.normalize import collapse_spaces, front_door, normalize_chars
 from rag.records import Meeting, Paragraph, Speech
 
 _FIELDS = ("speaker", "speaker_title", "unit", "meeting", "date", "title", "source")
@@ -37,22 +37,20 @@ def parse_jsonl(text: str, file_name: str) -> tuple[list[Speech], list[str]]:
                                unit=fields["unit"], title=fields["title"], paragraphs=paragraphs,
                                source=fields["source"] or file_name, index=len(speeches)))
     if not speeches:
-        raise InputError(f"{file_name}: 没有有效记录 (no valid records) — 每行应是含 \"text\" 字段的 JSON 对象")
+        first = f"；第一处问题：{warnings[0]}" if warnings else ""
+        raise InputError(f"{file_name}: 没有有效记录 (no valid records) — 每行应是含 \"text\" 字段的 JSON 对象{first}")
     return speeches, warnings
 
 
 def _record(line: str, file_name: str, number: int) -> dict[str, str | None]:
     where = f"{file_name}:{number}"
-    try:
-        data = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{where}: 不是合法的 JSON ({exc.msg}) — 已跳过该行") from exc
+    data = parse_json(line, where)
     if not isinstance(data, dict):
         raise InputError(f"{where}: 每行应是一个 JSON 对象 (object expected) — 已跳过该行")
     text = data.get("text")
     if not isinstance(text, str) or not text.strip():
         raise InputError(f"{where}: 缺少 \"text\" 字段或为空 (missing text) — 已跳过该行")
-    record: dict[str, str | None] = {"text": collapse_spaces(normalize_chars(text.strip()))}
+    record: dict[str, str | None] = {"text": collapse_spaces(normalize_chars(front_door(text).text.strip()))}
     for name in _FIELDS:
         value = data.get(name)
         if value is not None and not isinstance(value, str):

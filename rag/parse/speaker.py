@@ -170,20 +170,33 @@ def unit_of_post(post: str) -> str | None:
     '区卫生健康委'
     >>> unit_of_post("全国人大常委会法工委副主任"), unit_of_post("市生态环境局驻石桥村第一书记")
     ('全国人大常委会法工委', '石桥村')
+    >>> unit_of_post("中共中央台办、国务院台办主任"), unit_of_post("人民教育家、某大学法学院教授")
+    ('中共中央台办、国务院台办', '某大学法学院')
     """
-    for part in reversed(re.split(r"[、，,\s]+", post)):
-        unit = part
-        while True:
-            stripped = _ORGAN_SUFFIX.sub("", _ROLE_SUFFIX.sub("", unit))
-            if stripped == unit:
-                break
-            unit = stripped
-        unit = _PARTY_COMMITTEE.sub(r"\1", unit)
-        posted_to = unit.rsplit("驻", 1)[-1]  # "A驻B第一书记": the post is B's; A only sent its holder
-        unit = posted_to if len(posted_to) >= 2 else unit
+    parts = re.split(r"([、，,\s]+)", post)  # parts at even indices, their separators between
+    for k in range(len(parts) - 1, -1, -2):
+        unit = _unit_of_part(parts[k])
         if len(unit) >= 2:
+            # "中共中央台办、国务院台办主任": organisations before a shared post word are its units too
+            while k >= 2 and parts[k - 1].strip() == "、" and _ORGANISATION.search(parts[k - 2]) \
+                    and not re.search(_ROLES, parts[k - 2]):
+                k -= 2
+                unit = f"{parts[k]}、{unit}"
             return unit
     return None
+
+
+def _unit_of_part(part: str) -> str:
+    """One office of a post without its post words and party organs."""
+    unit = part
+    while True:
+        stripped = _ORGAN_SUFFIX.sub("", _ROLE_SUFFIX.sub("", unit))
+        if stripped == unit:
+            break
+        unit = stripped
+    unit = _PARTY_COMMITTEE.sub(r"\1", unit)
+    posted_to = unit.rsplit("驻", 1)[-1]  # "A驻B第一书记": the post is B's; A only sent its holder
+    return posted_to if len(posted_to) >= 2 else unit
 
 
 def distinctive_name(unit: str, home_places: tuple[str, ...] = ()) -> str:

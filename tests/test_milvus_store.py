@@ -1,0 +1,103 @@
+"""The Milvus backend on embedded milvus-lite: incremental ingest, replacing and re-reading a source,
+filter expressions, and the errors a user can act on. (Search behaviour shared with FAISS is tested
+on both backends in test_retrieve.py and the CLI tests.)"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from _index_support import FILE_A, FILE_B, CountingEmbedder, e5_model  # noqa: F401  (fixtures)
+from rag.config import Settings
+from rag.errors import IndexMissingError
+from rag.ingest import ingest_paths
+from rag.milvus_schema import field_name, filter_expr, is_local
+from rag.milvus_store import MilvusStore
+from rag.records import Filters
+from rag.store import open_store
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, e5_model):
+    """Two files ingested into milvus-lite, then a third added, then the first changed."""
+    root = tmp_path_factory.mktemp("milvus")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(FILE_A, encoding="utf-8")
+    (corpus / "b.txt").write_text(FILE_B, encoding="utf-8")
+    settings = Settings(index_dir=root / "index", embed_model="e5-small", vector_store="milvus")
+    e5 = CountingEmbedder(e5_model)
+    reports = [ingest_paths([corpus], settings, embedders=[e5])]
+    reports.append(ingest_paths([corpus], settings, embedders=[e5]))
+    (corpus / "c.txt").write_text(FILE_B.replace("涪陵区", "长寿区").replace("王志杰", "赵世庆"), encoding="utf-8")
+    before_add = e5.passages
+    reports.append(ingest_paths([corpus], settings, embedders=[e5]))
+    added_embeddings = e5.passages - before_add
+    changed = FILE_A.replace("金龙镇完成老旧小区改造4个，惠及居民860户。", "金龙镇完成老旧小区改造6个，惠及居民1200户。")
+    (corpus / "a.txt").write_text(changed, encoding="utf-8")
+    before_change = e5.passages
+    reports.append(ingest_paths([corpus], settings, embedders=[e5]))
+    return settings, reports, added_embeddings, e5.passages - before_change
+
+
+def test_ingest_is_incremental_by_file(built):
+    _, (first, again, added, changed), added_embeddings, changed_embeddings = built
+    assert first.total_chunks == 6 and first.embedded == 6
+    assert again.unchanged and again.embedded == 0
+    assert added.sources == ("c.txt",) and added.added == 2 and added_embeddings == 2 and added.total_chunks == 8
+    assert changed.sources == ("a.txt",) and changed.removed == 4 and changed.added == 4
+    assert changed_embeddings == 1 and changed.reused == 7 and changed.total_chunks == 8
+
+
+def test_replaced_source_answers_with_its_new_text_only(built, e5_model):
+    settings = built[0]
+    store = open_store(settings)
+    rows, _ = store.keyword_search("老旧小区改造", 10)
+    texts = [store.chunk(r).text for r in rows]
+    assert any("1200户" in t for t in texts) and not any("860户" in t for t in texts)
+    assert len({c.chunk_id for c in store.chunks}) == len(store.chunks) == 8
+    assert {s.speaker for s in store.speeches()} == {"刘佳", "李凯", "王志杰", "赵世庆"}
+    info = store.info()
+    assert info["backend"] == "milvus" and info["sources"] == ["a.txt", "b.txt", "c.txt"]
+    assert set(store.manifest["inputs"]) == {str(p.resolve()) for p in (Path(settings.index_dir).parent / "corpus").iterdir()}
+    found = store.find("c.txt:0:0:0")
+    assert found is not None and found.speaker == "赵世庆" and store.find("nope:0:0:0") is None
+    q = e5_model.encode_queries(["长寿区数字化转型"])[0]
+    rows, scores = store.dense_search("e5-small", q, 3, Filters(source="c"))
+    assert {store.chunk(r).source for r in rows} == {"c.txt"} and 0 < scores[0] <= 1.0001
+
+
+def test_filter_expressions_follow_the_faiss_semantics():
+    assert filter_expr(None) == "" and filter_expr(Filters()) == ""
+    expr = filter_expr(Filters(unit='双石"镇', meeting="50%_", source="a.txt", date_to="2023-05-01"))
+    assert 'unit like "%双石\\"镇%" or speaker_title like "%双石\\"镇%"' in expr
+    assert 'meeting like "%50\\\\%\\\\_%"' in expr  # % and _ in the user's text are literal
+    assert '(source == "a.txt" or source_stem == "a.txt")' in expr and 'meeting_date <= "2023-05-01"' in expr
+    assert field_name("m3e-small") == "v_m3e_small"
+    assert is_local("./zhengyan.db") and not is_local("http://milvus:19530")
+
+
+def test_a_second_process_on_the_same_lite_file_is_told_what_to_do(built):
+    import subprocess
+    import sys
+
+    uri = built[0].index_dir / "zhengyan.db"
+    code = ("from rag.milvus_store import MilvusStore\n"
+            f"MilvusStore.connect({str(uri)!r})")
+    holder = MilvusStore.connect(str(uri))  # this process holds the milvus-lite lock
+    try:
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    finally:
+        holder.close()
+    assert result.returncode != 0 and "milvus-lite server" in result.stderr
+
+
+def test_missing_collection_is_refused_and_rebuild_recreates(tmp_path, built, e5_model):
+    with pytest.raises(IndexMissingError, match="rag ingest"):
+        open_store(Settings(index_dir=tmp_path, vector_store="milvus"))
+    settings = built[0]
+    e5 = CountingEmbedder(e5_model)
+    report = ingest_paths([Path(settings.index_dir).parent / "corpus"], settings, rebuild=True, embedders=[e5])
+    assert report.total_chunks == 8 and e5.passages == 0  # vectors from the local embedding cache
+    assert open_store(settings).info()["sources"] == ["a.txt", "b.txt", "c.txt"]
