@@ -39,13 +39,13 @@ test: setup browser-deps
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 eval: setup
-	$(BIN)/rag eval
+	$(BIN)/rag eval --tune-limit 400
 
 bench: setup
 	$(BIN)/python -m bench.run
 
 bench-ask: setup
-	$(BIN)/python -m bench.ask_latency
+	$(BIN)/python -m bench.ask_latency --questions 30
 
 ui-load: setup
 	$(BIN)/python bench/ui_load.py --sessions 20 --duration 60 --uploads 2 --out bench/results/ui_load.json

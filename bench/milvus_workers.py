@@ -27,6 +27,7 @@ from typing import Any
 from rag.config import PROJECT_ROOT, Settings
 from rag.embed import load_embedder
 from rag.evaluate import load_dev
+from bench.milvus_parity import agreement
 from rag.milvus_store import MilvusStore
 from rag.retrieve import Retriever
 
@@ -108,17 +109,26 @@ def main() -> None:
 
 
 def same(two: MilvusStore, one: MilvusStore) -> dict[str, Any]:
-    """Whether the two-worker collection equals the single-process one, content and answers."""
+    """Whether the two-worker collection equals the single-process one: content, then each ranking."""
     a, b = two.manifest, one.manifest
     dev = load_dev(PROJECT_ROOT / "eval")
     questions = [x["q"] for name in ("qa", "multi") for x in dev.get(name, [])]
     model = load_embedder(a["embedding_model_spec"])
-    ra, rb = Retriever(two, {model.name: model}), Retriever(one, {model.name: model})
-    top = sum([h.chunk.chunk_id for h in ra.search(q, 5)] == [h.chunk.chunk_id for h in rb.search(q, 5)] for q in questions)
+    retrievers = [Retriever(two, {model.name: model}), Retriever(one, {model.name: model})]
+    fused: list[list[list[str]]] = [[], []]
+    parts: list[dict[str, list[list[str]]]] = [{}, {}]
+    for q in questions:
+        for i, r in enumerate(retrievers):
+            ranked = r.rankings(q, 50)
+            fused[i].append([h.chunk.chunk_id for h in r.hits(ranked, 10)])
+            for name, (rows, _) in ranked.items():
+                parts[i].setdefault(name, []).append([r.index.chunk(row).chunk_id for row in rows[:10]])
     return {"chunks": [a["chunks"], b["chunks"]], "speeches": [a["speeches"], b["speeches"]],
-            "sources equal": a["sources"] == b["sources"], "corpus fingerprint equal": a["corpus_fingerprint"] == b["corpus_fingerprint"],
+            "sources equal": a["sources"] == b["sources"],
+            "corpus fingerprint equal": a["corpus_fingerprint"] == b["corpus_fingerprint"],
             "chunk ids equal": sorted(c.chunk_id for c in two.chunks) == sorted(c.chunk_id for c in one.chunks),
-            "dev questions with identical top-5": f"{top}/{len(questions)}"}
+            "questions": len(questions), "fused": agreement(*fused),
+            **{name: agreement(parts[0][name], parts[1][name]) for name in parts[0]}}
 
 
 if __name__ == "__main__":

@@ -70,10 +70,9 @@ def shoot(url: str, out: Path, chromium: str) -> list[Path]:
         for suffix, (width, height) in SIZES.items():
             context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
             page = context.new_page()
-            page.set_default_timeout(120_000)
+            page.set_default_timeout(300_000)  # the first answer loads the models on a shared 2-core machine
             page.goto(url)
             page.wait_for_selector("#zy-question textarea")
-            page.click("#zy-clear")
             for turn, question in enumerate(CHAT):
                 page.fill("#zy-question textarea", question)
                 page.click("#zy-ask")

@@ -9,17 +9,19 @@ every claim that fails the citation check (rag/citations.py). Both stream throug
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 
+from rag import answerability
+from rag.answerability import Evidence
 from rag.compose import AnswerConfig, Delta, extractive, not_found, select, topic_term
-from rag.evidence import Candidate, SentenceVectors, TermWeights, candidates, score
+from rag.evidence import Candidate, TermWeights, candidates, score
 from rag.injection import drop_planted
 from rag.llm import load_llm
 from rag.llm_answer import llm_answer
 from rag.query_check import check_query
-from rag.question import QuestionInfo, analyse, place_in
 from rag.provenance import provenance_answer
+from rag.question import QuestionInfo, analyse, corpus_places, place_in
 from rag.records import Answer, Filters, Hit
 from rag.retrieve import Retriever
 from rag.rewrite import LOCAL, Lexicon, Rewriter
@@ -31,47 +33,69 @@ _MORE = re.compile(r"还|另外|其他|其它|别的|此外")
 class Verdict:
     answerable: bool
     reason: str = ""
+    probability: float | None = None  # the answerability model's, when it decided
+    evidence: Evidence | None = None  # what the model saw (None when a rule decided)
 
 
-def judge(chosen: Sequence[Candidate], ranked: Sequence[Candidate], info: QuestionInfo,
-          config: AnswerConfig) -> Verdict:
-    """The answerability rule, general on purpose (no per-question cases). The best sentence the
-    answer would quote must:
-    1. come from a chunk where every place the question names occurs (text or metadata), and
-       state any scope the question sets ("全国") itself;
-    2. score at least `min_score` (embedding similarity + term overlap + figure);
-    3. contain at least `min_coverage` of the question's terms, weighted by rarity in the corpus;
-    4. for a question asking for a figure, hold a number in a clause covering `min_focus` of the terms.
+def judge(chosen: Sequence[Candidate], ranked: Sequence[Candidate], info: QuestionInfo, hits: Sequence[Hit],
+          terms: TermWeights, model: answerability.Model) -> Verdict:
+    """Answerable or not, and why. Rules first, general on purpose (no per-question cases):
+    1. every place the question names occurs in some retrieved chunk (text or metadata), and only
+       such chunks are quoted: 成都 is never answered from 重庆, nor a district of another city;
+    2. a sentence is there to quote, and it states any scope the question sets ("全国") itself.
+    Then the calibrated model (rag/answerability.py) decides from the evidence features. A refusal
+    names the rarest word of the question that no retrieved chunk holds, when there is one.
     """
     if info.places and not any(c.places_ok for c in ranked):
         missing = [p for p in info.places if not any(place_in(p, c.hit.chunk.indexed_text) for c in ranked)]
         return Verdict(False, f"资料中没有提到{'、'.join(missing or info.places)}")
     if not chosen:
-        return Verdict(False, "检索到的段落与问题的关键内容不符")
+        absent = answerability.absent_terms(info, hits, terms)
+        return Verdict(False, f"资料中没有提到{absent[0]}" if absent else "检索到的段落与问题的关键内容不符")
     best = chosen[0]
     if not all(s in best.sentence for s in info.scopes):
         return Verdict(False, f"资料没有{'、'.join(info.scopes)}范围的内容")
-    if best.about_speaker and not info.wants_figure:
-        return Verdict(True)  # the question names only who spoke; the metadata matches it
-    if best.score < config.min_score or best.coverage < config.min_coverage:
-        return Verdict(False, "检索到的段落与问题的关键内容不符")
-    if info.wants_figure and (not best.has_figure or best.focus < config.min_focus):
-        return Verdict(False, "资料中没有所问的数字")
-    return Verdict(True)
+    evidence = answerability.evidence_of(info, hits, chosen, terms)
+    ok, p = model.answerable(evidence)
+    if ok:
+        return Verdict(True, "", p, evidence)
+    absent = answerability.absent_terms(info, hits, terms)
+    if evidence.figure_missing:
+        reason = "资料中没有所问的数字"
+    elif absent:
+        reason = f"资料中没有提到{absent[0]}"
+    else:
+        reason = "检索到的段落与问题的关键内容不符"
+    return Verdict(False, reason, p, evidence)
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """Everything decided before an answer is written: the standalone question, what it asks, the
+    retrieved hits, the scored sentences and the verdict."""
+
+    standalone: str
+    info: QuestionInfo
+    hits: list[Hit]
+    ranked: list[Candidate]
+    verdict: Verdict
+    topic: str | None = None  # a comparison's topic word (rag/compose.py topic_term)
+    planted: tuple[str, ...] = ()  # warnings about retrieved chunks dropped as planted instructions
 
 
 class Answerer:
     """Answers questions over one retriever; extractive unless an LLM backend is given."""
 
-    def __init__(self, retriever, embedder, llm=None, config: AnswerConfig | None = None,
-                 rewriter: Rewriter | None = None, term_weights: TermWeights | None = None,
-                 lexicon: Lexicon | None = None) -> None:
+    def __init__(self, retriever, llm=None, config: AnswerConfig | None = None, rewriter: Rewriter | None = None,
+                 term_weights: TermWeights | None = None, model: answerability.Model | None = None,
+                 known_places: Collection[str] = (), lexicon: Lexicon | None = None) -> None:
         self._retriever = retriever
+        self._places = frozenset(known_places)
         self._terms = term_weights or TermWeights()
         self._lexicon = lexicon or Lexicon()
         if rewriter is None:
             rewriter = Rewriter(llm, known=self._terms.known, lexicon=self._lexicon)
-        self._vectors = SentenceVectors(embedder)
+        self._model = model or answerability.load()
         self._llm = llm
         self.config = config or AnswerConfig()
         self._rewriter = rewriter
@@ -103,18 +127,11 @@ class Answerer:
             yield Delta(about_sources.answer)
             yield about_sources
             return
-        standalone = self._rewriter.rewrite(q, history) if history else q
-        info = analyse(standalone)
-        k = top_k or self.config.top_k
         yield Delta("正在检索…", stage=True)
-        hits = self._retriever.search(standalone, max(k * 3, self.config.compare_k) if info.comparison else k,
-                                      filters or Filters())
-        hits, planted = drop_planted(hits)  # a chunk instructing the assistant is never evidence
+        a = self.assess(q, filters, history, top_k)
+        standalone, info, hits, ranked, verdict = a.standalone, a.info, a.hits, a.ranked, a.verdict
         yield Delta(f"检索到 {len(hits)} 段，正在挑选句子并核对引用…", stage=True)
-        ranked = self._evidence(hits, info, history, standalone != q)
-        topic = topic_term(info, self._terms) if info.comparison else None
-        verdict = judge(select(ranked, info, self.config, topic), ranked, info, self.config)
-        base = Answer(question=q, answer="", answerable=False, mode=self.mode, warnings=planted,
+        base = Answer(question=q, answer="", answerable=False, mode=self.mode, warnings=a.planted,
                       rewritten_question=standalone if standalone != q else None)
         if not verdict.answerable:
             final = not_found(base, hits, ranked, verdict.reason, self.config.related)
@@ -124,9 +141,24 @@ class Answerer:
         if self._llm is not None:
             yield from llm_answer(self._llm, base, standalone, info, hits, ranked, self.config)
             return
-        final = extractive(base, info, ranked, self.config, topic)
+        final = extractive(base, info, ranked, self.config, a.topic)
         yield Delta(final.answer)
         yield final
+
+    def assess(self, question: str, filters: Filters | None = None, history: Sequence[Answer] = (),
+               top_k: int | None = None) -> Assessment:
+        """Rewrite, retrieve, score sentences and judge answerability, without writing the answer."""
+        q = check_query(question)
+        standalone = self._rewriter.rewrite(q, history) if history else q
+        info = analyse(standalone, self._places)
+        k = top_k or self.config.top_k
+        hits = self._retriever.search(standalone, max(k * 3, self.config.compare_k) if info.comparison else k,
+                                      filters or Filters())
+        hits, planted = drop_planted(hits)  # a chunk instructing the assistant is never evidence
+        ranked = self._evidence(hits, info, history, standalone != q)
+        topic = topic_term(info, self._terms) if info.comparison else None
+        verdict = judge(select(ranked, info, self.config, topic), ranked, info, hits, self._terms, self._model)
+        return Assessment(standalone, info, list(hits), ranked, verdict, topic, tuple(planted))
 
     def _evidence(self, hits: Sequence[Hit], info: QuestionInfo, history: Sequence[Answer],
                   follow_up: bool) -> list[Candidate]:
@@ -137,7 +169,7 @@ class Answerer:
         if follow_up and history and _MORE.search(info.text):
             said = {c.sentence for c in history[-1].citations}
             cands = [c for c in cands if not any(c.sentence in s for s in said)] or cands
-        return score(cands, info, self._vectors, self.config.weights)
+        return score(cands, info, self.config.weights)
 
 
 def open_answerer(settings, use_llm: bool = True, config: AnswerConfig | None = None) -> Answerer:
@@ -146,13 +178,9 @@ def open_answerer(settings, use_llm: bool = True, config: AnswerConfig | None = 
 
 
 def answerer_for(retriever, settings, use_llm: bool = True, config: AnswerConfig | None = None) -> Answerer:
-    """An Answerer on an open Retriever, sharing its embedding model (e5-small when the index has it)
-    for sentence scoring and its chunks for term weights, with the LLM from settings when configured
-    and `use_llm`."""
-    embedders = retriever.embedders
-    embedder = embedders.get("e5-small") or next(iter(embedders.values()))
+    """An Answerer on an open Retriever, with its chunks for term weights and known places, the shipped
+    answerability model, and the LLM from settings when configured and `use_llm`."""
     llm = load_llm(settings) if use_llm else None
     chunks = retriever.index.chunks
-    terms = TermWeights([c.indexed_text for c in chunks])
-    return Answerer(retriever, embedder, llm=llm, config=config, term_weights=terms,
-                    lexicon=Lexicon.from_chunks(chunks))
+    return Answerer(retriever, llm=llm, config=config, term_weights=TermWeights([c.indexed_text for c in chunks]),
+                    known_places=corpus_places(chunks), lexicon=Lexicon.from_chunks(chunks))

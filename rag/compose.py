@@ -26,17 +26,18 @@ _PROBLEM = re.compile(r"面临|存在.{0,8}(?:问题|困难|不足|短板)|困�
 
 @dataclass(frozen=True)
 class AnswerConfig:
-    """Answer sizes and the answerability threshold (calibrated on eval/; see docs/ANSWERS.md)."""
+    """Answer sizes and what an answer quotes (docs/ANSWERS.md); answerability is rag/answerability.py's."""
 
     top_k: int = 8  # chunks retrieved for a fact question
     compare_k: int = 24  # … for a comparison ("各地", "哪些区县"), to reach several speakers
     max_sentences: int = 3
-    max_groups: int = 5
+    max_points: int = 5  # measures listed for a "how" question
+    max_groups: int = 5  # speakers' sentences given to the LLM for a comparison
     close_ratio: float = 0.9  # a further sentence joins the answer when it scores this close to the best
-    min_score: float = 0.60  # best sentence score below this → not answerable
-    min_coverage: float = 0.40  # rarity-weighted share of question terms in the best sentence
-    min_focus: float = 0.30  # … in the clause holding the figure (figure questions)
-    group_min_score: float = 0.50  # a speaker joins a comparison answer above this
+    min_context_coverage: float = 0.2  # a sentence is quoted only if it or its chunk's metadata covers this
+    # share of the question's (rarity-weighted) terms
+    group_ratio: float = 0.7  # without a topic word, a unit joins a comparison answer when its best
+    # sentence scores this close to the best unit's
     related: int = 3
     llm_sources: int = 3
     llm_source_chars: int = 64  # ≈ the best sentence: a 1.5B model loses the figure in longer sources
@@ -59,13 +60,13 @@ def select(ranked: Sequence[Candidate], info: QuestionInfo, config: AnswerConfig
     if info.comparison and topic:  # the topic term itself is the relevance gate: every unit saying it
         return _per_unit([c for c in ranked if c.places_ok and term_match(topic, c.sentence) >= TOPIC_MATCH
                           and not _PROBLEM.search(c.sentence)], 0.0)
-    usable = [c for c in ranked if c.places_ok and (c.about_speaker or c.context_coverage >= config.min_coverage * 0.5)]
+    usable = [c for c in ranked if c.places_ok and (c.about_speaker or c.context_coverage >= config.min_context_coverage)]
     if info.wants_figure:
         usable = [c for c in usable if c.has_unit] or [c for c in usable if c.has_figure] or usable
     if not usable:
         return []
     if info.comparison:
-        return _per_unit(usable, config.group_min_score) or usable[:1]
+        return _per_unit(usable, usable[0].score * config.group_ratio) or usable[:1]
     if usable[0].about_speaker:  # "X还提到了什么": X's best points, one per chunk
         chosen, chunks = [], set()
         for c in usable:
@@ -76,7 +77,7 @@ def select(ranked: Sequence[Candidate], info: QuestionInfo, config: AnswerConfig
     best = usable[0]
     chosen = [best]
     for c in usable[1:]:
-        if len(chosen) >= config.max_sentences or c.score < max(config.min_score, best.score * config.close_ratio):
+        if len(chosen) >= config.max_sentences or c.score < best.score * config.close_ratio:
             break
         chosen.append(c)
     return chosen
@@ -137,11 +138,35 @@ def places_line(chosen: Sequence[Candidate], marker_of: dict[str, int]) -> str:
     return f"涉及：{'、'.join(named)}。"
 
 
+# An enumerated point as speeches open it: 一是… / 第二，… / 三、… / （四）… / 5.…
+_POINT = re.compile(r"^(?:[一二三四五六七八九十]+是|第[一二三四五六七八九十]+[，,、]|[一二三四五六七八九十]+、|"
+                    r"[（(][一二三四五六七八九十]+[）)]|\d{1,2}[、.．](?!\d))")
+
+
+def measures(best: Candidate, ranked: Sequence[Candidate], config: AnswerConfig) -> list[Candidate]:
+    """For a "how / which measures" question: the concrete measures of the best sentence's chunk — its
+    enumerated points (一是…二是…) when it has at least two, else the best sentence and the sentences
+    that follow it in the chunk — at most `max_points`, in the chunk's order."""
+    same = sorted((c for c in ranked if c.hit.chunk.chunk_id == best.hit.chunk.chunk_id), key=lambda c: c.position)
+    points = [c for c in same if _POINT.match(c.sentence)]
+    if len(points) >= 2:
+        return points[: config.max_points]
+    return [c for c in same if c.position >= best.position][: config.max_points]
+
+
 def extractive(base: Answer, info: QuestionInfo, ranked: Sequence[Candidate], config: AnswerConfig,
                topic: str | None = None) -> Answer:
     """Compose quoted sentences with one marker per chunk; speaker labels come from each chunk's metadata.
-    A comparison opens with the places it covers and lists one bullet per unit, grouped by district."""
+    A comparison opens with the places it covers and lists one bullet per unit, grouped by district.
+    A "how" question about one place or speaker lists the measures of the best passage, one per line."""
     chosen = select(ranked, info, config, topic)
+    if info.wants_measures and not info.comparison and chosen:
+        points = measures(chosen[0], ranked, config)
+        if len(points) > 1:
+            hit = points[0].hit
+            lines = [f"{who(hit.chunk)}谈到以下做法[1]："] + [f"- {_end(c.excerpt)}[1]" for c in points]
+            citation = Citation(1, hit, "".join(c.sentence for c in points))
+            return checked(replace(base, answer="\n".join(lines), answerable=True), [citation])
     if info.comparison:
         chosen = by_hierarchy(chosen)
     order: list[str] = []

@@ -118,8 +118,8 @@ def chunk_row(c: Chunk, batch: int, vectors: Mapping[str, np.ndarray], i: int, t
 
 def terms_analyzer(client, local: bool) -> dict[str, str]:
     """WHITESPACE if the server tokenizes with it (asked with run_analyzer), else STANDARD (milvus-lite,
-    whose server does not implement run_analyzer; a Milvus older than 2.5.11 would split CJK text into
-    characters with it: use a newer server)."""
+    whose server does not implement run_analyzer; an old Milvus server would split Chinese into
+    characters with STANDARD: use a current one)."""
     if local:
         return STANDARD
     import grpc

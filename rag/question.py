@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from collections.abc import Collection
 from functools import lru_cache
 
 # Administrative suffixes, longest first so "自治县" wins over "县".
@@ -19,6 +20,9 @@ _GENERIC_PLACE = re.compile(
 _COMPARISON = re.compile(r"各地|各区县|各区|各县|各单位|各部门|各镇街|哪些(区县|地方|地区|单位|部门|镇街|街道|区|县)|分别|哪些.{0,6}也在|不同(地方|区县)")
 _FIGURE = re.compile(r"多少|几[个家项户人年次条所亿万]?|多大|多高|多长|比例|占比|比重|百分之|增速|增幅|排名|第几|金额|规模")
 _UNIT_AFTER = re.compile(r"(?:多少|几)(万|亿)?(元|家|个|户|人|斤|吨|亩|项|座|所|次|条|公里|千米|平方公里|辆|台|套|倍|名|间|人次|千瓦|GWh)?")
+# "How / what measures" questions: the answer lists the concrete measures, not only a topic sentence.
+_MEASURES = re.compile(r"(?<!是)(?:如何|怎样)(?!的)|怎么(?:做|办|推进|抓)|哪些(?:做法|举措|措施|经验|办法)|采取了?(?:什么|哪些)|"
+                       r"有何(?:做法|举措)|什么(?:做法|举措|措施)")
 _SCOPE = re.compile(r"全国|全省|全球|我国|中国|国家层面|国外|海外")
 _PERCENT_HINT = re.compile(r"增长|增速|增幅|下降|提高|比例|占比|比重|利率|率")
 # Question words and fillers: not content.
@@ -71,52 +75,82 @@ def noun_runs(text: str) -> list[list[str]]:
     return [r for r in runs if r]
 
 
-_BOUNDARY = set("的了是在和与及对从把被将向于等也还又都就呢吗吧啊那这哪些各全该本每其居列位年月日个"
-                "区县市镇乡省道")
-# A suffix character that only ends a common word here ("城镇就业", "老旧小区"), not a place name.
-_NOT_PLACE = {"城镇", "乡镇", "城市", "都市", "超市", "上市", "城区", "社区", "小区", "园区", "景区", "地区",
-              "市区", "辖区", "郊区", "片区", "街区", "县区", "区县", "市县", "城乡", "下乡", "家乡", "老乡",
-              "集市", "门市", "股市", "楼市", "夜市", "全市", "全区", "全县", "全镇", "各区", "各县", "各市"}
-_HAN = re.compile(r"[\u4e00-\u9fff]")
+# Words ending in an admin suffix that name no place: generic nouns ("小区", "城镇", "上市") and
+# kinds of zones ("示范区", "山区"). A place is a name plus a suffix, never one of these.
+_NOT_PLACE = re.compile(
+    r"^(城镇|乡镇|城市|都市|超市|上市|城区|社区|小区|园区|景区|地区|市区|辖区|郊区|片区|街区|县区|区县|市县|城乡|"
+    r"下乡|家乡|老乡|集市|门市|股市|楼市|夜市|菜市|小镇|古镇|重镇|山区|库区|灾区|矿区|牧区|校区|厂区|学区|分区|"
+    r"专区|盲区|误区|禁区|节省|反省)$"
+    r"|(试验区|示范区|开发区|保护区|功能区|先行区|核心区|集聚区|产业区|经济区|工业区|风景区|自贸区|之乡)$"
+)
+_HAN_NAME = re.compile(r"[\u4e00-\u9fff]+")
 
 
-def _stem_before(text: str, i: int, suffix: str) -> str | None:
-    """The longest 2–4 character name ending at i with no function word inside ("2024年永川区" → "永川")."""
-    if text[max(i - 1, 0):i + len(suffix)][-2:] in _NOT_PLACE or text[i - 1:i + 1] in _NOT_PLACE:
-        return None
-    for k in (4, 3, 2):
-        stem = text[max(i - k, 0):i]
-        if len(stem) == k and all(_HAN.match(ch) and ch not in _BOUNDARY for ch in stem):
-            return stem
-    one = text[i - 1:i]
-    if suffix == "县" and one and _HAN.match(one) and one not in _BOUNDARY and (
-            i == 1 or not _HAN.match(text[i - 2]) or text[i - 2] in _BOUNDARY):
-        return one  # 忠县
-    return None
+def _place_token(token: str) -> bool:
+    """A jieba token that is itself a place name: a name plus an admin suffix ("九龙坡区", "忠县")."""
+    if _GENERIC_PLACE.search(token) or _NOT_PLACE.search(token) or not _HAN_NAME.fullmatch(token):
+        return False
+    return any(token.endswith(sfx) and len(token) > len(sfx) for sfx in PLACE_SUFFIXES)
 
 
-def places(text: str) -> list[str]:
-    """Place names with an administrative suffix, in order, without repeats.
+# Characters that never begin a place name here: function words, demonstratives, quantifiers.
+_NOT_NAME_START = set("的了是在和与及对从把被将向于等也还又都就呢吗吧啊那这哪些各全该本每其年月日个区县市镇乡省")
 
-    >>> places("2024年永川区与彭水自治县、各区县的老旧小区"), places("那双石镇呢？忠县和深圳市南山区")
-    (['永川区', '彭水自治县'], ['双石镇', '忠县', '深圳市', '南山区'])
+
+def _with_lost_head(token: str, previous: str) -> str:
+    """jieba splits a name it does not know as "金" + "龙镇" or "那双" + "石镇": a place word whose name
+    part is one character (other than a county: 忠县) takes back the character before it when that
+    character is not a function word."""
+    if token.endswith("县") or len(token) != 2 or not previous or not _HAN_NAME.fullmatch(previous):
+        return token
+    if len(previous) == 1 and previous not in _NOT_NAME_START:
+        return previous + token
+    if len(previous) == 2 and previous[0] in _NOT_NAME_START and previous[1] not in _NOT_NAME_START:
+        return previous[1] + token
+    return token
+
+
+def places(text: str, known: Collection[str] = ()) -> list[str]:
+    """Place names in order, without repeats: first the `known` places (e.g. those the corpus's units
+    name) written in the text, then jieba words that are a name plus an admin suffix, or a name
+    followed by a suffix word ("永川" + "区", "重庆" + "高新区"). Never a window of characters:
+    "打造芳香小镇" names no place, "二季度永川区" names 永川区.
+
+    >>> places("2024年二季度永川区与彭水自治县、各区县的老旧小区"), places("打造芳香小镇"), places("忠县和深圳市南山区")
+    (['永川区', '彭水自治县'], [], ['忠县', '深圳市', '南山区'])
+    >>> places("那双石镇呢"), places("金龙镇协议引资多少"), places("和忠县")
+    (['双石镇'], ['金龙镇'], ['忠县'])
     """
     found: list[tuple[int, str]] = []
-    taken: set[int] = set()
-    for suffix in PLACE_SUFFIXES:  # longest first: "永川高新区" is not "川高新" + "区"
-        for m in re.finditer(re.escape(suffix), text):
-            i = m.start()
-            if i in taken or any(j in taken for j in range(i, m.end())):
-                continue
-            stem = _stem_before(text, i, suffix)
-            if stem is None or any(j in taken for j in range(i - len(stem), i)):
-                continue
-            word = stem + suffix
-            if _GENERIC_PLACE.search(word):
-                continue
-            taken.update(range(i - len(stem), m.end()))
-            found.append((i - len(stem), word))
+    rest = text
+    for name in sorted(set(known), key=len, reverse=True):
+        for m in re.finditer(re.escape(name), rest):
+            found.append((m.start(), name))
+        rest = rest.replace(name, "，" * len(name))
+    pos = 0
+    previous = ""
+    for token in _jieba().lcut(rest):
+        start = rest.find(token, pos)
+        pos = start + len(token) if start >= 0 else pos
+        if token in PLACE_SUFFIXES:
+            if previous and len(previous) >= 2 and previous not in _STOP and not _place_token(previous) \
+                    and _place_token(previous + token):
+                found.append((start - len(previous), previous + token))
+        elif _place_token(token):
+            name = _with_lost_head(token, previous)
+            found.append((start - (len(name) - len(token)), name))
+        previous = token
     return list(dict.fromkeys(w for _, w in sorted(found)))
+
+
+def corpus_places(chunks) -> frozenset[str]:
+    """The places the corpus's own units and posts name ("双石镇" from "双石镇党委"): a gazetteer
+    that keeps jieba from splitting a place it does not know ("那双石镇呢")."""
+    labels = {x for c in chunks for x in (c.unit, c.speaker_title) if x}
+    whole = {label for label in labels if _place_token(label)}  # a unit that is a place: "永川区双石镇"
+    found = whole | {p for label in labels for p in places(label, whole - {label})}
+    inner = {w[len(q):] for w in found for q in found if w.startswith(q) and _place_token(w[len(q):])}
+    return frozenset(found | inner)  # "永川区双石镇" also gives "双石镇"
 
 
 def place_stem(place: str) -> str:
@@ -128,19 +162,24 @@ def place_stem(place: str) -> str:
 
 
 def place_in(place: str, text: str) -> bool:
-    """A place is present when written in full, or as its stem followed by another admin suffix.
+    """A place is present when written in full, as its stem followed by another admin suffix, or as
+    its stem standing as a word of its own in the text. A stem inside another word does not count:
+    "渝中" occurs inside "成渝中部".
 
-    The stem alone is not enough: "渝中" occurs inside "成渝中部".
-
-    >>> place_in("永川区", "永川高新区党工委书记"), place_in("渝中区", "打造成渝中部产业新高地")
-    (True, False)
+    >>> place_in("永川区", "永川高新区党工委书记"), place_in("渝中区", "打造成渝中部产业新高地"), place_in("永川区", "永川成为排头兵")
+    (True, False, True)
     """
     if place in text:
         return True
     stem = place_stem(place)
-    if stem == place or len(stem) < 2:
+    if stem == place or len(stem) < 2 or stem not in text:
         return False
-    return any(stem + s in text for s in PLACE_SUFFIXES)
+    return any(stem + s in text for s in PLACE_SUFFIXES) or stem in _words(text)
+
+
+@lru_cache(maxsize=4096)
+def _words(text: str) -> frozenset[str]:
+    return frozenset(_jieba().lcut(text))
 
 
 @dataclass(frozen=True)
@@ -151,17 +190,18 @@ class QuestionInfo:
     wants_figure: bool
     unit: str | None  # the unit a figure should carry ("家", "%", "人" …), when the question says
     comparison: bool
-    scopes: tuple[str, ...] = ()  # "全国", "全省" …: the answer sentence itself must say so
+    scopes: tuple[str, ...] = ()
+    wants_measures: bool = False  # "如何/怎样/哪些做法": the answer lists the measures  # "全国", "全省" …: the answer sentence itself must say so
 
 
-def analyse(question: str) -> QuestionInfo:
+def analyse(question: str, known_places: Collection[str] = ()) -> QuestionInfo:
     """Split a question into the parts the answerer scores against.
 
     >>> info = analyse("九龙坡区一季度新增城镇就业多少人?")
     >>> info.places, info.wants_figure, info.unit, info.comparison
     (('九龙坡区',), True, '人', False)
     """
-    found = places(question)
+    found = places(question, known_places)
     rest = question
     for p in found:
         rest = rest.replace(p, "，")
@@ -177,6 +217,7 @@ def analyse(question: str) -> QuestionInfo:
         unit=_asked_unit(question) if wants_figure else None,
         comparison=bool(_COMPARISON.search(question)),
         scopes=tuple(dict.fromkeys(_SCOPE.findall(question))),
+        wants_measures=bool(_MEASURES.search(question)) and not wants_figure,
     )
 
 

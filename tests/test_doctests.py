@@ -6,7 +6,8 @@ import importlib
 import pytest
 
 MODULES = ["rag.bm25", "rag.chunk", "rag.citations", "rag.evaluate", "rag.evidence", "rag.question",
-           "rag.retrieve", "rag.rewrite", "rag.vectors", "rag.milvus_schema", "rag.parse.decode", "rag.parse.meeting",
+           "rag.fusion", "rag.answerability", "rag.eval_sets", "rag.evaluate_answers", "rag.rewrite", "rag.vectors",
+           "rag.milvus_schema", "rag.parse.decode", "rag.parse.meeting",
            "rag.parse.noise", "rag.parse.normalize", "rag.parse.parser", "rag.parse.speaker"]
 
 

@@ -12,7 +12,7 @@ from rag.evidence import TermWeights
 from rag.llm import OpenAICompatibleLLM, complete, load_llm
 from rag.records import Answer
 
-from _answer_support import CONFIG, HashEmbedder, KeywordRetriever, ScriptedOpenAIServer, make_chunks
+from _answer_support import CONFIG, TEST_MODEL, KeywordRetriever, ScriptedOpenAIServer, make_chunks
 
 QUESTION = "九龙坡区一季度新增城镇就业多少人?"
 
@@ -20,8 +20,8 @@ QUESTION = "九龙坡区一季度新增城镇就业多少人?"
 def answerer_for(server: ScriptedOpenAIServer | str) -> Answerer:
     url = server if isinstance(server, str) else server.base_url
     chunks = make_chunks()
-    return Answerer(KeywordRetriever(chunks), HashEmbedder(), llm=OpenAICompatibleLLM(url, "test-model", "k"),
-                    config=CONFIG, term_weights=TermWeights([c.indexed_text for c in chunks]))
+    return Answerer(KeywordRetriever(chunks), llm=OpenAICompatibleLLM(url, "test-model", "k"),
+                    config=CONFIG, term_weights=TermWeights([c.indexed_text for c in chunks]), model=TEST_MODEL)
 
 
 def test_streamed_answer_is_checked_and_an_invented_number_dropped():

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from rag.evaluate_parse import run_parse_eval
+from rag.parse.meeting import parse_publication
+from rag.parse.noise import is_noise_line
 from rag.parse.normalize import collapse_spaces, front_door, normalize_chars
 from rag.parse.parser import parse_text
 from rag.parse.speaker import parse_speaker_line, run_in_head, unit_of_post
@@ -174,3 +176,17 @@ def test_unlisted_post_under_a_title_and_a_name_line_above_its_post():
 def test_an_unlisted_post_shape_alone_is_not_a_speaker():
     text = "\n".join(["北岭机床厂高级技工 严 峻", "三十年来，我带出徒弟200多名。", ""])
     assert parse_text(text, "alone.txt")[0].speaker is None
+
+
+@pytest.mark.parametrize("line", ["新华社记者 张 建", "北岭日报记者 王小明 摄", "【纠错】", "（责编：王一、李二）", "小字号"])
+def test_bylines_credits_and_page_buttons_are_noise(line):
+    assert is_noise_line(line)
+    assert parse_speaker_line(line) is None
+
+
+@pytest.mark.parametrize("line, publication", [
+    ("（新华社，2025年6月3日）", "新华社，2025年6月3日"),
+    ("2024年06月12日05:06 | 来源：人民网－人民日报", "人民网－人民日报，2024年06月12日"),
+])
+def test_publication_lines(line, publication):
+    assert parse_publication(line) == publication

@@ -10,7 +10,8 @@ from rag.bm25 import Tokenizer, user_terms
 from rag.ingest import ingest_paths
 from rag.config import Settings
 from rag.records import Filters
-from rag.retrieve import BM25, Retriever, rrf
+from rag.fusion import rrf
+from rag.retrieve import BM25, Retriever
 from rag.store import open_store
 
 

@@ -243,6 +243,7 @@ def test_phone_width_layout_has_no_overflow_and_a_bottom_sheet(browser, app_url)
     ask(pg, "青溪区交通局一季度完成了多少投资?")
     assert pg.evaluate("document.documentElement.scrollWidth") <= 391
     assert pg.evaluate(ONE_CHAR_PER_LINE_JS) == []
+    assert pg.locator("#zy-question textarea").bounding_box()["width"] > 300  # the question box keeps its width
     pg.locator("#zy-conv a.zy-cite").first.click()
     sheet = pg.locator("#zy-pop")
     sheet.wait_for(state="visible")

@@ -12,9 +12,10 @@ from rich.console import Console
 from rich.progress import Progress
 
 from rag.cli import options
-from rag.config import DEFAULT_SEEDS, PROJECT_ROOT, Settings
+from rag.config import DEFAULT_SEEDS, Settings
 from rag.errors import UsageError
-from rag.evaluate import run_eval
+from rag.eval_sets import DOMAINS
+from rag.evaluate import run_eval, summary
 from rag.evaluate_parse import run_parse_eval, table as parse_table
 from rag.ingest import ingest_paths
 from rag.query_check import check_query
@@ -102,22 +103,31 @@ def info(
 
 
 def eval_cmd(
-    dev_dir: Path = typer.Option(PROJECT_ROOT / "eval", "--dev", help="含 dev_*.jsonl 的目录"),
-    seeds: Path = typer.Option(DEFAULT_SEEDS, "--seeds", help="评测语料"),
-    index: Path = typer.Option(PROJECT_ROOT / "eval" / ".index", "--index", help="评测专用索引目录（含全部模型）"),
+    domain: list[str] = typer.Option(["seeds", "cmrc"], "--domain", "-d",
+                                     help="评测领域：seeds（种子讲话）、cmrc（CMRC 2018 公开集），可重复"),
+    fit: bool = typer.Option(False, "--fit", help="在两个领域的 tune 部分重新拟合可答性模型并写入 rag/answerability.json"),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1,
+                                        help="每个部分、每类问题只取按哈希固定的前 N 个（快速检查用，不是报告数字）"),
+    tune_limit: Optional[int] = typer.Option(None, "--tune-limit", min=1,
+                                             help="tune 部分每类问题只取按哈希固定的前 N 个（report 部分完整）"),
+    no_answers: bool = typer.Option(False, "--no-answers", help="只评检索"),
     out: Optional[Path] = typer.Option(None, "--out", help="结果 JSON（默认 eval/results/eval-<时间>.json）"),
     parse: bool = typer.Option(False, "--parse", help="只评测解析器：eval/genre*/ 的讲话人、会议、日期（不需索引）"),
 ) -> None:
-    """检索评测：BM25、各向量模型及其融合的 hit@1/hit@5/MRR@5 与多讲话人覆盖。"""
+    """评测：各领域 tune/report 两部分的检索（BM25、各向量模型、各融合）、回答准确率与拒答精确率/召回率；--parse 只评解析器。"""
     if parse:
         data, path = run_parse_eval(out=out)
         typer.echo(parse_table(data))
         typer.echo(f"结果已保存: {path}")
         return
-    result, path = run_eval(dev_dir, seeds, index, out)
-    typer.echo(json.dumps(result["summary"], ensure_ascii=False, indent=2))
-    if isinstance(result.get("answers"), dict) and "summary" in result["answers"]:
-        typer.echo(result["answers"]["summary"])
+    unknown = [d for d in domain if d not in DOMAINS]
+    if unknown:
+        raise UsageError(f"未知评测领域 {unknown} — 可选: {', '.join(DOMAINS)} (unknown domain)")
+    domains = [DOMAINS[d]() for d in dict.fromkeys(domain)]
+    with _progress_bar() as progress:
+        result, path = run_eval(domains, out, limit=limit, fit=fit, answers=not no_answers, progress=progress,
+                                log=lambda m: typer.echo(m, err=True), tune_limit=tune_limit)
+    typer.echo(summary(result))
     typer.echo(f"结果已保存: {path}")
 
 
