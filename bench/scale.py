@@ -122,6 +122,14 @@ def synthetic_vectors(start: int, n: int, topics: np.ndarray) -> np.ndarray:
     return (v / np.linalg.norm(v, axis=1, keepdims=True)).astype(np.float32)
 
 
+def near(rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Queries near stored rows (cosine ≈ 0.9 to them), as a question is near its passage."""
+    noise = rng.standard_normal(rows.shape).astype(np.float32)
+    noise /= np.linalg.norm(noise, axis=1, keepdims=True)
+    q = rows + 0.5 * noise
+    return (q / np.linalg.norm(q, axis=1, keepdims=True)).astype(np.float32)
+
+
 def batches(n: int, text, topics) -> Iterator[tuple[list, np.ndarray]]:
     for start in range(0, n, BATCH):
         size = min(BATCH, n - start)
@@ -194,30 +202,30 @@ def phase_search(index_dir: Path) -> dict:
         if len(store.segments) > 1 else store.segments[0].dense["e5-small"].vectors
     rng = np.random.default_rng(7)
     picks = rng.choice(rows, QUERIES, replace=False)
-    queries = np.asarray(all_vectors[picks]) + 0.3 * rng.standard_normal((QUERIES, DIM)).astype(np.float32) / np.sqrt(DIM) * 4
-    queries = (queries / np.linalg.norm(queries, axis=1, keepdims=True)).astype(np.float32)
+    queries = near(np.asarray(all_vectors[picks]), rng)
     unit = store.chunk(int(picks[0])).unit
     filters = {"none": None, "narrow_unit": Filters(unit=unit), "broad_dates": Filters(date_from="2022-01-01")}
-    out: dict = {"open_seconds": round(open_s, 2), "rss_after_open_mb": round(rss_mb() - base, 1)}
-    for name, f in filters.items():
-        masks = store._masks(f)  # the rows the filter keeps, for the exact reference
-        full = np.concatenate([m if m is not None else np.ones(s.rows, bool) for m, s in zip(masks, store.segments)])
-        lat, found = [], []
+    t0 = time.perf_counter()
+    store.dense_search("e5-small", queries[0], 10)
+    store.keyword_search(questions[0], 50)
+    out: dict = {"open_seconds": round(open_s, 2), "first_query_ms": round((time.perf_counter() - t0) * 1000, 1)}
+    for q in questions[-20:]:  # warm-up: the measured process is a running server, not a cold start
+        store.keyword_search(q, 50)
+    out["rss_after_open_mb"] = round(rss_mb() - base, 1)
+    found: dict[str, list[np.ndarray]] = {}
+    for name, f in filters.items():  # latency first: the exact reference below reads every row
+        lat, found[name] = [], []
         for q in queries:
             t = time.perf_counter()
-            ids, _ = store.dense_search("e5-small", q, 10, f)
+            found[name].append(store.dense_search("e5-small", q, 10, f)[0])
             lat.append(time.perf_counter() - t)
-            found.append(ids)
-        exact = _exact_top(all_vectors, queries, [full] * QUERIES)
-        recall = float(np.mean([len(set(a.tolist()) & set(b.tolist())) / max(min(10, len(b)), 1)
-                                for a, b in zip(found, exact)]))
         bm = []
         for q in questions[:QUERIES]:
             t = time.perf_counter()
             store.keyword_search(q, 50, f)
             bm.append(time.perf_counter() - t)
-        out[name] = {"rows_kept": int(full.sum()), "dense_p50_ms": pct(lat, 50), "dense_p95_ms": pct(lat, 95),
-                     "recall@10": round(recall, 4), "bm25_p50_ms": pct(bm, 50), "bm25_p95_ms": pct(bm, 95)}
+        out[name] = {"dense_p50_ms": pct(lat, 50), "dense_p95_ms": pct(lat, 95),
+                     "bm25_p50_ms": pct(bm, 50), "bm25_p95_ms": pct(bm, 95)}
     t = []
     for q in queries[:50]:
         s = time.perf_counter()
@@ -225,7 +233,14 @@ def phase_search(index_dir: Path) -> dict:
             store.chunk(int(r))
         t.append(time.perf_counter() - s)
     out["dense_plus_5_chunk_reads_p95_ms"] = pct(t, 95)
-    out["peak_rss_mb"] = peak_mb()
+    out["search_peak_rss_mb"] = peak_mb()  # before the exact scan below maps all vectors
+    for name, f in filters.items():
+        masks = store._masks(f)
+        full = np.concatenate([m if m is not None else np.ones(s.rows, bool) for m, s in zip(masks, store.segments)])
+        exact = _exact_top(all_vectors, queries, [full] * QUERIES)
+        out[name]["rows_kept"] = int(full.sum())
+        out[name]["recall@10"] = round(float(np.mean([len(set(a.tolist()) & set(b.tolist())) / max(min(10, len(b)), 1)
+                                                      for a, b in zip(found[name], exact)])), 4)
     return out
 
 
@@ -235,8 +250,7 @@ def phase_ann(kind: str, n: int) -> dict:
     topics = centres()
     vectors = np.concatenate([synthetic_vectors(s, min(BATCH, n - s), topics) for s in range(0, n, BATCH)])
     rng = np.random.default_rng(7)
-    queries = vectors[rng.choice(n, QUERIES, replace=False)] + 0.075 * rng.standard_normal((QUERIES, DIM)).astype(np.float32)
-    queries = (queries / np.linalg.norm(queries, axis=1, keepdims=True)).astype(np.float32)
+    queries = near(vectors[rng.choice(n, QUERIES, replace=False)], rng)
     base = rss_mb()
     t0 = time.perf_counter()
     index = DenseIndex(vectors, kind)

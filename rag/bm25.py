@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -53,6 +53,54 @@ class Tokenizer:
                 tokens += self._base.search_words(token)
         tokens = (t.strip().lower() for t in tokens)
         return [t for t in tokens if t and t not in BM25_STOPWORDS and _KEEP.search(t)]
+
+
+PARALLEL_FROM = 20_000  # texts: from here on, tokenising is spread over the CPUs (jieba is pure Python)
+
+
+def tokenize_all(terms: Sequence[str], texts: Iterable[str], block: int = 2_000) -> Iterator[list[str]]:
+    """Tokens of every text, in order; large inputs are tokenised by one worker process per CPU."""
+    import itertools
+    import multiprocessing
+    import os
+
+    texts = iter(texts)
+    head = list(itertools.islice(texts, PARALLEL_FROM))
+    workers = min(os.cpu_count() or 1, 4)
+    if len(head) < PARALLEL_FROM or workers < 2:
+        tokenizer = Tokenizer(terms)
+        yield from (tokenizer(t) for t in itertools.chain(head, texts))
+        return
+    from collections import deque
+
+    with multiprocessing.get_context("fork").Pool(workers, _init_worker, (list(terms),)) as pool:
+        pending: deque = deque()
+        for texts_block in _blocks(itertools.chain(head, texts), block):  # read here: `texts` may be a DB cursor
+            pending.append(pool.apply_async(_tokenize_block, (texts_block,)))
+            if len(pending) >= 2 * workers:
+                yield from pending.popleft().get()
+        while pending:
+            yield from pending.popleft().get()
+
+
+def _blocks(items: Iterator[str], size: int) -> Iterator[list[str]]:
+    import itertools
+
+    while block := list(itertools.islice(items, size)):
+        yield block
+
+
+_worker_tokenizer: "Tokenizer | None" = None
+
+
+def _init_worker(terms: list[str]) -> None:
+    global _worker_tokenizer
+    _worker_tokenizer = Tokenizer(terms)
+
+
+def _tokenize_block(texts: list[str]) -> list[list[str]]:
+    assert _worker_tokenizer is not None
+    return [_worker_tokenizer(t) for t in texts]
 
 
 K1, B = 1.5, 0.75  # bm25s's defaults (Lucene variant), kept so rankings match the earlier bm25s index
@@ -137,6 +185,7 @@ class Bm25:
         self.tokenizer = tokenizer
         self.docs = sum(len(s.lengths) for s in self.segments)
         self.mean_length = float(sum(float(s.lengths.sum()) for s in self.segments) / max(self.docs, 1))
+        self._norms = [K1 * ((1 - B) + B * np.asarray(s.lengths) / self.mean_length) for s in self.segments]
 
     def idf(self, token: str) -> float:
         df = sum(s.df(token) for s in self.segments)
@@ -147,9 +196,8 @@ class Bm25:
         tokens = [t for t in self.tokenizer(query) if any(t in s.column for s in self.segments)]
         idf = {t: self.idf(t) for t in set(tokens)}
         out = []
-        for seg in self.segments:
+        for seg, norm in zip(self.segments, self._norms):
             scores = np.zeros(len(seg.lengths), np.float32)
-            norm = K1 * ((1 - B) + B * seg.lengths / self.mean_length)
             for t in tokens:  # a repeated query token counts again, as in bm25s
                 j = seg.column.get(t)
                 if j is None:

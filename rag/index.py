@@ -38,7 +38,7 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
-from rag.bm25 import Bm25, TermCounts, Tokenizer, top_rows, user_terms
+from rag.bm25 import Bm25, TermCounts, Tokenizer, tokenize_all, top_rows, user_terms
 from rag.chunk import CHUNKER_VERSION
 from rag.errors import IndexMismatchError, IndexMissingError
 from rag.records import Chunk, Filters, Meeting, Paragraph, Speech
@@ -468,9 +468,8 @@ class _Staging:
         chunk_terms = user_terms(Chunk(**{k: v for k, v in json.loads(d).items() if k in _CHUNK_FIELDS})
                                  for (d,) in self.db.execute("SELECT data FROM chunks"))
         terms.update(chunk_terms)
-        tokenizer = Tokenizer(sorted(terms))
-        TermCounts.build(tokenizer(t) for t in self._texts()).save(self.tmp)
-        (self.tmp / "userdict.txt").write_text("\n".join(tokenizer.terms), encoding="utf-8")
+        TermCounts.build(tokenize_all(sorted(terms), self._texts())).save(self.tmp)
+        (self.tmp / "userdict.txt").write_text("\n".join(sorted(terms)), encoding="utf-8")
         np.save(self.tmp / "groups.npy", np.asarray(self.row_groups, np.int32), allow_pickle=False)
         kind = index_kind(self.rows)
         files = {}
@@ -520,6 +519,22 @@ def read_manifest(index_dir: Path) -> dict[str, Any]:
     return manifest
 
 
+def legacy_vectors(index_dir: Path) -> Iterator[tuple[str, list[bytes], np.ndarray]]:
+    """(model, text keys, vectors) from an index of the previous format (one `g-*` folder with
+    chunks.jsonl and dense-<i>.npy), so that its rebuild re-encodes nothing; nothing when unreadable."""
+    try:
+        manifest = json.loads((Path(index_dir) / MANIFEST).read_text(encoding="utf-8"))
+        folder = Path(index_dir) / manifest["generation"]
+        hashes = [json.loads(line)["text_hash"] for line in
+                  (folder / "chunks.jsonl").read_text(encoding="utf-8").splitlines() if line]
+        for model in manifest["models"]:
+            vectors = np.load(folder / model["files"]["vectors"], allow_pickle=False)
+            if vectors.shape == (len(hashes), model["dim"]):
+                yield model["name"], [bytes.fromhex(h) for h in hashes], vectors
+    except (OSError, ValueError, KeyError, TypeError):
+        return
+
+
 def corrupt(index_dir: Path, why: str) -> IndexMismatchError:
     return IndexMismatchError(f"索引已损坏: {index_dir} ({why}) — 运行 `rag ingest --rebuild` 重建 (rebuild the index)")
 
@@ -539,11 +554,11 @@ def remove_stale(index_dir: Path) -> list[str]:
         manifest = json.loads((Path(index_dir) / MANIFEST).read_text(encoding="utf-8"))
         keep = {e["name"] for e in manifest["segments"]} | set(manifest.get("retired", []))
     except (OSError, ValueError, KeyError, TypeError):
-        keep = None  # no readable manifest: remove only leftovers of killed writes
+        keep = None  # no readable manifest of this format: remove only leftovers of killed writes
     removed = []
     for path in Path(index_dir).iterdir():
-        stale = path.name.endswith(".tmp") or path.name.startswith("g-") or \
-            (keep is not None and path.name.startswith("s-") and path.name not in keep)
+        stale = path.name.endswith(".tmp") or \
+            (keep is not None and path.name.startswith(("s-", "g-")) and path.name not in keep)
         if stale:
             shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
             removed.append(path.name)

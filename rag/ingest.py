@@ -31,7 +31,7 @@ from rag.chunk import chunk_speeches
 from rag.config import Settings
 from rag.embed import Embedder, embedder_names, load_embedder, loadable_name
 from rag.errors import IndexBusyError, IndexMismatchError, IndexMissingError, InputError
-from rag.index import remove_stale
+from rag.index import legacy_vectors, remove_stale
 from rag.parse import expand_paths, load_corpus, sidecar_path
 from rag.records import Chunk, Speech
 from rag.store import Store, create_store, open_store
@@ -139,13 +139,18 @@ def _ingest_locked(files: list[Path], index_dir: Path, settings: Settings, progr
 
     models = list(embedders) if embedders is not None else [load_embedder(n) for n in embedder_names(spec)]
     caches = {m.name: VectorCache(index_dir / "cache", m.name, m.dim) for m in models}
+    if previous is None:  # an index of the previous format: its vectors fill the cache
+        for name, keys, vectors in legacy_vectors(index_dir):
+            if name in caches and caches[name].dim == vectors.shape[1]:
+                missing = caches[name].rows(keys) < 0
+                caches[name].append([k for k, m in zip(keys, missing) if m], vectors[missing])
     done = {str(f) for f, _ in loaded}
     replaced = {c.source for c in new_chunks} | {s.source for s in speeches} | \
         {name for name, path in source_files.items() if path in done}
     store, kept_chunks, kept_speeches, removed = _store_for_write(settings, models, previous, same_model, replaced,
                                                                   rebuild)
     to_add = kept_chunks + new_chunks
-    embedded = sum(_embed_missing(m, caches[m.name], to_add, progress) for m in models)
+    embedded = sum(embed_missing(m, caches[m.name], to_add, progress) for m in models)
     for start in range(0, len(to_add), ADD_BATCH):
         batch = to_add[start:start + ADD_BATCH]
         keys = [text_key(c.indexed_text) for c in batch]
@@ -217,7 +222,7 @@ def _store_for_write(settings: Settings, models: Sequence[Embedder], previous: S
     return store, kept, speeches, removed
 
 
-def _embed_missing(emb: Embedder, cache: VectorCache, chunks: Sequence[Chunk], progress: Progress | None) -> int:
+def embed_missing(emb: Embedder, cache: VectorCache, chunks: Sequence[Chunk], progress: Progress | None) -> int:
     """Encode every chunk text the cache lacks, appending each batch to the cache as it is done."""
     todo: dict[bytes, str] = {}
     keys = [text_key(c.indexed_text) for c in chunks]

@@ -74,7 +74,8 @@ class VectorCache:
     def append(self, keys: Sequence[bytes], vectors: np.ndarray) -> None:
         """Append one encoded batch and flush it to disk (vectors first, so keys never outrun them)."""
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        assert vectors.shape == (len(keys), self.dim)
+        if vectors.shape != (len(keys), self.dim):
+            raise ValueError(f"{len(keys)} keys with vectors of shape {vectors.shape} (dimension {self.dim})")
         for path, size in ((self._vectors_path, self._n * self.dim * 4), (self._keys_path, self._n * KEY_BYTES)):
             if path.stat().st_size != size:  # a torn tail from a killed append
                 os.truncate(path, size)

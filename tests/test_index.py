@@ -14,7 +14,7 @@ import pytest
 from _index_support import FILE_A, FILE_B
 from rag.config import Settings
 from rag.errors import IndexBusyError, IndexMismatchError, IndexMissingError, InputError
-from rag.index import MAX_SEGMENTS, FaissStore, read_manifest
+from rag.index import MAX_SEGMENTS, FaissStore, read_manifest, text_hash
 from rag.ingest import index_lock, ingest_paths
 from rag.retrieve import Retriever
 from rag.vectors import DenseIndex, index_kind
@@ -333,3 +333,24 @@ def test_many_small_ingests_are_compacted_and_answer_the_same(tmp_path, corpus_d
     assert len({p.name for p in settings.index_dir.glob("s-*")}) <= MAX_SEGMENTS + len(manifest["retired"])
     hits = Retriever(store, {"e5-small": e5}).search("新增市场主体5003户", 1)
     assert "5003户" in hits[0].chunk.text
+
+
+def test_an_index_of_the_previous_format_is_rebuilt_from_its_vectors(tmp_path, corpus_dir, e5):
+    settings = settings_for(tmp_path)
+    ingest_paths([corpus_dir], settings, embedders=[e5])
+    store = load(settings)
+    chunks = list(store.chunks)
+    vectors = np.asarray(store.segments[0].dense["e5-small"].vectors)
+    legacy = tmp_path / "legacy"
+    (legacy / "g-1").mkdir(parents=True)  # the format-1 layout: one generation folder and a manifest naming it
+    (legacy / "g-1" / "chunks.jsonl").write_text("".join(
+        json.dumps({**c.to_json(), "text_hash": text_hash(c.indexed_text)},
+                   ensure_ascii=False) + "\n" for c in chunks), encoding="utf-8")
+    np.save(legacy / "g-1" / "dense-0.npy", vectors)
+    (legacy / "manifest.json").write_text(json.dumps({
+        "format_version": 1, "chunker_version": 0, "generation": "g-1", "embedding_model_spec": "e5-small",
+        "models": [{"name": "e5-small", "dim": 384, "files": {"vectors": "dense-0.npy"}}]}), encoding="utf-8")
+    e5.passages = 0
+    report = ingest_paths([corpus_dir], Settings(index_dir=legacy, embed_model="e5-small"), embedders=[e5])
+    assert report.total_chunks == 4 and e5.passages == 0 and "重建索引" in report.warnings[0]
+    assert not (legacy / "g-1").exists() and len(FaissStore.load(legacy).chunks) == 4
