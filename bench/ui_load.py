@@ -84,9 +84,7 @@ def uploader(url: str, files: list[Path], until: float) -> list[dict]:
             start = time.monotonic()
             try:
                 page.locator("#zy-up-files input[type=file]").set_input_files(str(path))
-                page.wait_for_selector(f"#zy-up-files :text('{path.stem}')")
-                page.click("#zy-up-parse")
-                page.wait_for_selector("#zy-up-status table")
+                page.wait_for_selector("#zy-up-status .zy-note:has-text('解析出')")  # parsed on selection
                 page.click("#zy-up-commit")
                 page.wait_for_selector("#zy-up-status .zy-ok")
                 results.append({"kind": "upload", "file": path.name, "ok": True, "seconds": time.monotonic() - start})
