@@ -71,7 +71,13 @@ def _place_token(token: str) -> bool:
     """A jieba token that is itself a place name: a name plus an admin suffix ("九龙坡区", "忠县")."""
     if _GENERIC_PLACE.search(token) or _NOT_PLACE.search(token) or not _HAN_NAME.fullmatch(token):
         return False
+    if set(token) <= _SUFFIX_CHARS:  # "区镇", "区县": suffixes only, no name
+        return False
     return any(token.endswith(sfx) and len(token) > len(sfx) for sfx in PLACE_SUFFIXES)
+
+
+# The one-character admin suffixes: jieba sometimes glues one to the next word ("青溪" + "区镇街").
+_SUFFIX_CHARS = {sfx for sfx in PLACE_SUFFIXES if len(sfx) == 1}
 
 
 # Characters that never begin a place name here: function words, demonstratives, quantifiers.
@@ -113,7 +119,11 @@ def places(text: str, known: Collection[str] = ()) -> list[str]:
     for token in segmenter().words(rest):
         start = rest.find(token, pos)
         pos = start + len(token) if start >= 0 else pos
-        if token in PLACE_SUFFIXES:
+        glued = token[0] in _SUFFIX_CHARS and token not in PLACE_SUFFIXES and not _place_token(token)
+        if glued and previous and len(previous) >= 2 and previous not in QUESTION_STOPWORDS \
+                and not _place_token(previous) and _place_token(previous + token[0]):
+            found.append((start - len(previous), previous + token[0]))  # "青溪" + "区镇…" → 青溪区
+        elif token in PLACE_SUFFIXES:
             if previous and len(previous) >= 2 and previous not in QUESTION_STOPWORDS and not _place_token(previous) \
                     and _place_token(previous + token):
                 found.append((start - len(previous), previous + token))

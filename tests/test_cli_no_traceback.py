@@ -76,7 +76,7 @@ CASES = [
     (["ingest", "{tmp}/missing.txt", "--index", "{tmp}/new"], 1, "missing.txt"),
     (["ingest", "{tmp}/deep.jsonl", "--index", "{tmp}/new"], 1, "deep.jsonl"),
     (["speeches", "{tmp}/deep.jsonl"], 1, "deep.jsonl"),
-    (["eval", "--dev", "{tmp}/no_dev", "--index", "{tmp}/evalidx", "--seeds", "{tmp}/no_seeds"], 1, ""),
+    (["eval", "--domain", "nosuch"], 2, "nosuch"),
     (["serve", "--host", "0.0.0.0"], 2, "--auth"),
     (["serve", "--host", "0.0.0.0", "--auth", "nopassword"], 2, "用户名:密码"),
     (["serve", "--auth-file", "{tmp}/no_such_file"], 2, "no_such_file"),
