@@ -119,7 +119,7 @@ def places(text: str, known: Collection[str] = ()) -> list[str]:
     for token in segmenter().words(rest):
         start = rest.find(token, pos)
         pos = start + len(token) if start >= 0 else pos
-        glued = token[0] in _SUFFIX_CHARS and token not in PLACE_SUFFIXES and not _place_token(token)
+        glued = len(token) > 1 and set(token) <= _SUFFIX_CHARS  # "区镇": the suffix glued to the next one
         if glued and previous and len(previous) >= 2 and previous not in QUESTION_STOPWORDS \
                 and not _place_token(previous) and _place_token(previous + token[0]):
             found.append((start - len(previous), previous + token[0]))  # "青溪" + "区镇…" → 青溪区

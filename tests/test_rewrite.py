@@ -33,9 +33,9 @@ def test_place_swap():
 
 
 def test_swap_replaces_comparison_words():
-    history = [turn("各地在优化营商环境方面有哪些做法?")]
-    assert rule_rewrite("那江岸呢?", history) == "江岸在优化营商环境方面有哪些做法?"
-    assert rule_rewrite("那江岸呢?", history, {"江岸区"}.__contains__) == "江岸区在优化营商环境方面有哪些做法?"
+    history = [turn("各地在发展林下经济方面有哪些做法?")]
+    assert rule_rewrite("那江岸呢?", history) == "江岸在发展林下经济方面有哪些做法?"
+    assert rule_rewrite("那江岸呢?", history, {"江岸区"}.__contains__) == "江岸区在发展林下经济方面有哪些做法?"
 
 
 def test_pronoun_takes_the_cited_speaker_from_metadata():
@@ -95,9 +95,9 @@ def test_pronoun_after_a_refusal_takes_the_first_related_passage():
 
 
 def test_bare_place_prefers_the_plain_suffix_the_corpus_knows():
-    history = [turn("各地在优化营商环境方面有哪些做法?")]
+    history = [turn("各地在发展林下经济方面有哪些做法?")]
     known = {"江岸区", "江岸高新区"}.__contains__
-    assert rule_rewrite("那江岸呢?", history, known) == "江岸区在优化营商环境方面有哪些做法?"
+    assert rule_rewrite("那江岸呢?", history, known) == "江岸区在发展林下经济方面有哪些做法?"
 
 
 def test_new_focus_replaces_the_previous_speaker():
