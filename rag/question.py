@@ -67,6 +67,10 @@ _NOT_PLACE = re.compile(
 _HAN_NAME = re.compile(r"[\u4e00-\u9fff]+")
 
 
+# The one-character admin suffixes: jieba sometimes glues two of them together ("青溪" + "区镇" + "街").
+_SUFFIX_CHARS = frozenset(sfx for sfx in PLACE_SUFFIXES if len(sfx) == 1)
+
+
 def _place_token(token: str) -> bool:
     """A jieba token that is itself a place name: a name plus an admin suffix ("九龙坡区", "忠县")."""
     if _GENERIC_PLACE.search(token) or _NOT_PLACE.search(token) or not _HAN_NAME.fullmatch(token):
@@ -74,10 +78,6 @@ def _place_token(token: str) -> bool:
     if set(token) <= _SUFFIX_CHARS:  # "区镇", "区县": suffixes only, no name
         return False
     return any(token.endswith(sfx) and len(token) > len(sfx) for sfx in PLACE_SUFFIXES)
-
-
-# The one-character admin suffixes: jieba sometimes glues one to the next word ("青溪" + "区镇街").
-_SUFFIX_CHARS = {sfx for sfx in PLACE_SUFFIXES if len(sfx) == 1}
 
 
 # Characters that never begin a place name here: function words, demonstratives, quantifiers.
@@ -119,14 +119,13 @@ def places(text: str, known: Collection[str] = ()) -> list[str]:
     for token in segmenter().words(rest):
         start = rest.find(token, pos)
         pos = start + len(token) if start >= 0 else pos
-        glued = len(token) > 1 and set(token) <= _SUFFIX_CHARS  # "区镇": the suffix glued to the next one
-        if glued and previous and len(previous) >= 2 and previous not in QUESTION_STOPWORDS \
-                and not _place_token(previous) and _place_token(previous + token[0]):
-            found.append((start - len(previous), previous + token[0]))  # "青溪" + "区镇…" → 青溪区
-        elif token in PLACE_SUFFIXES:
+        # A name followed by a suffix word ("永川" + "区"), or by two suffixes glued ("青溪" + "区镇").
+        glued = len(token) > 1 and set(token) <= _SUFFIX_CHARS
+        suffix = token if token in PLACE_SUFFIXES else token[0] if glued else None
+        if suffix:
             if previous and len(previous) >= 2 and previous not in QUESTION_STOPWORDS and not _place_token(previous) \
-                    and _place_token(previous + token):
-                found.append((start - len(previous), previous + token))
+                    and _place_token(previous + suffix):
+                found.append((start - len(previous), previous + suffix))
         elif _place_token(token):
             name = _with_lost_head(token, previous)
             found.append((start - (len(name) - len(token)), name))
