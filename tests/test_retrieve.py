@@ -77,6 +77,9 @@ def test_speaker_filter_returns_k_hits_even_when_they_rank_low(retriever):
     (Filters(date_from="2023-05-01"), {"林晓", "何峰"}),
     (Filters(date_to="2023-05-01"), {"陈国栋"}),
     (Filters(date_from="2023-04-23", date_to="2023-04-23"), {"陈国栋"}),
+    (Filters(exclude_sources=frozenset({"a.txt"})), {"陈国栋"}),
+    (Filters(exclude_sources=frozenset({"b.txt", "other.txt"})), {"林晓", "何峰"}),
+    (Filters(exclude_sources=frozenset({"a.txt"}), date_from="2023-05-01"), set()),
 ])
 def test_each_filter_applies_inside_the_search(retriever, filters, expected):
     hits = retriever.search("新增市场主体", 10, filters)
