@@ -1,7 +1,7 @@
 """The indexed corpus as one library-level service, for the CLI and the app alike.
 
-`Library(settings)` names an index (it need not exist yet): `add(paths)` parses, chunks, embeds and
-commits files, then reloads; `speeches()`, `meetings()`, `speakers()`, `units()` list what the
+`Library(settings)` names an index (it need not exist yet): `build_if_missing(paths)` makes a first
+one; `add(paths)` parses, chunks, embeds and commits files, then reloads; `speeches()`, `meetings()`, `speakers()`, `units()` list what the
 index holds, read from the speeches stored beside the chunks (no raw file is re-parsed, so the
 library survives the raw files moving); `retriever` searches it; `reload()` picks up a commit
 made elsewhere. A reader always sees one committed state: the store is swapped in one assignment.
@@ -9,6 +9,7 @@ made elsewhere. A reader always sees one committed state: the store is swapped i
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -16,11 +17,13 @@ from typing import Any
 
 from rag.config import Settings
 from rag.embed import Embedder, embedder_names, load_embedder
+from rag.errors import IndexMissingError
 from rag.ingest import IngestReport, Progress, ingest_paths
 from rag.records import Meeting, Speech
 from rag.retrieve import Retriever
 from rag.store import Store, open_store
 
+log = logging.getLogger(__name__)
 
 class Library:
     """One index: its store, a retriever over it (models loaded on first search), and its contents."""
@@ -87,6 +90,15 @@ class Library:
         return sorted({s.source for s in self.speeches()})
 
     # ---- writing ---------------------------------------------------------------------------------
+    def build_if_missing(self, paths: Sequence[Path]) -> IngestReport | None:
+        """Index `paths` when there is no index yet (the app's first start); an existing index is left alone."""
+        try:
+            self.store
+        except IndexMissingError:
+            log.warning("no index at %s; building it from %s", self.settings.index_dir, ", ".join(map(str, paths)))
+            return self.add(paths)
+        return None
+
     def add(self, paths: Sequence[Path], progress: Progress | None = None, rebuild: bool = False) -> IngestReport:
         """Index `paths` (new or changed files only, unless `rebuild`), then reload. Models already
         loaded for search are reused for embedding."""

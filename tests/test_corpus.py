@@ -22,6 +22,14 @@ def test_a_new_library_has_no_index_until_files_are_added(library):
         library.speeches()
 
 
+def test_build_if_missing_builds_once(library, corpus_dir, tmp_path):
+    assert library.build_if_missing([corpus_dir]).added > 0
+    empty = tmp_path / "nothing"
+    empty.mkdir()
+    assert library.build_if_missing([empty]) is None  # an index exists: left alone, nothing parsed
+    assert library.sources() == ["a.txt"]
+
+
 def test_listing_comes_from_the_index_not_the_raw_files(library, corpus_dir):
     report = library.add([corpus_dir])
     assert report.added > 0 and not report.unchanged
