@@ -108,6 +108,12 @@ def main() -> None:
     print(f"saved {path}")
 
 
+def segmented_differently(two: MilvusStore, one: MilvusStore) -> int:
+    """Chunks whose BM25 tokens (the `terms` field) differ between the two collections."""
+    terms = [{r["chunk_id"]: r["terms"] for r in s._iterate(s._chunks, ["chunk_id", "terms"])} for s in (two, one)]
+    return sum(terms[0].get(k) != v for k, v in terms[1].items())
+
+
 def same(two: MilvusStore, one: MilvusStore) -> dict[str, Any]:
     """Whether the two-worker collection equals the single-process one: content, then each ranking."""
     a, b = two.manifest, one.manifest
@@ -127,6 +133,7 @@ def same(two: MilvusStore, one: MilvusStore) -> dict[str, Any]:
             "sources equal": a["sources"] == b["sources"],
             "corpus fingerprint equal": a["corpus_fingerprint"] == b["corpus_fingerprint"],
             "chunk ids equal": sorted(c.chunk_id for c in two.chunks) == sorted(c.chunk_id for c in one.chunks),
+            "rows segmented differently": segmented_differently(two, one),
             "questions": len(questions), "fused": agreement(*fused),
             **{name: agreement(parts[0][name], parts[1][name]) for name in parts[0]}}
 
