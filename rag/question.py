@@ -20,6 +20,8 @@ _GENERIC_PLACE = re.compile(
 _COMPARISON = re.compile(r"各地|各区县|各区|各县|各单位|各部门|各镇街|哪些(区县|地方|地区|单位|部门|镇街|街道|区|县)|分别|哪些.{0,6}也在|不同(地方|区县)")
 _FIGURE = re.compile(r"多少|几[个家项户人年次条所亿万]?|多大|多高|多长|比例|占比|比重|百分之|增速|增幅|排名|第几|金额|规模")
 # Only 万/亿 as a magnitude here: in a question 千 and 百 open a unit word (千米, 千瓦), not a magnitude.
+# How-much/how-many words jieba keeps whole ("几条", "多久"): they ask, they name nothing to find.
+_ASK_AMOUNT = re.compile(r"几[个家项户人年次条所座名位天月岁层届批种类件台辆倍成]?|多(?:少|久|大|高|长|远|重|快)")
 _UNIT_AFTER = re.compile(f"(?:多少|几)(万|亿)?({any_of(UNIT_WORDS)})?")
 # "How / what measures" questions: the answer lists the concrete measures, not only a topic sentence.
 _MEASURES = re.compile(r"(?<!是)(?:如何|怎样)(?!的)|怎么(?:做|办|推进|抓)|哪些(?:做法|举措|措施|经验|办法)|采取了?(?:什么|哪些)|"
@@ -180,8 +182,15 @@ class QuestionInfo:
     wants_figure: bool
     unit: str | None  # the unit a figure should carry ("家", "%", "人" …), when the question says
     comparison: bool
-    scopes: tuple[str, ...] = ()
-    wants_measures: bool = False  # "如何/怎样/哪些做法": the answer lists the measures  # "全国", "全省" …: the answer sentence itself must say so
+    scopes: tuple[str, ...] = ()  # "全国", "全省" …: the answer sentence itself must say so
+    wants_measures: bool = False  # "如何/怎样/哪些做法": the answer lists the measures
+    compounds: tuple[str, ...] = ()  # adjacent noun words of the question joined ("截尾" + "鹦嘴鱼")
+
+    @property
+    def content(self) -> tuple[str, ...]:
+        """What term coverage is measured on: the content terms, or the places when the question names
+        nothing else ("王江泾镇在哪里?")."""
+        return self.terms or self.places
 
 
 def analyse(question: str, known_places: Collection[str] = ()) -> QuestionInfo:
@@ -197,7 +206,8 @@ def analyse(question: str, known_places: Collection[str] = ()) -> QuestionInfo:
         rest = rest.replace(p, "，")
     terms = []
     for tok in tokens(rest):
-        if tok in QUESTION_STOPWORDS or _SCOPE.fullmatch(tok) or tok in PLACE_SUFFIXES or len(tok) < 2:
+        if tok in QUESTION_STOPWORDS or _SCOPE.fullmatch(tok) or _ASK_AMOUNT.fullmatch(tok) or tok in PLACE_SUFFIXES \
+                or len(tok) < 2:
             continue
         if tok not in terms:
             terms.append(tok)
@@ -206,9 +216,22 @@ def analyse(question: str, known_places: Collection[str] = ()) -> QuestionInfo:
         text=question, places=tuple(found), terms=tuple(terms), wants_figure=wants_figure,
         unit=_asked_unit(question) if wants_figure else None,
         comparison=bool(_COMPARISON.search(question)),
-        scopes=tuple(dict.fromkeys(_SCOPE.findall(question))),
+        scopes=_scopes(question),
         wants_measures=bool(_MEASURES.search(question)) and not wants_figure,
+        compounds=tuple(dict.fromkeys(a + b for run in noun_runs(rest) for a, b in zip(run, run[1:]))),
     )
+
+
+def _scopes(question: str) -> tuple[str, ...]:
+    """The scope words the question sets, as jieba words (or two adjacent ones: 国家|层面) of their own:
+    the 中国 inside 中国人民银行 names something, it sets no scope.
+
+    >>> _scopes("全国GDP增长多少?"), _scopes("中国人民银行何时成立?"), _scopes("国家层面有哪些政策?")
+    (('全国',), (), ('国家层面',))
+    """
+    words = tokens(question)
+    pairs = [a + b for a, b in zip(words, words[1:])]
+    return tuple(dict.fromkeys(w for w in words + pairs if _SCOPE.fullmatch(w)))
 
 
 def _asked_unit(question: str) -> str | None:
