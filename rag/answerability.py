@@ -44,6 +44,7 @@ FEATURES = (
     "about_speaker",  # the question names only who spoke (its metadata matches)
     "compound_coverage",  # share of the question's joined noun pairs ("截尾鹦嘴鱼") written in the best chunk
     "chunk_missing_rarity",  # rarity of the rarest question term the best sentence's chunk does not hold
+    "name_coverage",  # share of the question's names (proper nouns, words jieba does not know) in that chunk
 )
 
 
@@ -61,6 +62,7 @@ class Evidence:
     about_speaker: bool
     compound_coverage: float = 1.0
     chunk_missing_rarity: float = 0.0
+    name_coverage: float = 1.0
 
     def vector(self) -> np.ndarray:
         d = sorted(self.dense_scores, reverse=True) + [0.0, 0.0]
@@ -69,7 +71,7 @@ class Evidence:
             self.best_score, self.sentence_coverage, self.chunk_coverage, self.missing_rarity,
             d[0], d[0] - d[1], (b[0] - b[1]) / b[0] if b[0] > 0 else 0.0,
             float(self.figure_missing), float(self.about_speaker), self.compound_coverage,
-            self.chunk_missing_rarity,
+            self.chunk_missing_rarity, self.name_coverage,
         ], dtype=np.float64)
 
 
@@ -97,6 +99,7 @@ def evidence_of(info: QuestionInfo, hits: Sequence[Hit], chosen: Sequence[Candid
         about_speaker=best.about_speaker,
         compound_coverage=sum(c in own for c in info.compounds) / len(info.compounds) if info.compounds else 1.0,
         chunk_missing_rarity=max(not_in_own, default=0.0),
+        name_coverage=sum(n in own for n in info.names) / len(info.names) if info.names else 1.0,
     )
 
 

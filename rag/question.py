@@ -185,6 +185,7 @@ class QuestionInfo:
     scopes: tuple[str, ...] = ()  # "全国", "全省" …: the answer sentence itself must say so
     wants_measures: bool = False  # "如何/怎样/哪些做法": the answer lists the measures
     compounds: tuple[str, ...] = ()  # adjacent noun words of the question joined ("截尾" + "鹦嘴鱼")
+    names: tuple[str, ...] = ()  # words that name someone or something: proper nouns, words jieba does not know
 
     @property
     def content(self) -> tuple[str, ...]:
@@ -219,7 +220,25 @@ def analyse(question: str, known_places: Collection[str] = ()) -> QuestionInfo:
         scopes=_scopes(question),
         wants_measures=bool(_MEASURES.search(question)) and not wants_figure,
         compounds=tuple(dict.fromkeys(a + b for run in noun_runs(rest) for a, b in zip(run, run[1:]))),
+        names=_names(question),
     )
+
+
+_PROPER = ("nr", "ns", "nt", "nz", "eng")  # jieba POS flags of person, place, organisation, other proper names
+
+
+def _names(question: str) -> tuple[str, ...]:
+    """The question's words that name someone or something: jieba tags them as proper nouns, or jieba's
+    dictionary does not hold them (a name it found by its HMM: "鑫诺").
+
+    >>> _names("马斯克在哪一年创立了SpaceX?")
+    ('马斯克', 'SpaceX')
+    """
+    seg = segmenter()
+    return tuple(dict.fromkeys(
+        w for w, flag in seg.tagged(question)
+        if len(w) >= 2 and not _PUNCT.fullmatch(w) and w not in QUESTION_STOPWORDS and not _ASK_AMOUNT.fullmatch(w)
+        and (flag.startswith(_PROPER) or seg.tag(w) is None)))
 
 
 def _scopes(question: str) -> tuple[str, ...]:
