@@ -20,6 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.save import save_result
 from rag.config import DEFAULT_SEEDS, Settings
 from rag.eval_sets import DOMAINS, PARTS, git_commit
 from rag.evaluate import FETCH, K, first_gold, rank_metrics
@@ -28,7 +29,6 @@ from rag.ingest import ingest_paths
 from rag.retrieve import DEFAULT_FUSION, Retriever
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
 E5 = "e5-small"
 
 
@@ -102,10 +102,7 @@ def main() -> None:
                                              for n in sets), flush=True)
     result = {"commit": git_commit(), "domain": args.domain, "fetch_per_component": FETCH, "k": K,
               "questions": {n: len(q) for n, q in sets.items()}, "table": table}
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"llamaindex-{args.domain}-{time.strftime('%Y%m%dT%H%M%S')}.json"
-    path.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
-    print(f"→ {path}")
+    save_result(f"llamaindex-{args.domain}", result)
 
 
 if __name__ == "__main__":

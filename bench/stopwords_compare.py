@@ -13,20 +13,16 @@ Metrics: hit@1, hit@5, MRR@5 of the answerable questions, per tune/report part (
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from collections.abc import Iterable
-from pathlib import Path
 
+from bench.save import save_result
 from rag import bm25
 from rag.chunk import chunk_speeches
 from rag.eval_sets import DOMAINS, PARTS, git_commit
 from rag.evaluate import K, first_gold, rank_metrics
 from rag.parse import load_corpus
 from rag.zh import STOPWORDS
-
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
 
 
 def lists() -> dict[str, frozenset[str]]:
@@ -72,10 +68,7 @@ def main(argv: Iterable[str] | None = None) -> None:
               "dropped_domain_words": sorted(w for w in ("加强", "促进", "坚持", "推进", "开展", "实现", "完成", "全面",
                                                          "提高", "建设", "发展") if w in words["bm25s"]),
               "domains": {d: run_domain(d, words, args.limit) for d in (args.domain or sorted(DOMAINS))}}
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"stopwords-{time.strftime('%Y%m%dT%H%M%S')}.json"
-    path.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
-    print(f"→ {path}")
+    save_result("stopwords", result)
 
 
 if __name__ == "__main__":
