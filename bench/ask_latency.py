@@ -55,8 +55,8 @@ def run(domain_name: str, n: int) -> dict:
     index = FaissStore.load(domain.index_dir)
     e5 = load_embedder(E5_SMALL)
     retriever = Retriever(index, {E5_SMALL: e5}, components=[BM25, E5_SMALL])
-    answerer = Answerer(retriever, term_weights=TermWeights([c.indexed_text for c in index.chunks]),
-                        known_places=corpus_places(index.chunks))
+    answerer = Answerer(retriever, term_weights=TermWeights(stats=index.term_stats()),
+                        known_places=corpus_places(index.speech_heads()))
     qs = [q for q in domain.questions if q.part == REPORT and q.kind in ("qa", "negative")]
     qs.sort(key=lambda q: hashlib.sha256(f"bench:{q.id}".encode()).hexdigest())
     texts = list(dict.fromkeys(q.q for q in qs))[:n]

@@ -178,9 +178,10 @@ def open_answerer(settings, use_llm: bool = True, config: AnswerConfig | None = 
 
 
 def answerer_for(retriever, settings, use_llm: bool = True, config: AnswerConfig | None = None) -> Answerer:
-    """An Answerer on an open Retriever, with its chunks for term weights and known places, the shipped
-    answerability model, and the LLM from settings when configured and `use_llm`."""
+    """An Answerer on an open Retriever, with the index's term statistics for term weights, its speeches'
+    first chunks for known places and names (no chunk text is read: this scales to millions of chunks),
+    the shipped answerability model, and the LLM from settings when configured and `use_llm`."""
     llm = load_llm(settings) if use_llm else None
-    chunks = retriever.index.chunks
-    return Answerer(retriever, llm=llm, config=config, term_weights=TermWeights([c.indexed_text for c in chunks]),
-                    known_places=corpus_places(chunks), lexicon=Lexicon.from_chunks(chunks))
+    heads = retriever.index.speech_heads()
+    return Answerer(retriever, llm=llm, config=config, term_weights=TermWeights(stats=retriever.index.term_stats()),
+                    known_places=corpus_places(heads), lexicon=Lexicon.from_chunks(heads))

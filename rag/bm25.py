@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Iterable, Iterator, Protocol, Sequence
 
 import numpy as np
 
@@ -187,8 +187,15 @@ class Bm25:
         self.mean_length = float(sum(float(s.lengths.sum()) for s in self.segments) / max(self.docs, 1))
         self._norms = [K1 * ((1 - B) + B * np.asarray(s.lengths) / self.mean_length) for s in self.segments]
 
+    def df(self, token: str) -> int:
+        """Documents holding the token, over all segments."""
+        return sum(s.df(token) for s in self.segments)
+
+    def tokens(self, text: str) -> list[str]:
+        return self.tokenizer(text)
+
     def idf(self, token: str) -> float:
-        df = sum(s.df(token) for s in self.segments)
+        df = self.df(token)
         return math.log(1 + (self.docs - df + 0.5) / (df + 0.5))
 
     def scores(self, query: str) -> list[np.ndarray]:
@@ -207,6 +214,23 @@ class Bm25:
                 scores[rows] += (idf[t] * tf / (norm[rows] + tf)).astype(np.float32)
             out.append(scores)
         return out
+
+
+class TermStats(Protocol):
+    """What question-term weights need of a keyword index (rag/evidence.py TermWeights): its document
+    count, its tokens of a text, and the documents holding a token. `Bm25` is one; each Store gives
+    its own (`Store.term_stats`), so weighting a question never re-reads the indexed texts."""
+
+    docs: int
+
+    def df(self, token: str) -> int: ...
+
+    def tokens(self, text: str) -> list[str]: ...
+
+
+def term_stats(texts: Sequence[str]) -> Bm25:
+    """Term statistics of plain texts (no index at hand), tokenised without a corpus dictionary."""
+    return Bm25([TermCounts.build(Tokenizer()(t) for t in texts)], Tokenizer())
 
 
 def top_rows(scores: np.ndarray, n: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:

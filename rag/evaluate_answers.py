@@ -146,9 +146,8 @@ def dev_checks(answerer, questions: Sequence[EvalQuestion]) -> dict[str, Any]:
 def answerer_for_run(run, model: answerability.Model | None = None):
     """The extractive Answerer over a DomainRun's shipped retrieval (BM25 + e5-small)."""
     retriever = run.production()
-    chunks = retriever.index.chunks
-    return Answerer(retriever, term_weights=TermWeights([c.indexed_text for c in chunks]), model=model,
-                    known_places=corpus_places(chunks))
+    return Answerer(retriever, term_weights=TermWeights(stats=retriever.index.term_stats()), model=model,
+                    known_places=corpus_places(retriever.index.speech_heads()))
 
 
 def fit_answerability(runs: Sequence[Any], assessed: dict[str, dict[str, Assessed]]) -> answerability.Model:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from rag.bm25 import TermStats, term_stats
 from rag.chunk import sentence_spans
 from rag.question import QuestionInfo, place_in
 from rag.records import Hit
@@ -95,28 +96,38 @@ def term_match(term: str, text: str) -> float:
 class TermWeights:
     """Inverse document frequency of question terms over the indexed texts: "房地产" outweighs "增长".
 
-    Without texts every term weighs the same (log 2 + 1). Numbers weigh little: years and counts
-    the question gives say nothing about the answer.
+    Document frequencies are the keyword index's own (`stats`, e.g. `Store.term_stats()`: BM25's
+    term counts), so weighting reads no chunk at any index size. A term the index holds as one token
+    has that token's document frequency; a term it splits, its rarest token's. `texts` builds such
+    statistics from plain texts. Without either every term weighs the same (log 2 + 1). Numbers weigh
+    little: years and counts the question gives say nothing about the answer.
     """
 
-    def __init__(self, texts: Sequence[str] = ()) -> None:
-        self._texts = list(texts)
+    def __init__(self, texts: Sequence[str] = (), stats: TermStats | None = None) -> None:
+        self._stats = stats if stats is not None else term_stats(texts) if texts else None
+        self._docs = self._stats.docs if self._stats is not None else 0
         self._cache: dict[str, float] = {}
 
+    def df(self, term: str) -> int:
+        """Indexed texts holding the term (its rarest token's count when the index splits it)."""
+        if self._stats is None:
+            return 0
+        whole = self._stats.df(term.strip().lower())
+        return whole or min((self._stats.df(t) for t in self._stats.tokens(term)), default=0)
+
     def known(self, text: str) -> bool:
-        """Does any indexed text contain `text`?"""
-        return any(text in t for t in self._texts)
+        """Does the index hold `text`?"""
+        return self.df(text) > 0
 
     def rarity(self, term: str) -> float:
         """The term's IDF as a share of the largest possible (a term in no text): 1 = unseen, ~0 = everywhere."""
-        return (self(term) - 1.0) / math.log(len(self._texts) + 1) if self._texts else 0.0
+        return (self(term) - 1.0) / math.log(self._docs + 1) if self._docs else 0.0
 
     def __call__(self, term: str) -> float:
         if term.isdigit():
             return 0.5
         if term not in self._cache:
-            df = sum(term in t for t in self._texts)
-            self._cache[term] = math.log((len(self._texts) + 1) / (df + 1)) + 1.0
+            self._cache[term] = math.log((self._docs + 1) / (self.df(term) + 1)) + 1.0
         return self._cache[term]
 
 

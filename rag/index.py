@@ -38,7 +38,7 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
-from rag.bm25 import Bm25, TermCounts, Tokenizer, tokenize_all, top_rows, user_terms
+from rag.bm25 import Bm25, TermCounts, TermStats, Tokenizer, tokenize_all, top_rows, user_terms
 from rag.chunk import CHUNKER_VERSION
 from rag.errors import IndexMismatchError, IndexMissingError
 from rag.records import Chunk, Filters, Meeting, Paragraph, Speech
@@ -303,6 +303,18 @@ class FaissStore:
                 if seg.live is None or seg.live[row]:
                     return seg.chunk(row)
         return None
+
+    def term_stats(self) -> TermStats:
+        return self.bm25
+
+    def speech_heads(self) -> list[Chunk]:
+        heads = []
+        for seg in self.segments:
+            for row, data, th in seg.db.execute("SELECT row, data, text_hash FROM chunks WHERE row IN "
+                                                "(SELECT min(row) FROM chunks GROUP BY speech) ORDER BY row"):
+                if seg.live is None or seg.live[row]:  # (a source is deleted whole)
+                    heads.append(_checked_chunk(data, th, seg.folder / f"row {row}"))
+        return heads
 
     def speeches(self) -> list[Speech]:
         out = []

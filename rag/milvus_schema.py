@@ -63,6 +63,18 @@ def like_substring(value: str) -> str:
     return quote("%" + re.sub(r"([%_\\])", r"\\\1", value) + "%")
 
 
+def token_expr(token: str) -> str:
+    """Rows whose `terms` hold this one token (a scan: Milvus exposes no document frequencies).
+
+    >>> token_expr("亩均")
+    '(terms == "亩均" or terms like "亩均 %" or terms like "% 亩均" or terms like "% 亩均 %")'
+    """
+    word = segmented([token])
+    like = re.sub(r"([%_\\])", r"\\\1", word)
+    return f"(terms == {quote(word)} or " + " or ".join(f"terms like {quote(p)}" for p in
+                                                          (f"{like} %", f"% {like}", f"% {like} %")) + ")"
+
+
 def segmented(tokens: Sequence[str]) -> str:
     """Tokens as the `terms` field holds them: word characters only, joined by spaces.
 
@@ -77,6 +89,8 @@ def filter_expr(f: Filters | None) -> str:
 
     >>> filter_expr(Filters(speaker="王 志杰", date_from="2023-01-01"))
     '(speaker == "王志杰") and (meeting_date >= "2023-01-01")'
+    >>> filter_expr(Filters(exclude_sources=frozenset({"上传/b.txt", "a.txt"})))
+    '(source not in ["a.txt", "上传/b.txt"])'
     """
     if f is None or f.is_empty():
         return ""

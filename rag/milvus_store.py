@@ -51,7 +51,8 @@ from rag.config import Settings
 from rag.errors import IndexMismatchError, IndexMissingError, InputError
 from rag.index import speech_from_json
 from rag.milvus_schema import (BM25_B, BM25_K1, HNSW_EF, INT_FIELDS, SCALAR_FIELDS, chunk_of, chunk_row,
-                               create_collections, field_name, filter_expr, is_local, quote, row_key, segmented)
+                               create_collections, field_name, filter_expr, is_local, quote, row_key, segmented,
+                               token_expr)
 from rag.records import Chunk, Filters, Speech
 
 FORMAT_VERSION = 1
@@ -178,13 +179,28 @@ class MilvusStore:
         return self._search(field_name(model), vector, n, filters, params, negated=False)
 
     def keyword_search(self, query: str, n: int, filters: Filters | None = None) -> tuple[np.ndarray, np.ndarray]:
-        if self._tokenizer is None:
-            self._tokenizer = Tokenizer(self._terms())
-        text = segmented(self._tokenizer(query))
+        text = segmented(self.query_tokenizer()(query))
         if not text:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
         # milvus-lite 3.2 reports BM25 negated (distance, smaller is better); a server reports the score.
         return self._search("bm25", text, n, filters, {"metric_type": "BM25"}, negated=True)
+
+    def query_tokenizer(self) -> Tokenizer:
+        """The tokenizer of queries: jieba with every source's dictionary terms."""
+        if self._tokenizer is None:
+            self._tokenizer = Tokenizer(self._terms())
+        return self._tokenizer
+
+    def term_stats(self) -> "MilvusTermStats":
+        return MilvusTermStats(self)
+
+    def speech_heads(self) -> list[Chunk]:
+        heads: dict[tuple[str, int], Chunk] = {}
+        for row in self._iterate(self._chunks, ["id", *SCALAR_FIELDS, *INT_FIELDS], "part == 0"):
+            c = chunk_of(row)
+            if (c.source, c.speech_index) not in heads or c.paragraph < heads[c.source, c.speech_index].paragraph:
+                heads[c.source, c.speech_index] = c
+        return sorted(heads.values(), key=lambda c: (c.source, c.speech_index))
 
     def chunk(self, row: int) -> Chunk:
         row = int(row)
@@ -381,6 +397,24 @@ class MilvusStore:
                 yield from batch
         finally:
             it.close()
+
+
+class MilvusTermStats:
+    """`rag.bm25.TermStats` of the `terms` field: Milvus keeps BM25's statistics to itself, so a token's
+    document frequency is a count query (a scan of the field, once per token)."""
+
+    def __init__(self, store: MilvusStore) -> None:
+        self._store = store
+        self.docs = store._count(store._chunks)
+        self._df: dict[str, int] = {}
+
+    def tokens(self, text: str) -> list[str]:
+        return self._store.query_tokenizer()(text)
+
+    def df(self, token: str) -> int:
+        if token not in self._df:
+            self._df[token] = self._store._count(self._store._chunks, token_expr(token)) if token else 0
+        return self._df[token]
 
 
 class ChunkView(Sequence):

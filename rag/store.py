@@ -30,6 +30,7 @@ from typing import Any, Iterable, Mapping, Protocol, Sequence
 
 import numpy as np
 
+from rag.bm25 import TermStats
 from rag.config import Settings
 from rag.errors import UsageError
 from rag.records import Chunk, Filters, Speech
@@ -58,6 +59,14 @@ class Store(Protocol):
 
     def find(self, chunk_id: str) -> Chunk | None:
         """The chunk with this id, or None."""
+        ...
+
+    def term_stats(self) -> TermStats:
+        """The keyword index's document count and per-token document frequencies (question-term weights)."""
+        ...
+
+    def speech_heads(self) -> list[Chunk]:
+        """The first chunk of every speech: its speaker, post, unit and meeting, without reading every chunk."""
         ...
 
     def speeches(self) -> list[Speech]:

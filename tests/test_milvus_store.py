@@ -77,6 +77,8 @@ def test_filter_expressions_follow_the_faiss_semantics():
     assert 'meeting like "%50\\\\%\\\\_%"' in expr  # % and _ in the user's text are literal
     assert '(source == "a.txt" or source_stem == "a.txt")' in expr and 'meeting_date <= "2023-05-01"' in expr
     assert filter_expr(Filters(exclude_sources=frozenset({"b.md", "a.txt"}))) == '(source not in ["a.txt", "b.md"])'
+    excluded = filter_expr(Filters(exclude_sources=frozenset({'上传"1.txt', "b.txt"})))
+    assert excluded == '(source not in ["b.txt", "上传\\"1.txt"])'  # an uploaded file's name is quoted too
     assert field_name("m3e-small") == "v_m3e_small"
     assert is_local("./zhengyan.db") and not is_local("http://milvus:19530")
 

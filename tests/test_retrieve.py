@@ -77,6 +77,9 @@ def test_speaker_filter_returns_k_hits_even_when_they_rank_low(retriever):
     (Filters(date_from="2023-05-01"), {"林晓", "何峰"}),
     (Filters(date_to="2023-05-01"), {"陈国栋"}),
     (Filters(date_from="2023-04-23", date_to="2023-04-23"), {"陈国栋"}),
+    (Filters(exclude_sources=frozenset({"a.txt"})), {"陈国栋"}),
+    (Filters(exclude_sources=frozenset({"b.txt", "other.txt"})), {"林晓", "何峰"}),
+    (Filters(exclude_sources=frozenset({"a.txt"}), date_from="2023-05-01"), set()),
 ])
 def test_each_filter_applies_inside_the_search(retriever, filters, expected):
     hits = retriever.search("新增市场主体", 10, filters)
@@ -147,3 +150,25 @@ def test_segment_bm25_scores_as_bm25s_does(retriever, backend):
         expected = reference.get_scores(ids) if ids else np.zeros(len(token_lists))
         assert np.allclose(np.concatenate(split.scores(query)), expected, atol=1e-5)
         assert np.allclose(np.concatenate(store.bm25.scores(query)), expected, atol=1e-5)
+
+
+def test_term_stats_are_the_keyword_index_document_frequencies(retriever):
+    """Question-term weights read the index's own term statistics on both backends, no chunk text."""
+    from rag.evidence import TermWeights
+
+    chunks = list(retriever.index.chunks)
+    tokenizer = Tokenizer(user_terms(chunks))
+    stats = retriever.index.term_stats()
+    assert stats.docs == len(chunks)
+    for token in ("亩均效益", "新增", "市场", "云溪区", "5g", "没有的词"):
+        assert stats.df(token) == sum(token in tokenizer(c.indexed_text) for c in chunks), token
+    weights = TermWeights(stats=stats)
+    assert weights.known("亩均效益") and weights.known("桂山镇") and not weights.known("成都")
+    assert weights("亩均效益") > weights("新增") and weights.rarity("成都") == pytest.approx(1.0)
+
+
+def test_speech_heads_name_every_speech_once(retriever):
+    heads = retriever.index.speech_heads()
+    speeches = {(s.source, s.index): s for s in retriever.index.speeches()}
+    assert sorted((c.source, c.speech_index) for c in heads) == sorted(speeches)
+    assert all(c.speaker == speeches[c.source, c.speech_index].speaker for c in heads)
