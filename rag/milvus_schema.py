@@ -103,8 +103,8 @@ def filter_expr(f: Filters | None) -> str:
         parts.append(f"meeting like {like_substring(f.meeting)}")
     if f.source:
         parts.append(f"source == {quote(f.source)} or source_stem == {quote(f.source)}")
-    if f.exclude_sources:  # uploaded documents left out of answers (issue 14)
-        parts.append(f"source not in [{', '.join(quote(s) for s in sorted(f.exclude_sources))}]")
+    if f.exclude_sources:
+        parts.append(f"source not in [{', '.join(map(quote, sorted(f.exclude_sources)))}]")
     if f.date_from:  # null dates compare false: undated chunks fail a date filter
         parts.append(f"meeting_date >= {quote(f.date_from)}")
     if f.date_to:

@@ -66,6 +66,8 @@ def test_replaced_source_answers_with_its_new_text_only(built, e5_model):
     q = e5_model.encode_queries(["长寿区数字化转型"])[0]
     rows, scores = store.dense_search("e5-small", q, 3, Filters(source="c"))
     assert {store.chunk(r).source for r in rows} == {"c.txt"} and 0 < scores[0] <= 1.0001
+    rows, _ = store.dense_search("e5-small", q, 3, Filters(exclude_sources=frozenset({"c.txt"})))
+    assert len(rows) and "c.txt" not in {store.chunk(r).source for r in rows}  # e.g. uploads left out
 
 
 def test_filter_expressions_follow_the_faiss_semantics():
@@ -74,6 +76,7 @@ def test_filter_expressions_follow_the_faiss_semantics():
     assert 'unit like "%柳塘\\"镇%" or speaker_title like "%柳塘\\"镇%"' in expr
     assert 'meeting like "%50\\\\%\\\\_%"' in expr  # % and _ in the user's text are literal
     assert '(source == "a.txt" or source_stem == "a.txt")' in expr and 'meeting_date <= "2023-05-01"' in expr
+    assert filter_expr(Filters(exclude_sources=frozenset({"b.md", "a.txt"}))) == '(source not in ["a.txt", "b.md"])'
     excluded = filter_expr(Filters(exclude_sources=frozenset({'上传"1.txt', "b.txt"})))
     assert excluded == '(source not in ["b.txt", "上传\\"1.txt"])'  # an uploaded file's name is quoted too
     assert field_name("m3e-small") == "v_m3e_small"

@@ -215,6 +215,16 @@ def test_invalid_date_is_refused_with_a_message(page):
     assert page.locator("#zy-sources details.zy-turn").count() == 0  # nothing was asked with a bad filter
 
 
+def test_question_box_takes_no_more_than_the_server_accepts(page):
+    from rag.query_check import MAX_QUERY_CHARS
+
+    box = page.locator("#zy-question textarea")
+    assert box.get_attribute("maxlength") == str(MAX_QUERY_CHARS)
+    box.click()
+    page.keyboard.insert_text("长" * (MAX_QUERY_CHARS + 40))  # typed or pasted: the box stops at the limit
+    assert len(box.input_value()) == MAX_QUERY_CHARS
+
+
 def test_library_overview_rows_open_the_meeting_and_flag_names(page):
     open_tab(page, "资料库")
     overview = page.locator("#zy-lib-overview")
@@ -291,6 +301,20 @@ def test_edited_upload_preview_reaches_the_index(page, tmp_path):
     ask(page, "测试区城市管理局新建了多少盏智慧路灯?")
     assert "3721" in latest_answer(page)
     assert "张明源" in latest_heads(page)[0] and "张明远" not in latest_heads(page)[0]
+
+
+def test_uploaded_documents_can_be_left_out_of_answers(page):
+    question = "测试区城市管理局新建了多少盏智慧路灯?"  # answered only by the upload of the test above
+    open_filters(page)
+    page.locator("#zy-f-no-uploads input").check()
+    page.wait_for_selector("#zy-chips .zy-chip:has-text('不含上传的文档')")
+    ask(page, question)
+    sources = page.locator("#zy-sources details[open]").inner_text()
+    assert "3721" not in latest_answer(page) and "3721" not in sources and "张明源" not in sources
+    page.locator("#zy-f-no-uploads input").uncheck()
+    page.wait_for_selector("#zy-chips .zy-chip", state="detached")
+    ask(page, question)
+    assert "3721" in latest_answer(page) and "张明源" in latest_heads(page)[0]
 
 
 def test_malicious_file_renders_as_text(page, tmp_path):

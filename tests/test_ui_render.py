@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from rag.errors import UsageError
 from rag.records import Answer, Chunk, Citation, Filters, Hit, Meeting, Paragraph, Speech
 from rag.similar import SimilarResult
-from ui.chat_tab import make_filters
+from ui.chat_tab import form_filters, make_filters
 from ui.render import (
     answer_markdown,
     esc,
     highlight,
     link_markers,
     render_answer_body,
+    render_chips,
     render_conversation,
     render_sources,
 )
@@ -137,6 +139,15 @@ def test_make_filters():
         make_filters(None, None, None, "昨天", None)
     with pytest.raises(UsageError):
         make_filters(None, None, None, "2024", "2023")
+
+
+def test_no_uploads_box_leaves_the_uploaded_files_out():
+    uploads = SimpleNamespace(uploaded_sources=lambda: frozenset({"上传甲.txt", "上传乙.md"}))
+    services = SimpleNamespace(uploads=uploads)
+    assert form_filters(services, "", "", "", "", "", True).exclude_sources == {"上传甲.txt", "上传乙.md"}
+    assert form_filters(services, "", "", "", "", "", False) == Filters()
+    assert form_filters(SimpleNamespace(uploads=None), "", "", "", "", "", True) == Filters()  # uploads off
+    assert "不含上传的文档（2 个）" in render_chips(form_filters(services, "", "", "", "", "", True))
 
 
 @pytest.mark.parametrize("raw,expected", [

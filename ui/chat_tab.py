@@ -4,10 +4,8 @@ conversations kept in the browser, and the whole conversation as Markdown."""
 from __future__ import annotations
 
 import atexit
-import datetime
 import functools
 import logging
-import re
 import shutil
 import tempfile
 import time
@@ -22,6 +20,7 @@ import gradio as gr
 from rag.compose import Delta
 from rag.dates import range_bound
 from rag.errors import RagError, UsageError
+from rag.query_check import MAX_QUERY_CHARS
 from rag.records import Answer, Filters
 from ui import history
 from ui.render import (
@@ -113,7 +112,11 @@ if (!window.zyPopWired) {
   document.addEventListener('keydown', (event) => { if (event.key === 'Escape') { const p = document.getElementById('zy-pop'); if (p) p.hidden = true; } });
 }
 """
-def make_filters(meeting: str | None, unit: str | None, speaker: str | None, date_from: str | None, date_to: str | None) -> Filters:
+NO_UPLOADS = "不用上传的文档作答"  # the checkbox leaving every uploaded document out of answers
+
+
+def make_filters(meeting: str | None, unit: str | None, speaker: str | None, date_from: str | None, date_to: str | None,
+                 exclude_sources: frozenset[str] = frozenset()) -> Filters:
     """Filters from the form; blank fields do not filter. Bad dates raise UsageError."""
     lo, hi = range_bound(date_from, end=False), range_bound(date_to, end=True)
     if lo and hi and lo > hi:
@@ -124,7 +127,16 @@ def make_filters(meeting: str | None, unit: str | None, speaker: str | None, dat
         speaker=(speaker or "").strip() or None,
         date_from=lo,
         date_to=hi,
+        exclude_sources=exclude_sources,
     )
+
+
+def form_filters(services: Any, meeting: str | None, unit: str | None, speaker: str | None, date_from: str | None,
+                 date_to: str | None, no_uploads: bool = False) -> Filters:
+    """The chat form's filters; with `no_uploads` ticked, the uploaded documents (upload ledger) are left out."""
+    uploads = services.uploads if no_uploads else None
+    return make_filters(meeting, unit, speaker, date_from, date_to,
+                        uploads.uploaded_sources() if uploads is not None else frozenset())
 
 
 def turns_of(answers: list[Answer]) -> list[tuple[str, str]]:
@@ -219,12 +231,12 @@ def on_ask(services: Any, question: str, answers: list[Answer], *form: str) -> I
         yield skip
         return
     try:
-        filters = make_filters(*form)
+        filters = form_filters(services, *form)
     except UsageError as exc:
         warn(str(exc))
         yield skip
         return
-    number = services.store.paragraph_number
+    number = services.catalogue().paragraph_number
     done = turns_of(answers)
     yield (render_conversation(done + [(question, pending_body("", "正在检索…"))]), gr.skip(), gr.skip(), "",
            gr.skip(), gr.skip(), gr.skip())
@@ -259,7 +271,7 @@ def on_restore(services: Any, stored: Any) -> tuple:
     answers = history.load(stored, services.get_chunk)
     if not answers:
         return gr.skip(), gr.skip(), [], gr.skip(), gr.skip()
-    return (render_conversation(turns_of(answers)), render_sources(answers, services.store.paragraph_number),
+    return (render_conversation(turns_of(answers)), render_sources(answers, services.catalogue().paragraph_number),
             answers, conversation_markdown(answers), write_markdown(answers))
 
 
@@ -267,17 +279,17 @@ def on_clear() -> tuple:
     return render_conversation([]), render_sources([]), [], "", "", None, history.dump([])
 
 
-def on_filters(*form: str) -> str:
+def on_filters(services: Any, *form: Any) -> str:
     """Chips for the active filters; a bad date shows as a chip-line error right away."""
     try:
-        return render_chips(make_filters(*form))
+        return render_chips(form_filters(services, *form))
     except UsageError as exc:
         return f'<div class="zy-chips zy-error" role="alert">{esc(str(exc))}</div>'
 
 
 def build_chat_tab(services: Any) -> ChatTab:
     """Create the 问答 components inside the current Blocks/Tab context and wire their events."""
-    store = services.store
+    store = services.catalogue()
     with gr.Row(equal_height=False, elem_id="zy-chat-row"):
         with gr.Column(scale=3, min_width=300):
             chips = gr.HTML(render_chips(None), elem_id="zy-chips")
@@ -285,7 +297,7 @@ def build_chat_tab(services: Any) -> ChatTab:
             with gr.Row(elem_id="zy-ask-row"):
                 question = gr.Textbox(
                     show_label=False, placeholder="输入问题，例如：某区某部门上半年完成了多少投资？",
-                    elem_id="zy-question", scale=6, lines=1, max_lines=4, min_width=200,
+                    elem_id="zy-question", scale=6, lines=1, max_lines=4, min_width=200, max_length=MAX_QUERY_CHARS,
                 )
                 ask = gr.Button("提问", variant="primary", elem_id="zy-ask", scale=1, min_width=64)
                 clear = gr.Button("新对话", elem_id="zy-clear", scale=1, min_width=64)
@@ -301,6 +313,9 @@ def build_chat_tab(services: Any) -> ChatTab:
                 with gr.Row():
                     date_from = gr.Textbox(label="起始日期", placeholder="2023-01-01", elem_id="zy-f-from", min_width=120)
                     date_to = gr.Textbox(label="结束日期", placeholder="2024-12-31", elem_id="zy-f-to", min_width=120)
+                no_uploads = gr.Checkbox(False, label=NO_UPLOADS, elem_id="zy-f-no-uploads",
+                                         info="只用建库时的讲话作答，网页上传的文件不参与检索",
+                                         visible=services.uploads is not None)
             with gr.Accordion("导出整段对话（Markdown）", open=False, elem_id="zy-export"):
                 markdown = gr.Textbox(label="整段对话（含来源）", lines=8, buttons=["copy"], elem_id="zy-markdown")
                 download = gr.DownloadButton("下载 .md", value=None, elem_id="zy-download")
@@ -310,15 +325,16 @@ def build_chat_tab(services: Any) -> ChatTab:
     answers = gr.State([])
     stored = gr.BrowserState(history.dump([]), storage_key=STORAGE_KEY)
     filters = [meeting, unit, speaker, date_from, date_to]
+    form = [*filters, no_uploads]
     outputs = [conversation, sources, answers, question, markdown, download, stored]
 
     def handler(question_text: str, past: list[Answer], *form: str) -> Iterator[tuple]:
         yield from on_ask(services, question_text, past, *form)
 
-    inputs = [question, answers, *filters]
+    inputs = [question, answers, *form]
     ask.click(handler, inputs, outputs, api_name="ask", concurrency_id="ask")
     question.submit(handler, inputs, outputs, api_name=False, concurrency_id="ask")
     clear.click(on_clear, None, outputs, api_name=False)
-    for box in filters:
-        box.change(on_filters, filters, [chips], api_name=False, queue=False)
+    for box in form:
+        box.change(functools.partial(on_filters, services), form, [chips], api_name=False, queue=False)
     return ChatTab(question, ask, conversation, sources, answers, filters, chips, markdown, download, stored)

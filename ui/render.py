@@ -189,6 +189,8 @@ def render_chips(filters: Filters | None) -> str:
     """The active filters as chips, visible while the filter panel is folded."""
     chips = [f'<span class="zy-chip">{label}：{esc(getattr(filters, name))}</span>'
              for name, label in FILTER_LABELS if filters is not None and getattr(filters, name)]
+    if filters is not None and filters.exclude_sources:
+        chips.append(f'<span class="zy-chip">不含上传的文档（{len(filters.exclude_sources)} 个）</span>')
     if not chips:
         return '<div class="zy-chips zy-chips-empty"></div>'
     return f'<div class="zy-chips" aria-label="当前筛选">筛选中：{"".join(chips)}</div>'
