@@ -4,7 +4,8 @@ Features (`FEATURES`) are read from the retrieved hits and their scored sentence
 names a corpus, a question or a word list. The weights live in `answerability.json` beside this
 module (plain JSON, never a pickle), written by `rag eval --fit` from the TUNE parts of both
 evaluation domains, with the out-of-corpus questions as negatives (rag/evaluate_answers.py).
-The decision threshold is chosen on the same tune parts: the highest probability cut-off at which
+The decision threshold is chosen on the same tune parts, on out-of-fold probabilities (`out_of_fold`):
+the highest probability cut-off at which
 no domain refuses more than `tune_budget` of its answerable tune questions (MAX_REFUSED less the
 sampling error of the tune part, so the report part stays within MAX_REFUSED), counting those a rule
 already declined.
@@ -31,6 +32,7 @@ MODEL_FILE = Path(__file__).with_name("answerability.json")
 MAX_REFUSED = 0.02  # the target share of answerable questions refused (issue 9)
 CONFIDENCE_Z = 1.2816  # one-sided 90 %: the tune budget keeps an unseen part under MAX_REFUSED 9 times in 10
 L2 = 1.0  # ridge penalty on the standardised weights (not on the intercept)
+FOLDS = 5  # cross-validation folds for the out-of-fold probabilities the threshold is chosen on
 
 FEATURES = (
     "best_score",  # score of the best sentence (rag/evidence.py)
@@ -171,6 +173,25 @@ def fit(x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None, l
         if np.abs(step).max() < 1e-8:
             break
     return mean, scale, beta[:-1], float(beta[-1])
+
+
+def out_of_fold(x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray, folds: int = FOLDS) -> np.ndarray:
+    """Each item's probability from a model fitted without it (k-fold, folds fixed by position): the
+    threshold is chosen on these, since in-sample probabilities flatter the model and would put the
+    cut-off where unseen questions are refused more often than the target allows.
+
+    >>> x = np.array([[v] for v in np.linspace(0, 1, 20)]); y = (x[:, 0] > 0.5).astype(int)
+    >>> p = out_of_fold(x, y, np.ones(20)); bool(p[-1] > 0.5 > p[0])
+    True
+    """
+    probs = np.zeros(len(y))
+    fold = np.arange(len(y)) % folds
+    for k in range(folds):
+        train, test = fold != k, fold == k
+        mean, scale, coef, intercept = fit(x[train], y[train], sample_weight[train])
+        z = (x[test] - mean) / scale @ coef + intercept
+        probs[test] = 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+    return probs
 
 
 def balanced_weights(y: np.ndarray, groups: Sequence[str]) -> np.ndarray:
