@@ -16,7 +16,7 @@ from typing import Iterable, Iterator, Protocol, Sequence
 import numpy as np
 
 from rag.records import Chunk
-from rag.zh import BM25_STOPWORDS, segmenter
+from rag.zh import STOPWORDS, segmenter
 
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』\s]{2,10})[”\"」』]")
 _KEEP = re.compile(r"[\w%.]")  # tokens made only of punctuation or spaces carry no signal
@@ -52,7 +52,7 @@ class Tokenizer:
             if len(token) > 3 and token in self._terms:
                 tokens += self._base.search_words(token)
         tokens = (t.strip().lower() for t in tokens)
-        return [t for t in tokens if t and t not in BM25_STOPWORDS and _KEEP.search(t)]
+        return [t for t in tokens if t and t not in STOPWORDS and _KEEP.search(t)]
 
 
 PARALLEL_FROM = 20_000  # texts: from here on, tokenising is spread over the CPUs (jieba is pure Python)

@@ -15,7 +15,7 @@ from rag.injection import statements
 from rag.labels import UNKNOWN_DATE, UNKNOWN_MEETING, UNKNOWN_POST, UNKNOWN_SPEAKER
 from rag.question import place_in, places
 from rag.records import Chunk, Hit
-from rag.zh import CLOSING_QUOTES, NUMBER, SENTENCE_ENDS
+from rag.zh import CLOSING_QUOTES, FIGURE, NUMBER, SENTENCE_ENDS
 
 _MARKER = re.compile(r"\[\s*(\d+(?:\s*[,，、]\s*\d+)*)\s*\]|【\s*(\d+(?:\s*[,，、]\s*\d+)*)\s*】")
 # An ellipsis in an answer marks a shortened quote ("……整改问题2462个", rag.evidence.excerpt), not the
@@ -24,7 +24,7 @@ _CLAIM_ENDS = SENTENCE_ENDS.replace("…", "")
 _CLAIM = re.compile(rf".+?(?:[{_CLAIM_ENDS}]+[{CLOSING_QUOTES}]*(?:\s*\[\d+\])*|(?:\[\d+\])+(?=\s*[\n]|\s*$)|\n|$)", re.S)
 _NUMBER = re.compile(NUMBER)
 # A number and the unit after it: the unit is what says which quantity a claim is about.
-_FIGURE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?\s*(?:[万亿千百]+(?:元|美元|人次?|户|家|个|吨|亩)?|%|元|人次?|户|家|个|吨|亩|公里|平方米)")
+_FIGURE = re.compile(FIGURE)
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．，％", "0123456789.,%")
 MAX_UNMARKED_CHARS = 12  # a connective like "具体如下：" may go without a marker; a claim may not
 

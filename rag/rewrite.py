@@ -18,6 +18,7 @@ from rag.llm import complete, rewrite_messages
 from rag.question import analyse, place_stem, places, tokens
 from rag.records import Answer, Chunk
 from rag.units import resolve_chunk
+from rag.zh import DISTRICT_SUFFIXES
 
 _ELLIPSIS_START = re.compile(r"^(那么|那|还有|另外|而|那个|再问)")
 _FOCUS = re.compile(r"^(?:那么|那|还有|另外|而|那个)?\s*(?P<x>[^，,。？?！!呢]{1,16}?)\s*(?:的情况|方面)?\s*呢[？?！!。]?$")
@@ -31,7 +32,6 @@ SHORT = 7  # characters (punctuation excluded) below which a question is treated
 # How names of organs and towns end: a word the corpus does not know is still a department ("财政局").
 _ORGAN_END = re.compile(r"(?:局|委|办|中心|集团|公司|街道|镇|乡|管委会|院|厅|署)$")
 _YEAR = re.compile(r"(?:19|20)\d{2}年")
-_DISTRICT_END = ("自治县", "区", "县")
 
 PERSON, DISTRICT, LOCAL, YEAR = "person", "district", "local", "year"
 
@@ -66,7 +66,7 @@ class Lexicon:
             return YEAR
         if word in self.speakers:
             return PERSON
-        if word in self.districts or (word.endswith(_DISTRICT_END) and places(word) == [word]):
+        if word in self.districts or (word.endswith(DISTRICT_SUFFIXES) and places(word) == [word]):
             return DISTRICT
         if word in self.locals or (len(word) >= 3 and _ORGAN_END.search(word)):
             return LOCAL
@@ -87,7 +87,7 @@ class Lexicon:
             if len(name) >= 2:
                 add(text.find(name), name, PERSON)
         for place in places(text):
-            add(text.find(place), place, DISTRICT if place.endswith(_DISTRICT_END) else LOCAL)
+            add(text.find(place), place, DISTRICT if place.endswith(DISTRICT_SUFFIXES) else LOCAL)
         for name in sorted(self.locals, key=len, reverse=True):
             add(text.find(name), name, LOCAL)
         pos = 0

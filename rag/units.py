@@ -22,9 +22,10 @@ from dataclasses import dataclass, replace
 from rag.parse.meeting import meeting_level
 from rag.question import place_stem, places
 from rag.records import Chunk, Meeting, Speech
+from rag.zh import DISTRICT_SUFFIXES, ZONE_SUFFIXES, any_of
 
 # A district/county-level place ends a unit's first part; longest alternatives first.
-_DISTRICT = re.compile(r"自治县|高新区|新区|区|县")
+_DISTRICT = re.compile(any_of(DISTRICT_SUFFIXES))
 _CITY_PREFIX = re.compile(r"^[\u4e00-\u9fff]{2,3}市(?=[\u4e00-\u9fff])")
 # What a district's own leadership organs are called: the unit is then the district itself.
 _GOVERNMENT = re.compile(r"^(?:人民政府|政府|委|党委|区委|县委|委员会)$")
@@ -65,7 +66,7 @@ def home_district(meeting: Meeting | None) -> tuple[str | None, str | None]:
     level = meeting.level or meeting_level(meeting.name)
     district = None
     if level == "区":
-        district = next((p for p in found if not p.endswith(("市", "镇", "乡", "街道"))), None)
+        district = next((p for p in found if p.endswith(DISTRICT_SUFFIXES)), None)
     return city, district
 
 
@@ -102,7 +103,7 @@ def resolve(unit: str | None, meeting: Meeting | None = None) -> UnitPath:
         if bare and not text.startswith(("区县", "县区")):
             local = text[bare.end():]
         district = home
-    elif district and home and district != home and district.endswith(("高新区", "新区")) \
+    elif district and home and district != home and district.endswith(ZONE_SUFFIXES) \
             and district.startswith(place_stem(home)):
         district, local = home, text  # 永川高新区 at a 永川区 meeting
     local = local.strip() or None

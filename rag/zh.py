@@ -13,6 +13,12 @@ import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
+
+def any_of(words: Sequence[str]) -> str:
+    """A regex alternation of literal words, in the given order: `any_of(("万", "亿"))` → "(?:万|亿)"."""
+    return "(?:" + "|".join(map(re.escape, words)) + ")"
+
+
 # ---- punctuation -------------------------------------------------------------------------------
 FULL_STOPS = "。！？!?…"  # a sentence certainly ends here
 SEMICOLONS = "；;"  # … and here, for chunking and claims: a Chinese list item is a sentence
@@ -27,25 +33,33 @@ NUMBER = r"\d+(?:\.\d+)?"  # an Arabic number as stated: "1.14", "2024"
 MAGNITUDES = ("万", "亿", "千", "百")  # written between a number and its unit: "1.14万人"
 # Measure words a figure carries. Order matters where a pattern stops at the first that fits.
 UNIT_WORDS = ("元", "家", "个", "户", "人", "斤", "吨", "亩", "项", "座", "所", "次", "条", "公里", "千米",
-              "平方公里", "辆", "台", "套", "倍", "名", "间", "人次", "千瓦", "GWh")
+              "平方公里", "辆", "台", "套", "倍", "名", "间", "人次", "千瓦", "GWh", "美元", "平方米")
 PERCENT = ("%", "％")
 
+# A number with what says which quantity it is: a unit word (longest first: "5人次", "1000千米"),
+# magnitudes with or without a unit ("1.14万人", "3万"), or a percent sign. "3721盏": no unit word.
+_UNIT = any_of(sorted(UNIT_WORDS, key=len, reverse=True))
+FIGURE = rf"(?<![\d.]){NUMBER}\s*(?:{_UNIT}|{any_of(MAGNITUDES)}+{_UNIT}?|{any_of(PERCENT)})"
+
 # ---- places --------------------------------------------------------------------------------------
-# Administrative suffixes, longest first so "自治县" wins over "县".
-PLACE_SUFFIXES = ("自治县", "高新区", "新区", "街道", "区", "县", "市", "镇", "乡", "省")
+ZONE_SUFFIXES = ("高新区", "新区")  # a development zone, often named after the district it sits in
+# District/county level: what opens a department's name ("永川区经济信息委") and names a district.
+DISTRICT_SUFFIXES = ("自治县", *ZONE_SUFFIXES, "区", "县")
+# Every administrative suffix, longest first so "自治县" wins over "县".
+PLACE_SUFFIXES = tuple(sorted((*DISTRICT_SUFFIXES, "街道", "市", "镇", "乡", "省"), key=len, reverse=True))
 
 # ---- stopwords -----------------------------------------------------------------------------------
-# Function words and question words: never a search term nor a content term of a question. Two
-# lists because they serve two sides and were tuned apart: BM25 drops only grammatical words from
-# texts and queries alike; question analysis also drops question words and the domain's fillers
-# ("做法", "工作", "区县"), which every speech uses and no answer is found by.
-BM25_STOPWORDS = frozenset(
+# One list, ours rather than bm25s's Chinese list: that one (841 words) also drops words this domain
+# is searched by (加强, 促进, 坚持, 开展, 实现, 完成, 全面); docs/ARCHITECTURE.md gives the measurement.
+# STOPWORDS: grammatical and question words, dropped from texts and queries alike (BM25) and from questions.
+STOPWORDS = frozenset(
     "的 了 和 与 及 在 是 有 为 对 把 将 等 中 上 下 也 都 就 并 其 之 个 多少 哪些 什么 如何 怎么 怎样 方面 做法 吗 呢 ?".split()
 )
-QUESTION_STOPWORDS = frozenset(
-    "的 了 是 在 和 与 及 或 有 为 把 被 将 对 从 到 向 于 等 也 还 又 都 就 呢 吗 吧 啊 呀 么 "
-    "多少 几 几个 什么 哪些 哪个 哪里 如何 怎样 怎么 怎么样 为什么 是否 有没有 有何 多大 做法 举措 方面 情况 "
-    "各地 地方 哪些地方 各 该 其 他 她 它 他们 那 那么 这 这个 那个 请问 一下 提到 说 讲 介绍 主要 具体 "
+# Question analysis drops more: the other question words and the domain's fillers ("工作", "区县",
+# "情况"), which every speech uses and no answer is found by — but which BM25 keeps in the texts.
+QUESTION_STOPWORDS = STOPWORDS | frozenset(
+    "或 被 从 到 向 于 还 又 吧 啊 呀 么 几 几个 哪个 哪里 怎么样 为什么 是否 有没有 有何 多大 举措 情况 "
+    "各地 地方 哪些地方 各 该 他 她 它 他们 那 那么 这 这个 那个 请问 一下 提到 说 讲 介绍 主要 具体 "
     "哪 问题 工作 开展 取得 达到 实现 一共 共 总共 区县 各区县 各区 单位 部门 镇街 地区".split()
 )
 
@@ -89,8 +103,11 @@ class Segmenter:
     def with_words(self, words: Iterable[str]) -> Segmenter:
         """A private segmenter that also keeps `words` whole.
 
-        jieba has no public way to copy a loaded dictionary and re-reading it costs as much as the
-        first load (seconds), so this is the one place that copies jieba's word table.
+        jieba's public way is a fresh `jieba.Tokenizer().initialize()` plus `add_word`, but that re-reads
+        the whole dictionary: 2.3 s even from jieba's cache, against 0.04 s to copy the loaded table
+        (498k words; measured in one run on the project machine), and every index open and ingest
+        builds one. So this is the one place that copies jieba's word table (`FREQ`, `total`: plain
+        attributes, no leading underscore); words are then added through the public `add_word`.
         """
         import jieba
 
@@ -110,8 +127,3 @@ def segmenter() -> Segmenter:
 
     jieba.setLogLevel(logging.WARNING)
     return Segmenter(jieba.dt)
-
-
-def any_of(words: Sequence[str]) -> str:
-    """A regex alternation of literal words, in the given order: `any_of(("万", "亿"))` → "(?:万|亿)"."""
-    return "(?:" + "|".join(map(re.escape, words)) + ")"

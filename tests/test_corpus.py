@@ -37,8 +37,9 @@ def test_listing_comes_from_the_index_not_the_raw_files(library, corpus_dir):
     reopened = Library(library.settings)
     assert [s.speaker for s in reopened.speeches()] == ["林晓", "何峰"]
     assert reopened.sources() == ["a.txt"]  # the name citations show, not an absolute path
-    assert [m.date for m in reopened.meetings()] == ["2023-07-28"]
-    assert reopened.speakers() == sorted(["林晓", "何峰"]) and [s.speaker for s in reopened.speeches_by("何峰")] == ["何峰"]
+    catalogue = reopened.catalogue()
+    assert [m.date for m in catalogue.meeting_rows()] == ["2023-07-28"]
+    assert catalogue.speakers() == sorted(["林晓", "何峰"]) and [s.speaker for s in catalogue.speeches_by("何峰")] == ["何峰"]
     assert reopened.speeches()[0].paragraphs[0].text.startswith("上半年，柳塘镇")
 
 
@@ -52,17 +53,17 @@ def test_adding_files_updates_listing_and_search_in_place(library, corpus_dir, t
     library.add([more])
     assert library.retriever is retriever  # the same object, now over the new commit
     assert retriever.search("规上工业增加值增长", 1)[0].chunk.speaker == "陈国栋"
-    assert "陈国栋" in library.speakers()
-    assert [m.date for m in library.meetings()] == ["2023-04-23", "2023-07-28"]  # oldest first
+    assert "陈国栋" in library.catalogue().speakers()  # a new catalogue for the new commit
+    assert [m.date for m in library.catalogue().meeting_rows()] == ["2023-04-23", "2023-07-28"]  # oldest first
 
 
 def test_reload_sees_a_commit_made_by_another_writer(library, corpus_dir, tmp_path):
     library.add([corpus_dir])
-    assert library.speakers() == sorted(["林晓", "何峰"])
+    assert library.catalogue().speakers() == sorted(["林晓", "何峰"])
     more = tmp_path / "more"
     more.mkdir()
     (more / "b.txt").write_text(FILE_B, encoding="utf-8")
     Library(library.settings, {"e5-small": library.retriever.embedders["e5-small"]}).add([more])
-    assert "陈国栋" not in library.speakers()  # still the commit it opened
+    assert "陈国栋" not in library.catalogue().speakers()  # still the commit it opened
     library.reload()
-    assert "陈国栋" in library.speakers()
+    assert "陈国栋" in library.catalogue().speakers()

@@ -7,13 +7,13 @@ from types import SimpleNamespace
 import pytest
 
 from rag.compose import Delta
+from rag.corpus import Catalogue
 from rag.errors import IndexMissingError
 from rag.records import Answer, Citation
 from rag.records import Filters, Meeting, Paragraph, Speech
 from tests.test_similar import CHUNKS, KeywordRetriever, lookup
 from ui.chat_tab import on_ask, on_restore, stream_answer
 from ui.similar_tab import on_similar
-from ui.store import CorpusStore
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")  # gr.Warning outside a request
 
@@ -39,7 +39,7 @@ class StubAnswerer:
 def services(fail: Exception | None = None):
     retriever = KeywordRetriever(CHUNKS)
     speech = Speech(Meeting("会A", date="2023-04-23"), "张三", "区长", "江岸区", None, (Paragraph("段", 0, 1),), "a.txt")
-    return SimpleNamespace(retriever=retriever, answerer=StubAnswerer(retriever, fail), store=CorpusStore([speech]),
+    return SimpleNamespace(retriever=retriever, answerer=StubAnswerer(retriever, fail), catalogue=lambda: Catalogue([speech]),
                            get_chunk=lookup, uploads=None, similar_js="")
 
 
@@ -47,7 +47,7 @@ def test_build_app_wires_the_four_screens():
     from ui.app import build_app
 
     s = services()
-    demo = build_app(s.retriever, s.answerer, s.store, get_chunk=lookup)
+    demo = build_app(s.retriever, s.answerer, s.catalogue, get_chunk=lookup)
     config = demo.get_config_file()
     labels = {c.get("props", {}).get("label") for c in config["components"]}
     assert {"问答", "相似举措", "资料库"} <= labels

@@ -13,7 +13,7 @@ from rag.records import Chunk
 from ui.chat_tab import ChatTab, build_chat_tab, on_restore
 from ui.library_tab import LibraryTab, build_library_tab, overview_html
 from ui.similar_tab import SIMILAR_JS, build_similar_tab, wire_similar_bridge
-from ui.store import CorpusStore
+from rag.corpus import Catalogue
 from ui.upload import UploadManager
 from ui.upload_tab import build_upload_tab
 
@@ -28,7 +28,7 @@ class Services:
 
     retriever: Any  # .search(query, k, filters) -> list[Hit]
     answerer: Any  # .ask(question, filters, history) -> Answer; optional .stream(...)
-    store: CorpusStore
+    catalogue: Callable[[], Catalogue]  # what the index holds now (Library.catalogue)
     get_chunk: Callable[[str], Chunk | None]
     uploads: UploadManager | None = None
     similar_js: str = SIMILAR_JS
@@ -37,13 +37,13 @@ class Services:
 def build_app(
     retriever: Any,
     answerer: Any,
-    corpus_store: CorpusStore,
+    catalogue: Callable[[], Catalogue],
     *,
     get_chunk: Callable[[str], Chunk | None],
     uploads: UploadManager | None = None,
 ) -> Any:
     """The four-screen app (问答, 相似举措, 资料库, 上传). Serve it with `launch_app`."""
-    return build_app_from(Services(retriever, answerer, corpus_store, get_chunk, uploads))
+    return build_app_from(Services(retriever, answerer, catalogue, get_chunk, uploads))
 
 
 def build_app_from(services: Services) -> Any:
@@ -74,9 +74,8 @@ def build_app_from(services: Services) -> Any:
 
 def _wire_refresh(services: Services, chat: ChatTab, library: LibraryTab, library_tab: Any, upload: Any) -> None:
     """After an upload (or on opening the library) the overview and dropdowns list the new meetings and speakers."""
-    store = services.store
-
     def choices() -> tuple:
+        store = services.catalogue()
         return (
             gr.Dropdown(choices=store.meetings()),
             gr.Dropdown(choices=store.units()),

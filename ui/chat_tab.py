@@ -4,10 +4,8 @@ conversations kept in the browser, and the whole conversation as Markdown."""
 from __future__ import annotations
 
 import atexit
-import datetime
 import functools
 import logging
-import re
 import shutil
 import tempfile
 import time
@@ -238,7 +236,7 @@ def on_ask(services: Any, question: str, answers: list[Answer], *form: str) -> I
         warn(str(exc))
         yield skip
         return
-    number = services.store.paragraph_number
+    number = services.catalogue().paragraph_number
     done = turns_of(answers)
     yield (render_conversation(done + [(question, pending_body("", "正在检索…"))]), gr.skip(), gr.skip(), "",
            gr.skip(), gr.skip(), gr.skip())
@@ -273,7 +271,7 @@ def on_restore(services: Any, stored: Any) -> tuple:
     answers = history.load(stored, services.get_chunk)
     if not answers:
         return gr.skip(), gr.skip(), [], gr.skip(), gr.skip()
-    return (render_conversation(turns_of(answers)), render_sources(answers, services.store.paragraph_number),
+    return (render_conversation(turns_of(answers)), render_sources(answers, services.catalogue().paragraph_number),
             answers, conversation_markdown(answers), write_markdown(answers))
 
 
@@ -291,7 +289,7 @@ def on_filters(services: Any, *form: Any) -> str:
 
 def build_chat_tab(services: Any) -> ChatTab:
     """Create the 问答 components inside the current Blocks/Tab context and wire their events."""
-    store = services.store
+    store = services.catalogue()
     with gr.Row(equal_height=False, elem_id="zy-chat-row"):
         with gr.Column(scale=3, min_width=300):
             chips = gr.HTML(render_chips(None), elem_id="zy-chips")

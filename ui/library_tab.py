@@ -16,7 +16,7 @@ from ui.render_browse import (
     render_speech,
     speech_label,
 )
-from ui.store import CorpusStore, meeting_name
+from rag.corpus import Catalogue, meeting_name
 
 # Clicking a row (meeting or speech) fills the hidden pick box ("meeting:…" / "speech:…") and presses
 # the hidden button; Enter on a focused row does the same.
@@ -47,23 +47,23 @@ class LibraryTab:
     speaker: Any
 
 
-def speech_choices(store: CorpusStore, meeting: str | None) -> list[tuple[str, str]]:
+def speech_choices(store: Catalogue, meeting: str | None) -> list[tuple[str, str]]:
     return [(speech_label(s), s.speech_id) for s in store.speeches_in(meeting)]
 
 
-def overview_html(store: CorpusStore) -> str:
+def overview_html(store: Catalogue) -> str:
     speeches = store.speeches
     return render_library_overview(store.meeting_rows(), len(speeches), len(store.speakers()),
                                    len({s.unit for s in speeches if s.unit}), store.name_flags())
 
 
-def speech_html(store: CorpusStore, speech: Speech | None) -> str:
+def speech_html(store: Catalogue, speech: Speech | None) -> str:
     before = store.paragraphs_before(speech.source, speech.index) if speech else None
     return render_speech(speech, (before or 0) + 1)
 
 
 def build_library_tab(services: Any) -> LibraryTab:
-    store = services.store
+    store = services.catalogue()
     overview = gr.HTML(overview_html(store), elem_id="zy-lib-overview", js_on_load=LIBRARY_JS)
     with gr.Tabs() as views:
         with gr.Tab("按会议", id="by-meeting"):
@@ -80,6 +80,7 @@ def build_library_tab(services: Any) -> LibraryTab:
     go = gr.Button("open", visible="hidden", elem_id="zy-lib-go")
 
     def open_meeting(name: str | None, chosen: str | None = None) -> tuple:
+        store = services.catalogue()
         choices = speech_choices(store, name)
         sid = chosen or (choices[0][1] if choices else None)
         return (gr.Tabs(selected="by-meeting"), gr.Dropdown(choices=store.meetings(), value=name),
@@ -89,13 +90,18 @@ def build_library_tab(services: Any) -> LibraryTab:
     def open_picked(value: str) -> tuple:
         kind, _, key = (value or "").partition(":")
         if kind == "speech":
-            found = store.find(key)
+            found = services.catalogue().find(key)
             return open_meeting(meeting_name(found), key) if found else tuple(gr.skip() for _ in range(5))
         return open_meeting(key or None)
 
     targets = [views, meeting, speech, meeting_view, speech_view]
     go.click(open_picked, [pick], targets, api_name=False, queue=False)
     meeting.select(lambda name: open_meeting(name), [meeting], targets, api_name=False)
-    speech.select(lambda sid: speech_html(store, store.find(sid)), [speech], [speech_view], api_name=False)
-    speaker.select(lambda n: render_speaker(n, store.speeches_by(n)), [speaker], [speaker_view], api_name=False)
+    def show_speech(sid: str | None) -> str:
+        store = services.catalogue()
+        return speech_html(store, store.find(sid))
+
+    speech.select(show_speech, [speech], [speech_view], api_name=False)
+    speaker.select(lambda n: render_speaker(n, services.catalogue().speeches_by(n)), [speaker], [speaker_view],
+                   api_name=False)
     return LibraryTab(overview, meeting, speaker)

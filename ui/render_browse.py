@@ -9,7 +9,7 @@ from rag.labels import UNKNOWN_DATE, UNKNOWN_MEETING, UNKNOWN_POST, UNKNOWN_SPEA
 from rag.records import Meeting, Speech
 from rag.similar import SimilarResult
 from ui.render import Numbering, esc, esc_multiline, meta_line, passage_card
-from ui.store import MeetingRow, NameFlag
+from rag.corpus import MeetingRow, NameFlag
 
 LEVELS = {"市": "市级", "区": "区县级"}
 _PUB_DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")

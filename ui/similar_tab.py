@@ -58,7 +58,7 @@ def on_similar(services: Any, text: str, top_k: float) -> tuple:
         log.exception("similar %r failed", text)
         gr.Warning("查找相似举措时发生内部错误。", title="提示")
         return f'<div class="zy-error">内部错误（{esc(type(exc).__name__)}）</div>', ""
-    return render_similar(result, services.store.paragraph_number), render_overview(result)
+    return render_similar(result, services.catalogue().paragraph_number), render_overview(result)
 
 
 def build_similar_tab(services: Any) -> SimilarTab:

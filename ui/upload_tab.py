@@ -98,7 +98,6 @@ def on_commit(services: Any, staged: Staged | None, rows: Any, progress: Any, up
         gr.Warning("加入索引时发生内部错误，原索引未改动。", title=NOTICE)
         return (f'<div class="zy-error">内部错误（{esc(type(exc).__name__)}），原索引未改动。</div>', None,
                 gr.Button(interactive=False), *keep)
-    services.store.add(staged.speeches)
     names = "、".join(sorted({s.source for s in staged.speeches}))
     gr.Info(f"已加入索引：{names}", title=NOTICE)
     return (

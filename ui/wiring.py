@@ -17,7 +17,6 @@ from rag.corpus import Library
 from rag.records import Chunk
 from ui.app import Services, build_app_from
 from ui.parse_worker import parse_isolated
-from ui.store import CorpusStore
 from ui.upload import Progress, UploadManager
 
 DEFAULT_UPLOADS = PROJECT_ROOT / "data" / "uploads"
@@ -52,9 +51,8 @@ def create_app(settings: Settings, upload_dir: Path = DEFAULT_UPLOADS, *, allow_
     library = Library(settings)
     library.build_if_missing([DEFAULT_SEEDS])
     retriever = library.retriever
-    store = CorpusStore(library.speeches())
     chunk: Callable[[str], Chunk | None] = lambda chunk_id: library.store.find(chunk_id.strip())
-    services = Services(retriever, answerer_for(retriever, settings), store, chunk)
+    services = Services(retriever, answerer_for(retriever, settings), library.catalogue, chunk)
     if allow_upload:
         services.uploads = UploadManager(upload_dir, parse_isolated, Reindexer(library, services),
                                          taken=lambda: set(library.sources()), max_bytes=max_upload_mb * 1024 * 1024)
