@@ -319,8 +319,10 @@ class MilvusStore:
         Rows are segmented with the dictionary their writer knew. Two workers writing at once each
         lack the other's units, speakers and quoted terms, so each commit re-segments the rows (of any
         writer) whose text holds a term learnt since its writer began: whichever commits last leaves
-        every row as one process would have segmented it. A row whose tokens do not change is not
-        rewritten. Returns the number of rows rewritten."""
+        every row as one process would have segmented it. Only rows of a source's committed batch are
+        rewritten, and only when their tokens change. (A source another worker replaces between this
+        query and the upsert could get its old rows back; workers own disjoint files, and the next
+        ingest of that source deletes them.) Returns the number of rows rewritten."""
         terms = set(self._terms())
         learnt = sorted(terms - known)
         if not learnt:
@@ -332,8 +334,11 @@ class MilvusStore:
             expr = " or ".join(f"text like {like_substring(t)} or header like {like_substring(t)}"
                                for t in learnt[start:start + 32])
             rows.update((int(r["id"]), r) for r in self._iterate(self._chunks, fields, expr))
+        committed = {r["source"]: r["batch"] for r in self._source_rows()}
         changed = []
         for row in rows.values():
+            if committed.get(row["source"]) != row["batch"]:  # rows a writer is replacing are left to it
+                continue
             tokens = segmented(tokenizer(chunk_of(row).indexed_text))
             if tokens != row["terms"]:
                 changed.append({**{k: row[k] for k in fields}, "terms": tokens})
