@@ -48,7 +48,7 @@ test: setup browser-deps
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 eval: setup m3e
-	$(BIN)/rag eval --tune-limit 400
+	$(BIN)/rag eval
 
 bench: setup
 	$(BIN)/python -m bench.run

@@ -4,8 +4,11 @@ Features (`FEATURES`) are read from the retrieved hits and their scored sentence
 names a corpus, a question or a word list. The weights live in `answerability.json` beside this
 module (plain JSON, never a pickle), written by `rag eval --fit` from the TUNE parts of both
 evaluation domains, with the out-of-corpus questions as negatives (rag/evaluate_answers.py).
-The decision threshold is chosen on the same tune parts: the highest probability cut-off at which
-no domain refuses more than `MAX_REFUSED` of its answerable tune questions.
+The decision threshold is chosen on the same tune parts, on out-of-fold probabilities (`out_of_fold`):
+the highest probability cut-off at which
+no domain refuses more than `tune_budget` of its answerable tune questions (MAX_REFUSED less the
+sampling error of the tune part, so the report part stays within MAX_REFUSED), counting those a rule
+already declined.
 
 Written with numpy rather than scikit-learn: a dozen weights fitted by Newton's method do not
 justify a 40 MB dependency, and the fitted model must be plain JSON anyway.
@@ -27,7 +30,9 @@ from rag.records import Hit
 
 MODEL_FILE = Path(__file__).with_name("answerability.json")
 MAX_REFUSED = 0.02  # the target share of answerable questions refused (issue 9)
+CONFIDENCE_Z = 1.2816  # one-sided 90 %: the tune budget keeps an unseen part under MAX_REFUSED 9 times in 10
 L2 = 1.0  # ridge penalty on the standardised weights (not on the intercept)
+FOLDS = 5  # cross-validation folds for the out-of-fold probabilities the threshold is chosen on
 
 FEATURES = (
     "best_score",  # score of the best sentence (rag/evidence.py)
@@ -39,6 +44,9 @@ FEATURES = (
     "bm25_margin",  # (BM25 top − second) / top: a term only one chunk holds
     "figure_missing",  # the question asks for a figure and the best sentence holds none
     "about_speaker",  # the question names only who spoke (its metadata matches)
+    "compound_coverage",  # share of the question's joined noun pairs ("截尾鹦嘴鱼") written in the best chunk
+    "chunk_missing_rarity",  # rarity of the rarest question term the best sentence's chunk does not hold
+    "name_coverage",  # share of the question's names (proper nouns, words jieba does not know) in that chunk
 )
 
 
@@ -54,6 +62,9 @@ class Evidence:
     bm25_scores: tuple[float, ...]
     figure_missing: bool
     about_speaker: bool
+    compound_coverage: float = 1.0
+    chunk_missing_rarity: float = 0.0
+    name_coverage: float = 1.0
 
     def vector(self) -> np.ndarray:
         d = sorted(self.dense_scores, reverse=True) + [0.0, 0.0]
@@ -61,14 +72,15 @@ class Evidence:
         return np.array([
             self.best_score, self.sentence_coverage, self.chunk_coverage, self.missing_rarity,
             d[0], d[0] - d[1], (b[0] - b[1]) / b[0] if b[0] > 0 else 0.0,
-            float(self.figure_missing), float(self.about_speaker),
+            float(self.figure_missing), float(self.about_speaker), self.compound_coverage,
+            self.chunk_missing_rarity, self.name_coverage,
         ], dtype=np.float64)
 
 
 def absent_terms(info: QuestionInfo, hits: Sequence[Hit], terms: TermWeights) -> list[str]:
     """The question's terms (real jieba words of it) that no retrieved chunk holds, rarest first."""
     texts = [h.chunk.indexed_text for h in hits]
-    missing = [t for t in info.terms if not any(term_match(t, x) > 0 for x in texts)]
+    missing = [t for t in info.content if not any(term_match(t, x) > 0 for x in texts)]
     return sorted(missing, key=lambda t: -terms.rarity(t))
 
 
@@ -76,15 +88,20 @@ def evidence_of(info: QuestionInfo, hits: Sequence[Hit], chosen: Sequence[Candid
     """The features of one question: its best quoted sentence (`chosen[0]`) and the retrieved hits."""
     best = chosen[0]
     absent = absent_terms(info, hits, terms)
+    own = best.hit.chunk.indexed_text
+    not_in_own = [terms.rarity(t) for t in info.content if term_match(t, own) == 0]
     return Evidence(
         best_score=best.score,
         sentence_coverage=best.coverage,
-        chunk_coverage=max((coverage(info.terms, h.chunk.indexed_text, terms) for h in hits), default=0.0),
+        chunk_coverage=max((coverage(info.content, h.chunk.indexed_text, terms) for h in hits), default=0.0),
         missing_rarity=terms.rarity(absent[0]) if absent else 0.0,
         dense_scores=tuple(h.dense_score for h in hits if h.dense_score is not None),
         bm25_scores=tuple(h.bm25_score for h in hits if h.bm25_score is not None),
         figure_missing=info.wants_figure and not best.has_figure,
         about_speaker=best.about_speaker,
+        compound_coverage=sum(c in own for c in info.compounds) / len(info.compounds) if info.compounds else 1.0,
+        chunk_missing_rarity=max(not_in_own, default=0.0),
+        name_coverage=sum(n in own for n in info.names) / len(info.names) if info.names else 1.0,
     )
 
 
@@ -158,6 +175,25 @@ def fit(x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None, l
     return mean, scale, beta[:-1], float(beta[-1])
 
 
+def out_of_fold(x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray, folds: int = FOLDS) -> np.ndarray:
+    """Each item's probability from a model fitted without it (k-fold, folds fixed by position): the
+    threshold is chosen on these, since in-sample probabilities flatter the model and would put the
+    cut-off where unseen questions are refused more often than the target allows.
+
+    >>> x = np.array([[v] for v in np.linspace(0, 1, 20)]); y = (x[:, 0] > 0.5).astype(int)
+    >>> p = out_of_fold(x, y, np.ones(20)); bool(p[-1] > 0.5 > p[0])
+    True
+    """
+    probs = np.zeros(len(y))
+    fold = np.arange(len(y)) % folds
+    for k in range(folds):
+        train, test = fold != k, fold == k
+        mean, scale, coef, intercept = fit(x[train], y[train], sample_weight[train])
+        z = (x[test] - mean) / scale @ coef + intercept
+        probs[test] = 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+    return probs
+
+
 def balanced_weights(y: np.ndarray, groups: Sequence[str]) -> np.ndarray:
     """Each (group, class) pair weighs the same in total, so a small domain or a rare class counts fully;
     scaled to sum to the number of items, so the ridge penalty means the same whatever the groups.
@@ -171,8 +207,19 @@ def balanced_weights(y: np.ndarray, groups: Sequence[str]) -> np.ndarray:
     return w * len(w) / w.sum()
 
 
+def tune_budget(n: int, target: float = MAX_REFUSED, z: float = CONFIDENCE_Z) -> float:
+    """The share of a tune part's `n` answerable questions that may be refused so that an unseen part
+    stays within `target`: the target less z standard errors of a share measured on n questions.
+
+    >>> round(tune_budget(1600), 4), tune_budget(40)
+    (0.0155, 0.0)
+    """
+    return max(0.0, target - z * math.sqrt(target * (1 - target) / n)) if n else 0.0
+
+
 def threshold_for(probs: np.ndarray, y: np.ndarray, groups: Sequence[str], max_refused: float = MAX_REFUSED) -> float:
-    """The highest cut-off at which, in every group, at most `max_refused` of the answerable items fall below it.
+    """The highest cut-off at which, in every group, at most `tune_budget` of the answerable items fall
+    below it. Items a rule already declined are passed with probability 0: they use up the budget.
 
     >>> threshold_for(np.array([0.9, 0.8, 0.3, 0.1]), np.array([1, 1, 1, 0]), ["a"] * 4, 0.0)
     0.3
@@ -182,6 +229,6 @@ def threshold_for(probs: np.ndarray, y: np.ndarray, groups: Sequence[str], max_r
         pos = np.sort(np.array([p for p, c, gg in zip(probs, y, groups) if gg == g and c == 1]))
         if len(pos) == 0:
             continue
-        allowed = int(math.floor(max_refused * len(pos)))  # this many may be refused
+        allowed = int(math.floor(tune_budget(len(pos), max_refused) * len(pos)))  # this many may be refused
         cut = min(cut, float(pos[allowed]))
     return cut

@@ -52,7 +52,7 @@ def candidate_fusions(components: Sequence[str]) -> list[Fusion]:
             for boost in (0.0, 1.0):
                 out.append(Fusion("rrf", only(BM25, E5_SMALL, bm25=w), k=k, cue_boost=boost))
     for method in ("minmax", "zscore"):
-        for w in (0.1, 0.2, 0.3, 0.4, 0.5):
+        for w in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):  # BM25's share, the whole range
             for boost in (0.0, 1.0):
                 out.append(Fusion(method, only(BM25, E5_SMALL, bm25=w, e5_small=1 - w), cue_boost=boost))
     if M3E_SMALL in dense:

@@ -154,24 +154,31 @@ def fit_answerability(runs: Sequence[Any], assessed: dict[str, dict[str, Assesse
     """Fit the answerability model on the TUNE parts of every domain (one-fact, multi and out-of-corpus
     questions that no rule declined), choose its threshold there, and write rag/answerability.json."""
     rows, labels, groups = [], [], []
+    ruled: list[tuple[int, str]] = []  # (label, group) of questions a rule declined
     for run in runs:
         for q in run.domain.select(TUNE, ("qa", "negative", "multi")):
             evidence = assessed[run.domain.name][q.id].evidence
             if evidence is None:  # a rule declined (a place no chunk names, nothing to quote): not the model's
+                ruled.append((int(q.answerable), run.domain.name))
                 continue
             rows.append(evidence.vector())
             labels.append(int(q.answerable))
             groups.append(run.domain.name)
     x, y = np.array(rows), np.array(labels)
-    mean, scale, coef, intercept = answerability.fit(x, y, answerability.balanced_weights(y, groups))
+    weights = answerability.balanced_weights(y, groups)
+    mean, scale, coef, intercept = answerability.fit(x, y, weights)
     model = answerability.Model(answerability.FEATURES, tuple(mean.tolist()), tuple(scale.tolist()),
                                 tuple(coef.tolist()), intercept, 0.5, {})
-    probs = np.array([model.probability(v) for v in x])
-    threshold = answerability.threshold_for(probs, y, groups)
+    unseen = answerability.out_of_fold(x, y, weights)
+    probs = np.concatenate([unseen, np.zeros(len(ruled))])  # a rule's refusal uses the budget
+    threshold = answerability.threshold_for(probs, np.concatenate([y, [c for c, _ in ruled]]),
+                                            groups + [g for _, g in ruled])
     counts = {g: {"answerable": int(sum(1 for gg, c in zip(groups, y) if gg == g and c)),
                   "out_of_corpus": int(sum(1 for gg, c in zip(groups, y) if gg == g and not c))} for g in set(groups)}
     fitted_on = {"parts": TUNE, "domains": counts, "commit": git_commit(), "l2": answerability.L2,
-                 "max_refused": answerability.MAX_REFUSED,
+                 "max_refused": answerability.MAX_REFUSED, "confidence_z": answerability.CONFIDENCE_Z,
+                 "threshold_on": f"out-of-fold probabilities ({answerability.FOLDS} folds)",
+                 "declined_by_rules": {g: sum(1 for _, gg in ruled if gg == g) for g in set(groups)},
                  "fitted_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                  "weights": {k: round(v, 3) for k, v in zip(answerability.FEATURES, coef.tolist())}}
     model = replace(model, threshold=threshold, fitted_on=fitted_on)

@@ -153,7 +153,7 @@ def figure_coverage(sentence: str, info: QuestionInfo, weight=None) -> float:
     for i, clause in enumerate(parts):
         if figure_flags(clause, None, _given(info))[0]:
             window = (parts[i - 1] if i else "") + "，" + clause
-            best = max(best, coverage(info.terms, window, weight))
+            best = max(best, coverage(info.content, window, weight))
     return best
 
 
@@ -183,7 +183,7 @@ def excerpt(sentence: str, info: QuestionInfo, limit: int = MAX_EXCERPT) -> str:
     def clause_score(b: tuple[int, int]) -> float:
         text = sentence[b[0]:b[1]]
         has, with_unit = figure_flags(text, info.unit, _given(info))
-        return coverage(info.terms, text) + 0.3 * (has and info.wants_figure) + 0.3 * with_unit
+        return coverage(info.content, text) + 0.3 * (has and info.wants_figure) + 0.3 * with_unit
 
     best = max(range(len(bounds)), key=lambda i: (clause_score(bounds[i]), -i))
     lo = hi = best
@@ -238,10 +238,10 @@ def candidates(hits: Sequence[Hit], info: QuestionInfo, weight: TermWeights | No
             has, with_unit = figure_flags(sentence, info.unit, _given(info))
             out.append(Candidate(
                 hit=hit, rank=rank, position=position, sentence=sentence, excerpt=excerpt(sentence, info),
-                coverage=coverage(info.terms, sentence, weight),
-                context_coverage=coverage(info.terms, sentence + "｜" + context, weight),
+                coverage=coverage(info.content, sentence, weight),
+                context_coverage=coverage(info.content, sentence + "｜" + context, weight),
                 has_figure=has, has_unit=with_unit, places_ok=places_ok,
-                focus=figure_coverage(sentence, info, weight) if info.wants_figure else coverage(info.terms, sentence, weight),
+                focus=figure_coverage(sentence, info, weight) if info.wants_figure else coverage(info.content, sentence, weight),
                 about_speaker=about,
             ))
     return out

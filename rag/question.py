@@ -21,11 +21,16 @@ _COMPARISON = re.compile(r"各地|各区县|各区|各县|各单位|各部门|�
 # Words asking for a figure ("多少", "占比"): a question cue, not the figure rule (rag.zh.FIGURE).
 _FIGURE_CUE = re.compile(r"多少|几[个家项户人年次条所亿万]?|多大|多高|多长|比例|占比|比重|百分之|增速|增幅|排名|第几|金额|规模")
 # Only 万/亿 as a magnitude here: in a question 千 and 百 open a unit word (千米, 千瓦), not a magnitude.
+# How-much/how-many words jieba keeps whole ("几条", "多久"): they ask, they name nothing to find.
+_ASK_AMOUNT = re.compile(r"几[个家项户人年次条所座名位天月岁层届批种类件台辆倍成]?|多(?:少|久|大|高|长|远|重|快)")
 _UNIT_AFTER = re.compile(f"(?:多少|几)(万|亿)?({any_of(UNIT_WORDS)})?")
 # "How / what measures" questions: the answer lists the concrete measures, not only a topic sentence.
 _MEASURES = re.compile(r"(?<!是)(?:如何|怎样)(?!的)|怎么(?:做|办|推进|抓)|哪些(?:做法|举措|措施|经验|办法)|采取了?(?:什么|哪些)|"
                        r"有何(?:做法|举措)|什么(?:做法|举措|措施)")
-_SCOPE = re.compile(r"全国|全省|全球|我国|中国|国家层面|国外|海外")
+# Collective scopes: a question about the whole country or province is not answered by one district's
+# sentence. A country's name (中国) is an ordinary term: in 中国建筑工程总公司 or 中国电视 it sets no scope
+# (rag eval, CMRC tune part: every question the old list declined by 中国 was answerable).
+_SCOPE = re.compile(r"全国|全省|全球|我国|国家层面")
 _PERCENT_HINT = re.compile(r"增长|增速|增幅|下降|提高|比例|占比|比重|利率|率")
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 
@@ -66,6 +71,7 @@ _NOT_PLACE = re.compile(
     r"|(试验区|示范区|开发区|保护区|功能区|先行区|核心区|集聚区|产业区|经济区|工业区|风景区|自贸区|之乡)$"
 )
 _HAN_NAME = re.compile(r"[\u4e00-\u9fff]+")
+_COUNTED = re.compile(r"^[一二两三四五六七八九十几多每各]+个")  # "三个区", "几个镇": a count of places, not a name
 
 
 # The one-character admin suffixes: jieba sometimes glues two of them together ("青溪" + "区镇" + "街").
@@ -74,7 +80,8 @@ _SUFFIX_CHARS = frozenset(sfx for sfx in PLACE_SUFFIXES if len(sfx) == 1)
 
 def _place_token(token: str) -> bool:
     """A jieba token that is itself a place name: a name plus an admin suffix ("九龙坡区", "忠县")."""
-    if _GENERIC_PLACE.search(token) or _NOT_PLACE.search(token) or not _HAN_NAME.fullmatch(token):
+    if _GENERIC_PLACE.search(token) or _NOT_PLACE.search(token) or _COUNTED.search(token) \
+            or not _HAN_NAME.fullmatch(token):
         return False
     if set(token) <= _SUFFIX_CHARS:  # "区镇", "区县": suffixes only, no name
         return False
@@ -181,8 +188,16 @@ class QuestionInfo:
     wants_figure: bool
     unit: str | None  # the unit a figure should carry ("家", "%", "人" …), when the question says
     comparison: bool
-    scopes: tuple[str, ...] = ()
-    wants_measures: bool = False  # "如何/怎样/哪些做法": the answer lists the measures  # "全国", "全省" …: the answer sentence itself must say so
+    scopes: tuple[str, ...] = ()  # "全国", "全省" …: the answer sentence itself must say so
+    wants_measures: bool = False  # "如何/怎样/哪些做法": the answer lists the measures
+    compounds: tuple[str, ...] = ()  # adjacent noun words of the question joined ("截尾" + "鹦嘴鱼")
+    names: tuple[str, ...] = ()  # words that name someone or something: proper nouns, words jieba does not know
+
+    @property
+    def content(self) -> tuple[str, ...]:
+        """What term coverage is measured on: the content terms, or the places when the question names
+        nothing else ("王江泾镇在哪里?")."""
+        return self.terms or self.places
 
 
 def analyse(question: str, known_places: Collection[str] = ()) -> QuestionInfo:
@@ -198,7 +213,8 @@ def analyse(question: str, known_places: Collection[str] = ()) -> QuestionInfo:
         rest = rest.replace(p, "，")
     terms = []
     for tok in tokens(rest):
-        if tok in QUESTION_STOPWORDS or _SCOPE.fullmatch(tok) or tok in PLACE_SUFFIXES or len(tok) < 2:
+        if tok in QUESTION_STOPWORDS or _SCOPE.fullmatch(tok) or _ASK_AMOUNT.fullmatch(tok) or tok in PLACE_SUFFIXES \
+                or len(tok) < 2:
             continue
         if tok not in terms:
             terms.append(tok)
@@ -207,9 +223,40 @@ def analyse(question: str, known_places: Collection[str] = ()) -> QuestionInfo:
         text=question, places=tuple(found), terms=tuple(terms), wants_figure=wants_figure,
         unit=_asked_unit(question) if wants_figure else None,
         comparison=bool(_COMPARISON.search(question)),
-        scopes=tuple(dict.fromkeys(_SCOPE.findall(question))),
+        scopes=_scopes(question),
         wants_measures=bool(_MEASURES.search(question)) and not wants_figure,
+        compounds=tuple(dict.fromkeys(a + b for run in noun_runs(rest) for a, b in zip(run, run[1:]))),
+        names=_names(question),
     )
+
+
+_PROPER = ("nr", "ns", "nt", "nz", "eng")  # jieba POS flags of person, place, organisation, other proper names
+
+
+def _names(question: str) -> tuple[str, ...]:
+    """The question's words that name someone or something: jieba tags them as proper nouns, or jieba's
+    dictionary does not hold them (a name it found by its HMM: "鑫诺").
+
+    >>> _names("马斯克在哪一年创立了SpaceX?")
+    ('马斯克', 'SpaceX')
+    """
+    seg = segmenter()
+    return tuple(dict.fromkeys(
+        w for w, flag in seg.tagged(question)
+        if len(w) >= 2 and not _PUNCT.fullmatch(w) and w not in QUESTION_STOPWORDS and not _ASK_AMOUNT.fullmatch(w)
+        and (flag.startswith(_PROPER) or seg.tag(w) is None)))
+
+
+def _scopes(question: str) -> tuple[str, ...]:
+    """The scope words the question sets, as jieba words (or two adjacent ones: 国家|层面) of their own:
+    the 全国 inside 全国人大 names a body, it sets no scope.
+
+    >>> _scopes("全国GDP增长多少?"), _scopes("全国人大常委会何时开会?"), _scopes("国家层面有哪些政策?")
+    (('全国',), (), ('国家层面',))
+    """
+    words = tokens(question)
+    pairs = [a + b for a, b in zip(words, words[1:])]
+    return tuple(dict.fromkeys(w for w in words + pairs if _SCOPE.fullmatch(w)))
 
 
 def _asked_unit(question: str) -> str | None:
