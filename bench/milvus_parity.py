@@ -22,7 +22,7 @@ from typing import Any, Callable, Sequence
 
 from rag.config import PROJECT_ROOT, Settings
 from rag.embed import load_embedder
-from rag.evaluate import is_gold, load_dev
+from rag.eval_sets import seed_gold, seeds_domain
 from rag.ingest import ingest_paths
 from rag.records import Chunk, Filters
 from rag.retrieve import BM25, Retriever
@@ -53,7 +53,7 @@ def compare(retrievers: dict[str, Retriever], questions: Sequence[str], gold: Ca
     for i, q in enumerate(questions):
         for b, r in retrievers.items():
             ranked = r.rankings(q, 50, filters(i))
-            fused[b].append([h.chunk for h in r.hits(ranked, 10)])
+            fused[b].append([h.chunk for h in r.hits(q, ranked, 10)])
             for name, (rows, _) in ranked.items():
                 parts[b].setdefault(name, []).append([r.index.chunk(row).chunk_id for row in rows[:10]])
     ids = {b: [[c.chunk_id for c in cs] for cs in fused[b]] for b in fused}
@@ -88,13 +88,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = args.work or Path(tmp)
         retrievers = build([PROJECT_ROOT / "seeds"], work / "seeds", model)
-        dev = load_dev(PROJECT_ROOT / "eval")
-        qa = dev["qa"]
-        result["seeds dev_qa"] = compare(retrievers, [x["q"] for x in qa], lambda c, i: is_gold(c, qa[i]))
-        result["seeds dev_qa, source filter"] = compare(retrievers, [x["q"] for x in qa], lambda c, i: is_gold(c, qa[i]),
-                                                        lambda i: Filters(source=qa[i]["source"]))
-        others = dev.get("multi", []) + dev.get("negative", [])
-        result["seeds dev_multi+negative"] = compare(retrievers, [x["q"] for x in others], lambda c, i: False)
+        seeds = seeds_domain()
+        qa = seeds.select("all", ("qa",))
+        result["seeds qa"] = compare(retrievers, [x.q for x in qa], lambda c, i: seed_gold(c, qa[i]))
+        result["seeds qa, source filter"] = compare(retrievers, [x.q for x in qa], lambda c, i: seed_gold(c, qa[i]),
+                                                    lambda i: Filters(source=qa[i].source))
+        others = seeds.select("all", ("multi", "negative"))
+        result["seeds multi+negative"] = compare(retrievers, [x.q for x in others], lambda c, i: False)
         if not args.no_cmrc:
             retrievers = build([args.cmrc / "cmrc2018_corpus.jsonl"], work / "cmrc", model)
             lines = (args.cmrc / "cmrc2018_questions.jsonl").read_text(encoding="utf-8").splitlines()

@@ -8,7 +8,7 @@ pass --uri http://host:19530 and no local server is started.
 Steps: (1) the files are split into two disjoint sets; (2) two `rag ingest` processes, each with its
 own set, run at the same time against collection prefix "workers"; (3) one `rag ingest` of all files
 into prefix "single" as the reference; (4) the two collections must hold the same chunks, sources and
-speeches, and answer every dev question with the same top-5. Writes bench/results/milvus-workers-<time>.json.
+speeches, and answer every seeds qa/multi question (dev and extra) with the same top-5. Writes bench/results/milvus-workers-<time>.json.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import Any
 
 from rag.config import PROJECT_ROOT, Settings
 from rag.embed import load_embedder
-from rag.evaluate import load_dev
+from rag.eval_sets import seeds_domain
 from bench.milvus_parity import agreement
 from rag.milvus_store import MilvusStore
 from rag.retrieve import Retriever
@@ -108,11 +108,16 @@ def main() -> None:
     print(f"saved {path}")
 
 
+def segmented_differently(two: MilvusStore, one: MilvusStore) -> int:
+    """Chunks whose BM25 tokens (the `terms` field) differ between the two collections."""
+    terms = [{r["chunk_id"]: r["terms"] for r in s._iterate(s._chunks, ["chunk_id", "terms"])} for s in (two, one)]
+    return sum(terms[0].get(k) != v for k, v in terms[1].items())
+
+
 def same(two: MilvusStore, one: MilvusStore) -> dict[str, Any]:
     """Whether the two-worker collection equals the single-process one: content, then each ranking."""
     a, b = two.manifest, one.manifest
-    dev = load_dev(PROJECT_ROOT / "eval")
-    questions = [x["q"] for name in ("qa", "multi") for x in dev.get(name, [])]
+    questions = [q.q for q in seeds_domain().select("all", ("qa", "multi"))]
     model = load_embedder(a["embedding_model_spec"])
     retrievers = [Retriever(two, {model.name: model}), Retriever(one, {model.name: model})]
     fused: list[list[list[str]]] = [[], []]
@@ -120,13 +125,14 @@ def same(two: MilvusStore, one: MilvusStore) -> dict[str, Any]:
     for q in questions:
         for i, r in enumerate(retrievers):
             ranked = r.rankings(q, 50)
-            fused[i].append([h.chunk.chunk_id for h in r.hits(ranked, 10)])
+            fused[i].append([h.chunk.chunk_id for h in r.hits(q, ranked, 10)])
             for name, (rows, _) in ranked.items():
                 parts[i].setdefault(name, []).append([r.index.chunk(row).chunk_id for row in rows[:10]])
     return {"chunks": [a["chunks"], b["chunks"]], "speeches": [a["speeches"], b["speeches"]],
             "sources equal": a["sources"] == b["sources"],
             "corpus fingerprint equal": a["corpus_fingerprint"] == b["corpus_fingerprint"],
             "chunk ids equal": sorted(c.chunk_id for c in two.chunks) == sorted(c.chunk_id for c in one.chunks),
+            "rows segmented differently": segmented_differently(two, one),
             "questions": len(questions), "fused": agreement(*fused),
             **{name: agreement(parts[0][name], parts[1][name]) for name in parts[0]}}
 

@@ -161,7 +161,7 @@ def phase_add(index_dir: Path, n: int) -> dict:
     text, topics = real_text(), centres()
     before = dir_size(index_dir)
     t0 = time.perf_counter()
-    store = FaissStore.load(index_dir)
+    store = FaissStore.load(index_dir, verify=True)  # as `rag ingest` opens it: every row checked
     t_open = time.perf_counter() - t0
     chunks = synthetic_chunks(n, 1000, text, source_prefix="added")
     store.add(chunks, {"e5-small": synthetic_vectors(n, 1000, topics)})
@@ -172,7 +172,24 @@ def phase_add(index_dir: Path, n: int) -> dict:
             "peak_rss_mb": peak_mb()}
 
 
-def _exact_top(vectors: np.ndarray, queries: np.ndarray, masks: list[np.ndarray | None], k: int = 10) -> list[np.ndarray]:
+class Rows:
+    """Several segments' (memory-mapped) vector arrays read as one, without copying them into RAM."""
+
+    def __init__(self, parts: list[np.ndarray]) -> None:
+        self.parts, self.offsets = parts, np.cumsum([0] + [len(p) for p in parts])
+
+    def __len__(self) -> int:
+        return int(self.offsets[-1])
+
+    def __getitem__(self, rows):
+        if isinstance(rows, slice):
+            return np.concatenate([p[max(rows.start - o, 0):max(rows.stop - o, 0)] for p, o in zip(self.parts, self.offsets)])
+        rows = np.asarray(rows)
+        seg = np.searchsorted(self.offsets, rows, side="right") - 1
+        return np.stack([self.parts[s][r - self.offsets[s]] for s, r in zip(seg, rows)])
+
+
+def _exact_top(vectors, queries: np.ndarray, masks: list[np.ndarray | None], k: int = 10) -> list[np.ndarray]:
     """Exact top-k rows per query (rows outside a query's mask excluded), scanning the rows in blocks."""
     best = [(np.zeros(0, np.int64), np.zeros(0, np.float32)) for _ in queries]
     for start in range(0, len(vectors), 100_000):
@@ -198,8 +215,7 @@ def phase_search(index_dir: Path) -> dict:
     store = FaissStore.load(index_dir)
     open_s = time.perf_counter() - t0
     rows = store.live_rows
-    all_vectors = np.concatenate([np.asarray(s.dense["e5-small"].vectors) for s in store.segments]) \
-        if len(store.segments) > 1 else store.segments[0].dense["e5-small"].vectors
+    all_vectors = Rows([s.dense["e5-small"].vectors for s in store.segments])  # mapped, not copied
     rng = np.random.default_rng(7)
     picks = rng.choice(rows, QUERIES, replace=False)
     queries = near(np.asarray(all_vectors[picks]), rng)
@@ -233,6 +249,7 @@ def phase_search(index_dir: Path) -> dict:
             store.chunk(int(r))
         t.append(time.perf_counter() - s)
     out["dense_plus_5_chunk_reads_p95_ms"] = pct(t, 95)
+    out.update(answer_setup(store, questions))
     out["search_peak_rss_mb"] = peak_mb()  # before the exact scan below maps all vectors
     for name, f in filters.items():
         masks = store._masks(f)
@@ -242,6 +259,28 @@ def phase_search(index_dir: Path) -> dict:
         out[name]["recall@10"] = round(float(np.mean([len(set(a.tolist()) & set(b.tolist())) / max(min(10, len(b)), 1)
                                                       for a, b in zip(found[name], exact)])), 4)
     return out
+
+
+def answer_setup(store, questions: list[str]) -> dict:
+    """What `rag.answer.answerer_for` reads from the index at start (term statistics, each speech's first
+    chunk for places and names), and the term weights of 50 questions (IDF and `known`, per question)."""
+    from rag.evidence import TermWeights
+    from rag.question import analyse, corpus_places
+    from rag.rewrite import Lexicon
+
+    t0 = time.perf_counter()
+    heads = store.speech_heads()
+    weights = TermWeights(stats=store.term_stats())
+    corpus_places(heads), Lexicon.from_chunks(heads)
+    setup = time.perf_counter() - t0
+    lat = []
+    for q in questions[:50]:
+        t = time.perf_counter()
+        for term in analyse(q).terms:
+            weights(term), weights.known(term)
+        lat.append(time.perf_counter() - t)
+    return {"answer_setup_seconds": round(setup, 2), "speeches": len(heads),
+            "term_weights_per_question_p95_ms": pct(lat, 95)}
 
 
 def phase_ann(kind: str, n: int) -> dict:

@@ -44,13 +44,13 @@ from rag.errors import IndexMismatchError, IndexMissingError
 from rag.records import Chunk, Filters, Meeting, Paragraph, Speech
 from rag.vectors import ANN_THRESHOLD, IVF_THRESHOLD, DenseIndex, index_kind
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: chunks carry row_hash (a row is checked where it is read, not all at every open)
 MANIFEST = "manifest.json"
 MAX_SEGMENTS = 8  # more than this after a commit: the small segments are merged into one
 _CHUNK_FIELDS = {f.name for f in fields(Chunk)}
 _SCHEMA = """
 CREATE TABLE chunks(row INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL, source TEXT NOT NULL,
-                    text_hash TEXT NOT NULL, speech INTEGER NOT NULL, data TEXT NOT NULL);
+                    text_hash TEXT NOT NULL, row_hash TEXT NOT NULL, speech INTEGER NOT NULL, data TEXT NOT NULL);
 CREATE INDEX chunks_by_id ON chunks(chunk_id);
 CREATE INDEX chunks_by_source ON chunks(source);
 CREATE TABLE groups(id INTEGER PRIMARY KEY, source TEXT, stem TEXT, speaker TEXT, speaker_title TEXT,
@@ -62,6 +62,13 @@ CREATE TABLE speeches(pos INTEGER PRIMARY KEY, source TEXT NOT NULL, data TEXT N
 def text_hash(text: str) -> str:
     """Hex SHA-1 of one indexed text: its integrity check and its embedding-cache key."""
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def row_hash(segment: str, row: int, chunk_id: str, th: str) -> str:
+    """What binds a stored chunk to its place: the segment, the row (its vectors' and term counts'
+    position), the chunk id and the text hash. Checked on every read, so rows swapped or copied
+    between segments are refused where they would be served, at no cost when the index is opened."""
+    return hashlib.sha1(f"{segment}\t{row}\t{chunk_id}\t{th}".encode()).hexdigest()
 
 
 def filter_sql(f: Filters) -> tuple[str, list[str]]:
@@ -134,11 +141,14 @@ class Segment:
             raise ValueError(f"{self.name}: row counts of groups, vectors and term counts differ")
 
     def verify(self, fingerprint: str) -> None:
-        """Rows in order must hash to the fingerprint written at commit: swapped or edited rows are caught."""
+        """Rows in order must hash to the fingerprint written at commit, each row to its row hash:
+        swapped or edited rows are caught."""
         h = hashlib.sha256()
         n = 0
-        for chunk_id, th in self.db.execute("SELECT chunk_id, text_hash FROM chunks ORDER BY row"):
+        for row, chunk_id, th, rh in self.db.execute("SELECT row, chunk_id, text_hash, row_hash FROM chunks ORDER BY row"):
             h.update(f"{chunk_id}\t{th}\n".encode())
+            if row != n or row_hash(self.name, row, chunk_id, th) != rh:
+                raise ValueError(f"{self.name}: row {row} does not match its row hash")
             n += 1
         if n != self.rows or h.hexdigest() != fingerprint:
             raise ValueError(f"{self.name}: chunk metadata does not match its fingerprint")
@@ -152,24 +162,27 @@ class Segment:
         return ok if self.live is None else ok & self.live
 
     def chunk(self, row: int) -> Chunk:
-        found = self.db.execute("SELECT data, text_hash FROM chunks WHERE row = ?", (int(row),)).fetchone()
+        found = self.db.execute("SELECT data, text_hash, row_hash FROM chunks WHERE row = ?", (int(row),)).fetchone()
         if found is None:
             raise ValueError(f"{self.name}: row {row} is missing")
-        return _checked_chunk(*found, where=self.folder / f"row {row}")
+        return self.checked(int(row), *found)
+
+    def checked(self, row: int, data: str, th: str, rh: str) -> Chunk:
+        """A stored chunk, whose text must still hash to the value written with it, and whose row hash
+        must name this segment and row (`row_hash`)."""
+        where = f"{self.name}/row {row}"
+        try:
+            chunk = Chunk(**{k: v for k, v in json.loads(data).items() if k in _CHUNK_FIELDS})
+        except (ValueError, TypeError) as exc:
+            raise corrupt(self.folder.parent, f"{where}: {exc}") from exc
+        if text_hash(chunk.indexed_text) != th:
+            raise corrupt(self.folder.parent, f"{where}: text does not match its hash")
+        if row_hash(self.name, row, chunk.chunk_id, th) != rh:
+            raise corrupt(self.folder.parent, f"{where}: the row holds another row's chunk")
+        return chunk
 
     def close(self) -> None:
         self.db.close()
-
-
-def _checked_chunk(data: str, th: str, where: Path) -> Chunk:
-    """A stored chunk, whose text must still hash to the value written with it."""
-    try:
-        chunk = Chunk(**{k: v for k, v in json.loads(data).items() if k in _CHUNK_FIELDS})
-    except (ValueError, TypeError) as exc:
-        raise corrupt(where.parent.parent, f"{where.parent.name}/{where.name}: {exc}") from exc
-    if text_hash(chunk.indexed_text) != th:
-        raise corrupt(where.parent.parent, f"{where.parent.name}/{where.name}: text does not match its hash")
-    return chunk
 
 
 class LiveChunks(Sequence[Chunk]):
@@ -188,9 +201,9 @@ class LiveChunks(Sequence[Chunk]):
 
     def __iter__(self) -> Iterator[Chunk]:
         for seg in self._store.segments:
-            for row, data, th in seg.db.execute("SELECT row, data, text_hash FROM chunks ORDER BY row"):
+            for row, *stored in seg.db.execute("SELECT row, data, text_hash, row_hash FROM chunks ORDER BY row"):
                 if seg.live is None or seg.live[row]:
-                    yield _checked_chunk(data, th, seg.folder / f"row {row}")
+                    yield seg.checked(row, *stored)
 
 
 # ---- the store ---------------------------------------------------------------------------------------
@@ -215,19 +228,22 @@ class FaissStore:
 
     # ---- opening ----------------------------------------------------------------------------------
     @classmethod
-    def load(cls, index_dir: Path, expect_model: str | None = None) -> "FaissStore":
-        """Open the committed index; a read that fails while a commit replaces the manifest is retried once."""
+    def load(cls, index_dir: Path, expect_model: str | None = None, verify: bool = False) -> "FaissStore":
+        """Open the committed index; a read that fails while a commit replaces the manifest is retried once.
+        Opening checks the manifest, file sizes and row counts; each chunk is checked when read
+        (`Segment.checked`). `verify` also hashes every segment's rows against the fingerprint written
+        at commit (O(rows): what a writer and `rag info --check` do, not every reader)."""
         index_dir = Path(index_dir)
         try:
-            return cls._load(index_dir, expect_model)
+            return cls._load(index_dir, expect_model, verify)
         except IndexMismatchError as first:
             if "索引已损坏" not in str(first):
                 raise
             time.sleep(0.2)
-            return cls._load(index_dir, expect_model)
+            return cls._load(index_dir, expect_model, verify)
 
     @classmethod
-    def _load(cls, index_dir: Path, expect_model: str | None) -> "FaissStore":
+    def _load(cls, index_dir: Path, expect_model: str | None, verify: bool) -> "FaissStore":
         manifest = read_manifest(index_dir)
         if expect_model is not None and manifest["embedding_model_spec"] != expect_model:
             raise model_mismatch(index_dir, manifest["embedding_model_spec"], expect_model)
@@ -236,7 +252,8 @@ class FaissStore:
             for entry in manifest["segments"]:
                 seg = Segment(index_dir / entry["name"], entry, manifest["models"])
                 segments.append(seg)
-                seg.verify(entry["fingerprint"])
+                if verify:
+                    seg.verify(entry["fingerprint"])
         except (OSError, ValueError, TypeError, KeyError, RuntimeError, sqlite3.Error) as exc:  # RuntimeError: FAISS
             for seg in segments:
                 seg.close()
@@ -310,10 +327,10 @@ class FaissStore:
     def speech_heads(self) -> list[Chunk]:
         heads = []
         for seg in self.segments:
-            for row, data, th in seg.db.execute("SELECT row, data, text_hash FROM chunks WHERE row IN "
-                                                "(SELECT min(row) FROM chunks GROUP BY speech) ORDER BY row"):
+            for row, *stored in seg.db.execute("SELECT row, data, text_hash, row_hash FROM chunks WHERE row IN "
+                                               "(SELECT min(row) FROM chunks GROUP BY speech) ORDER BY row"):
                 if seg.live is None or seg.live[row]:  # (a source is deleted whole)
-                    heads.append(_checked_chunk(data, th, seg.folder / f"row {row}"))
+                    heads.append(seg.checked(row, *stored))
         return heads
 
     def speeches(self) -> list[Speech]:
@@ -455,10 +472,11 @@ class _Staging:
                                  c.meeting_date))
             gid = self.groups[c.speech_id]
             self.row_groups.append(gid)
-            records.append((self.rows, c.chunk_id, c.source, text_hash(c.indexed_text), gid,
+            th = text_hash(c.indexed_text)
+            records.append((self.rows, c.chunk_id, c.source, th, row_hash(self.name, self.rows, c.chunk_id, th), gid,
                             json.dumps(c.to_json(), ensure_ascii=False)))
             self.rows += 1
-        self.db.executemany("INSERT INTO chunks VALUES (?,?,?,?,?,?)", records)
+        self.db.executemany("INSERT INTO chunks VALUES (?,?,?,?,?,?,?)", records)
         self.add_speeches(speeches)
 
     def add_speeches(self, speeches: Iterable[Speech]) -> None:

@@ -254,7 +254,7 @@ def rate_text(done: int, total: int, seconds: float) -> str:
 def _previous(settings: Settings) -> tuple[Store | None, list[str]]:
     """The committed store if usable; a stale or broken index is rebuilt, with a warning."""
     try:
-        return open_store(settings), []
+        return open_store(settings, verify=True), []  # a writer checks every row (readers: those they read)
     except IndexMissingError:
         return None, []
     except IndexMismatchError as exc:

@@ -29,8 +29,10 @@ files arrive, which the FAISS backend's tokenizer does. Measured on the seed dev
 Milvus's jieba analyzer ranked exactly as that tokenizer without its corpus dictionary, and the
 dictionary is worth MRR@5 0.892 → 0.958. So `terms` holds the tokens, joined by spaces, each made of
 word characters only, and the analyzer just splits them (milvus-lite has no whitespace tokenizer;
-its standard one splits on non-word characters, which gives the same tokens). Rows keep the
-dictionary of their time: a term learnt later is used by queries and by later rows.
+its standard one splits on non-word characters, which gives the same tokens). A writer segments its
+rows with the dictionary it knows; its commit then re-segments the rows, of any writer, whose text
+holds a term learnt since it began (`_resegment`), so concurrent ingest workers end with the rows one
+process would have written.
 """
 
 from __future__ import annotations
@@ -51,8 +53,8 @@ from rag.config import Settings
 from rag.errors import IndexMismatchError, IndexMissingError, InputError
 from rag.index import speech_from_json
 from rag.milvus_schema import (BM25_B, BM25_K1, HNSW_EF, INT_FIELDS, SCALAR_FIELDS, chunk_of, chunk_row,
-                               create_collections, field_name, filter_expr, is_local, quote, row_key, segmented,
-                               token_expr)
+                               create_collections, field_name, filter_expr, is_local, like_substring, quote, row_key,
+                               segmented, token_expr)
 from rag.records import Chunk, Filters, Speech
 
 FORMAT_VERSION = 1
@@ -82,6 +84,8 @@ class MilvusStore:
         self._staged_sources: dict[str, dict[str, Any]] = {}
         self._record: dict[str, Any] | None = None
         self._tokenizer: Tokenizer | None = None  # the query tokenizer: every source's dictionary terms
+        self._known_at_start: set[str] | None = None  # the dictionary when this writer's first add began
+        self.resegmented = 0  # rows the last commit re-segmented (`_resegment`)
         self._load()
 
     # ---- opening -------------------------------------------------------------------------------------
@@ -249,7 +253,10 @@ class MilvusStore:
         if missing and chunks:
             raise ValueError(f"no vectors for {missing}")
         new_terms = user_terms(chunks)
-        tokenizer = Tokenizer(sorted(set(self._terms()) | set(new_terms)))
+        known = set(self._terms())
+        if self._known_at_start is None:
+            self._known_at_start = known
+        tokenizer = Tokenizer(sorted(known | set(new_terms)))
         rows = [chunk_row(c, self._batch, vectors, i, tokenizer) for i, c in enumerate(chunks)]
         self._check_keys([r["id"] for r in rows])
         for start in range(0, len(rows), 512):
@@ -287,6 +294,7 @@ class MilvusStore:
                 "source": source, "file": files[source], "sha256": inputs.get(files[source], ""), "chunks": len(ids),
                 "fingerprint": fingerprint, "terms": staged.get("terms", []), "batch": self._batch,
                 "written_at": now}}])
+        resegmented = self._resegment(self._known_at_start) if self._known_at_start is not None else 0
         if self._record is not None:
             keys = ("embedding_model_spec", "embedding_model", "chunker_version", "parser_version")
             self._record.update({k: manifest[k] for k in keys if k in manifest})
@@ -298,11 +306,47 @@ class MilvusStore:
             if self._client.has_collection(name):
                 self._client.flush(name)
         self._staged_sources.clear()
+        self._known_at_start = None
+        self.resegmented = resegmented
         self._cache.clear()
         self._tokenizer = None
         self._batch = secrets.randbits(62) + 1
 
     # ---- internals -------------------------------------------------------------------------------------
+    def _resegment(self, known: set[str]) -> int:
+        """Give the dictionary as it now is to every row holding a term it lacked when this writer began.
+
+        Rows are segmented with the dictionary their writer knew. Two workers writing at once each
+        lack the other's units, speakers and quoted terms, so each commit re-segments the rows (of any
+        writer) whose text holds a term learnt since its writer began: whichever commits last leaves
+        every row as one process would have segmented it. Only rows of a source's committed batch are
+        rewritten, and only when their tokens change. (A source another worker replaces between this
+        query and the upsert could get its old rows back; workers own disjoint files, and the next
+        ingest of that source deletes them.) Returns the number of rows rewritten."""
+        terms = set(self._terms())
+        learnt = sorted(terms - known)
+        if not learnt:
+            return 0
+        tokenizer = Tokenizer(sorted(terms))
+        fields = ["id", "batch", "terms", "source_stem", *SCALAR_FIELDS, *INT_FIELDS, *(field_name(m) for m in self.models)]
+        rows: dict[int, dict[str, Any]] = {}
+        for start in range(0, len(learnt), 32):
+            expr = " or ".join(f"text like {like_substring(t)} or header like {like_substring(t)}"
+                               for t in learnt[start:start + 32])
+            rows.update((int(r["id"]), r) for r in self._iterate(self._chunks, fields, expr))
+        committed = {r["source"]: r["batch"] for r in self._source_rows()}
+        changed = []
+        for row in rows.values():
+            if committed.get(row["source"]) != row["batch"]:  # rows a writer is replacing are left to it
+                continue
+            tokens = segmented(tokenizer(chunk_of(row).indexed_text))
+            if tokens != row["terms"]:
+                changed.append({**{k: row[k] for k in fields}, "terms": tokens})
+        for start in range(0, len(changed), 512):
+            self._client.upsert(self._chunks, changed[start:start + 512])
+        return len(changed)
+
+
     def _search(self, field: str, data, n: int, filters: Filters | None, params: dict, negated: bool) -> tuple[np.ndarray, np.ndarray]:
         n = min(int(n), 16_384)  # Milvus's topk limit
         if n <= 0 or self._record is None:

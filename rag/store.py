@@ -94,9 +94,11 @@ class Store(Protocol):
 BACKENDS = ("faiss", "milvus")
 
 
-def open_store(settings: Settings) -> Store:
+def open_store(settings: Settings, verify: bool = False) -> Store:
     """The committed index named by `settings` (`vector_store` picks the backend). Raises
-    IndexMissingError / IndexMismatchError with the fix when there is none or it does not fit."""
+    IndexMissingError / IndexMismatchError with the fix when there is none or it does not fit.
+    `verify`: check every stored chunk now (FAISS: all rows against the commit's fingerprint; a reader
+    checks each chunk where it reads it), as a writer and `rag info --check` do."""
     if settings.vector_store == "milvus":
         from rag.milvus_store import MilvusStore
 
@@ -105,7 +107,7 @@ def open_store(settings: Settings) -> Store:
         raise UsageError(f"未知的向量库: {settings.vector_store} — RAG_VECTOR_STORE 取 {' 或 '.join(BACKENDS)}")
     from rag.index import FaissStore
 
-    return FaissStore.load(settings.index_dir)
+    return FaissStore.load(settings.index_dir, verify=verify)
 
 
 def create_store(settings: Settings, models: Sequence[tuple[str, int]], replace: bool) -> Store:

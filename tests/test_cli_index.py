@@ -81,6 +81,10 @@ def test_info_json(built, backend):
     assert info["embedding_model"] == "e5-small" and info["dim"] == 384
     assert (info["chunks"], info["speeches"], info["sources"]) == (6, 3, ["a.txt", "b.txt"])
     assert info["built_at"].endswith("Z")
+    checked = rag("info", "--json", "--check", "--index", str(built / "index"))
+    assert checked.returncode == 0, checked.stderr
+    assert json.loads(checked.stdout)["integrity"] == ("ok" if backend == "faiss" else
+                                                       "not checked (the Milvus backend keeps no row hashes)")
 
 
 def test_missing_index_exit_1_with_hint(tmp_path):

@@ -123,6 +123,15 @@ def _swap_rows(db: Path) -> None:
         con.execute("UPDATE chunks SET data = ?, text_hash = ? WHERE row = 1", (a_data, a_hash))
 
 
+def _swap_whole_rows(db: Path) -> None:
+    """Rows 0 and 1 trade every stored column (id, source, hashes, speech, data): only the row number stays."""
+    with sqlite3.connect(db) as con:
+        a, b = con.execute("SELECT chunk_id, source, text_hash, row_hash, speech, data FROM chunks WHERE row IN (0, 1) ORDER BY row")
+        for row, values in ((0, b), (1, a)):
+            con.execute("UPDATE chunks SET chunk_id = ?, source = ?, text_hash = ?, row_hash = ?, speech = ?, data = ? "
+                        "WHERE row = ?", (*values, row))
+
+
 def _damage(settings: Settings, damage: str) -> None:
     manifest_path = settings.index_dir / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
@@ -137,10 +146,12 @@ def _damage(settings: Settings, damage: str) -> None:
     elif damage == "truncated_vectors":
         data = (seg / "dense-0.f32").read_bytes()
         (seg / "dense-0.f32").write_bytes(data[: len(data) // 2])
-    elif damage in ("swapped_rows", "edited_text"):  # file sizes kept: only the content checks can tell
+    elif damage in ("swapped_rows", "swapped_whole_rows", "edited_text"):  # same sizes: only content checks tell
         size = (seg / "meta.sqlite").stat().st_size
         if damage == "swapped_rows":
             _swap_rows(seg / "meta.sqlite")
+        elif damage == "swapped_whole_rows":
+            _swap_whole_rows(seg / "meta.sqlite")
         else:
             with sqlite3.connect(seg / "meta.sqlite") as con:
                 con.execute("UPDATE chunks SET data = replace(data, '12万', '99万')")
@@ -157,8 +168,8 @@ def _damage(settings: Settings, damage: str) -> None:
                                  encoding="utf-8")
 
 
-DAMAGE = ["garbage", "no_segment", "old_format", "truncated_vectors", "swapped_rows", "edited_text",
-          "faiss_header", "dimension"]
+DAMAGE = ["garbage", "no_segment", "old_format", "truncated_vectors", "swapped_rows", "swapped_whole_rows",
+          "edited_text", "faiss_header", "dimension"]
 
 
 @pytest.mark.parametrize("damage", DAMAGE)
@@ -176,6 +187,23 @@ def test_damaged_index_is_refused_then_rebuilt(tmp_path, corpus_dir, e5, damage)
     assert damage == "edited_text" or (report.warnings and "重建索引" in report.warnings[0])
     assert e5.passages == 0  # vectors come from the cache
     assert len(load(settings).chunks) == 4
+
+
+@pytest.mark.parametrize("damage", ["swapped_rows", "swapped_whole_rows"])
+def test_swapped_rows_are_refused_where_read_and_by_a_full_check(tmp_path, corpus_dir, e5, damage):
+    """Opening does not hash every row (that grows with the index); each row is checked where it is read,
+    and `verify` (writers, `rag info --check`) checks them all against the commit's fingerprint."""
+    settings = settings_for(tmp_path)
+    ingest_paths([corpus_dir], settings, embedders=[e5])
+    untouched = load(settings).chunk(2)
+    _damage(settings, damage)
+    store = load(settings)  # opens: sizes, counts and the manifest are intact
+    assert store.chunk(2) == untouched
+    for row in (0, 1):
+        with pytest.raises(IndexMismatchError, match="rag ingest --rebuild"):
+            store.chunk(row)
+    with pytest.raises(IndexMismatchError, match="rag ingest --rebuild"):
+        FaissStore.load(settings.index_dir, verify=True)
 
 
 def test_index_built_with_another_model_is_refused(tmp_path, corpus_dir, e5):

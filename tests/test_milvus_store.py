@@ -6,15 +6,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from _index_support import FILE_A, FILE_B, CountingEmbedder
+from rag.bm25 import Tokenizer, user_terms
 from rag.config import Settings
 from rag.errors import IndexMissingError
 from rag.ingest import ingest_paths
-from rag.milvus_schema import field_name, filter_expr, is_local
+from rag.milvus_schema import field_name, filter_expr, is_local, segmented
 from rag.milvus_store import MilvusStore
-from rag.records import Filters
+from rag.records import Chunk, Filters
 from rag.store import open_store
 
 
@@ -106,3 +108,33 @@ def test_missing_collection_is_refused_and_rebuild_recreates(tmp_path, built, e5
     report = ingest_paths([Path(settings.index_dir).parent / "corpus"], settings, rebuild=True, embedders=[e5])
     assert report.total_chunks == 8 and e5.passages == 0  # vectors from the local embedding cache
     assert open_store(settings).info()["sources"] == ["a.txt", "b.txt", "c.txt"]
+
+
+def _chunk(source: str, text: str, unit: str) -> Chunk:
+    return Chunk(chunk_id=f"{source}:0:0:0", text=text, header=unit, speaker=None, speaker_title=None, unit=unit,
+                 meeting="例会", meeting_date=None, source=source, speech_index=0, paragraph=0, part=0, start=0,
+                 end=len(text))
+
+
+def test_two_writers_at_once_segment_as_one_process(tmp_path):
+    """Each ingest worker knows only its own files' dictionary terms when it writes; the commits re-segment
+    rows holding terms learnt meanwhile, so every row ends as one process would have segmented it."""
+    first = _chunk("a.txt", "今年桂溪湾新城完成投资12亿元，桂溪湾新城路网基本成形。", "江岸区发展改革委")
+    second = _chunk("b.txt", "推进“桂溪湾新城”建设，引进项目8个。", "江岸区桂溪湾新城管委会")
+    alone, together = Tokenizer(user_terms([first])), Tokenizer(user_terms([first, second]))
+    assert alone(first.indexed_text) != together(first.indexed_text)  # the second file's term changes the first
+    settings = Settings(index_dir=tmp_path / "index", embed_model="e5-small", vector_store="milvus")
+    a = MilvusStore.create(settings, [("e5-small", 384)], replace=True)
+    b = MilvusStore(a._client, a.uri, a.prefix)  # a second writer on the same collections
+    vectors = {"e5-small": np.full((1, 384), 384 ** -0.5, np.float32)}
+    a.add([first], vectors)
+    b.add([second], vectors)  # both write before either commits: neither knows the other's terms
+    a.commit({"source_files": {"a.txt": "a.txt"}, "inputs": {"a.txt": "1"}})
+    b.commit({"source_files": {"b.txt": "b.txt"}, "inputs": {"b.txt": "2"}})
+    assert b.resegmented == 1  # the first file's row, which lacked “桂溪湾新城”
+    rows = a._client.query(a._chunks, filter="", output_fields=["source", "terms"], limit=10)
+    assert {r["source"]: r["terms"] for r in rows} == {
+        c.source: segmented(together(c.indexed_text)) for c in (first, second)}
+    hits, _ = a.keyword_search("桂溪湾新城", 5)
+    assert len(hits) == 2
+    a.close()

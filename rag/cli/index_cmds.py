@@ -22,6 +22,7 @@ from rag.ingest import ingest_paths
 from rag.labels import UNKNOWN_SPEAKER, cell
 from rag.query_check import check_query
 from rag.retrieve import Retriever
+from rag.store import open_store
 
 
 def ingest(
@@ -92,10 +93,14 @@ def info(
     index: Optional[Path] = options.INDEX,
     store: Optional[str] = options.STORE,
     milvus_uri: Optional[str] = options.MILVUS_URI,
+    check: bool = typer.Option(False, "--check", help="逐块核对索引完整性（读取全部块；平时只核对读到的块）"),
 ) -> None:
-    """索引概况：存储后端、模型、维度、块数、讲话数、来源、构建时间。"""
+    """索引概况：存储后端、模型、维度、块数、讲话数、来源、构建时间；--check 另核对每一块。"""
     settings = Settings.from_env(index_dir=index, vector_store=store, milvus_uri=milvus_uri)
     data = Library(settings).info()
+    if check:  # damage raises IndexMismatchError with the fix
+        checked = open_store(settings, verify=True)
+        data["integrity"] = "ok" if checked.backend == "faiss" else "not checked (the Milvus backend keeps no row hashes)"
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
