@@ -14,6 +14,10 @@ Phases (each in its own process, so each peak RSS is its own):
           against exact search under the same filter
   ann     (--ann) flat / hnsw / ivfpq over the same vectors: build, p50/p95, recall@10, RSS (thresholds)
   fts5    (--fts5) SQLite FTS5 over the same jieba tokens, the alternative considered for BM25
+  bm25    (--bm25-only [--against REV]) the keyword side alone, quicker to build than the full store: the
+          same chunks tokenised into one segment's term counts (no vectors, no SQLite), then BM25 top-50
+          p50/p95 without a filter and with the same two kinds of filter (masks from the chunks' own unit
+          and date), optionally next to git revision REV's BM25, query by query
 """
 
 from __future__ import annotations
@@ -336,6 +340,86 @@ def phase_fts5(index_dir: Path, n: int) -> dict:
             "bytes": size, "peak_rss_mb": peak_mb()}
 
 
+def build_bm25_side(index_dir: Path, n: int) -> dict:
+    """One segment's term counts of the n synthetic chunks, the store's tokenizer with its corpus terms,
+    and each row's unit and date (for the filter masks); kept in index_dir for the next search run."""
+    from rag.bm25 import TermCounts, tokenize_all, user_terms
+
+    text = real_text()
+    index_dir.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    terms: set[str] = set()
+    units, dates = [], []
+    for start in range(0, n, BATCH):
+        chunks = synthetic_chunks(start, min(BATCH, n - start), text)
+        terms.update(user_terms(chunks))
+        units += [c.unit for c in chunks]
+        dates += [c.meeting_date for c in chunks]
+    texts = (c.indexed_text for start in range(0, n, BATCH) for c in synthetic_chunks(start, min(BATCH, n - start), text))
+    TermCounts.build(tokenize_all(sorted(terms), texts)).save(index_dir)
+    (index_dir / "userdict.txt").write_text("\n".join(sorted(terms)), encoding="utf-8")
+    np.save(index_dir / "rows-unit.npy", np.asarray(units))
+    np.save(index_dir / "rows-date.npy", np.asarray(dates))
+    return {"n": n, "build_seconds": round(time.perf_counter() - t0, 1), "bytes": dir_size(index_dir),
+            "peak_rss_mb": peak_mb()}
+
+
+def phase_bm25(index_dir: Path, n: int, against: str = "") -> dict:
+    """BM25 alone: build its side once (`build_bm25_side`), then time top-50 keyword searches. With a git
+    revision in `against`, that revision's rag/bm25.py searches the same term counts in turn, query by
+    query (one machine state for both), and the share of queries with the same top-50 rows is kept."""
+    from rag import bm25
+
+    out: dict = {}
+    if not (index_dir / "rows-date.npy").exists():
+        out["build"] = build_bm25_side(index_dir, n)
+    _, _, questions = real_text()
+    terms = (index_dir / "userdict.txt").read_text(encoding="utf-8").split("\n")
+    now = bm25.Bm25([bm25.TermCounts.load(index_dir)], bm25.Tokenizer(terms))
+    search = {"now": lambda q, mask: now.top(q, 50, [mask])[0]}
+    if against:
+        old = _module_at(against, "rag/bm25.py")
+        then = old.Bm25([old.TermCounts.load(index_dir)], old.Tokenizer(terms))
+        search[against] = lambda q, mask: old.top_rows(then.scores(q)[0], 50, mask)
+    units, dates = np.load(index_dir / "rows-unit.npy"), np.load(index_dir / "rows-date.npy")
+    rng = np.random.default_rng(7)
+    masks = {"none": None, "narrow_unit": units == units[rng.integers(len(units))], "broad_dates": dates >= "2022-01-01"}
+    for q in questions[-20:]:  # warm-up, as in the search phase
+        for fn in search.values():
+            fn(q, None)
+    for name, mask in masks.items():
+        lat: dict[str, list[float]] = {k: [] for k in search}
+        cpu = dict.fromkeys(search, 0.0)
+        same = 0
+        for q in questions[:QUERIES]:
+            found = []
+            for label, fn in search.items():
+                t, c = time.perf_counter(), time.thread_time()
+                found.append(fn(q, mask)[0])
+                lat[label].append(time.perf_counter() - t)
+                cpu[label] += time.thread_time() - c
+            same += all(np.array_equal(found[0], f) for f in found)
+        out[name] = {"rows_kept": len(units) if mask is None else int(mask.sum()),
+                     **{f"{label}_p{q}_ms": pct(lat[label], q) for label in search for q in (50, 95)},
+                     **{f"{label}_cpu_mean_ms": round(cpu[label] * 1000 / len(lat[label]), 2) for label in search}}
+        if against:
+            out[name]["same_top50_share"] = round(same / len(questions[:QUERIES]), 3)
+    out["peak_rss_mb"] = peak_mb()
+    return out
+
+
+def _module_at(revision: str, path: str):
+    """A module of this repository as it was at a git revision (the "before" of a comparison)."""
+    import types
+
+    source = subprocess.run(["git", "show", f"{revision}:{path}"], cwd=ROOT, capture_output=True, text=True,
+                            check=True).stdout
+    module = types.ModuleType(f"{path}@{revision}")
+    sys.modules[module.__name__] = module  # (dataclasses look their module up)
+    exec(compile(source, f"{revision}:{path}", "exec"), module.__dict__)
+    return module
+
+
 def run_phase(*args: str) -> dict:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false", "PYTHONPATH": str(ROOT)}
     t = time.perf_counter()
@@ -356,6 +440,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--dir", type=Path, default=None, help="index folder (default: a temporary one, removed)")
     parser.add_argument("--ann", default="", help="comma-separated kinds to compare on the same vectors")
     parser.add_argument("--fts5", action="store_true")
+    parser.add_argument("--bm25-only", action="store_true",
+                        help="only the keyword side (build its term counts, time BM25; keeps --dir for re-runs)")
+    parser.add_argument("--against", default="", help="with --bm25-only: also time this git revision's BM25")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     if args.phase:
@@ -364,7 +451,8 @@ def main(argv: list[str] | None = None) -> None:
               "add": lambda: phase_add(Path(rest[0]), int(rest[1])),
               "search": lambda: phase_search(Path(rest[0])),
               "ann": lambda: phase_ann(rest[0], int(rest[1])),
-              "fts5": lambda: phase_fts5(Path(rest[0]), int(rest[1]))}[name]
+              "fts5": lambda: phase_fts5(Path(rest[0]), int(rest[1])),
+              "bm25": lambda: phase_bm25(Path(rest[0]), int(rest[1]), *rest[2:])}[name]
         print(json.dumps(fn(), ensure_ascii=False))
         return
     index_dir = args.dir or Path(os.environ.get("TMPDIR", "/tmp")) / f"rag-scale-{args.n}-{os.getpid()}"
@@ -373,6 +461,22 @@ def main(argv: list[str] | None = None) -> None:
                     "git_commit": subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
                                                  text=True).stdout.strip(),
                     "machine": {"cpus": os.cpu_count(), "loadavg_at_start": os.getloadavg()}}
+    if args.bm25_only:
+        result["bm25"] = run_phase("bm25", str(index_dir), str(args.n), *filter(None, [args.against]))
+    else:
+        result.update(full_store_phases(index_dir, args))
+    result["machine"]["loadavg_at_end"] = os.getloadavg()
+    if args.dir is None:
+        shutil.rmtree(index_dir, ignore_errors=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    kind = "bm25" if args.bm25_only else "scale"
+    out = args.out or RESULTS / f"{kind}-{args.n}-{time.strftime('%Y%m%dT%H%M%S')}.json"
+    out.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    print(f"结果已保存: {out}")
+
+
+def full_store_phases(index_dir: Path, args: argparse.Namespace) -> dict:
+    result: dict = {}
     result["build"] = run_phase("build", str(index_dir), str(args.n))
     result["search"] = run_phase("search", str(index_dir))
     result["add_1000"] = run_phase("add", str(index_dir), str(args.n))
@@ -381,13 +485,7 @@ def main(argv: list[str] | None = None) -> None:
         result.setdefault("ann", {})[kind] = run_phase("ann", kind, str(args.n))
     if args.fts5:
         result["fts5"] = run_phase("fts5", str(index_dir), str(args.n))
-    result["machine"]["loadavg_at_end"] = os.getloadavg()
-    if args.dir is None:
-        shutil.rmtree(index_dir, ignore_errors=True)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = args.out or RESULTS / f"scale-{args.n}-{time.strftime('%Y%m%dT%H%M%S')}.json"
-    out.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
-    print(f"结果已保存: {out}")
+    return result
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -163,8 +164,8 @@ class TermCounts:
 
     @classmethod
     def load(cls, folder: Path) -> "TermCounts":
-        arrays = {name: np.load(folder / f"bm25-{name}.npy", mmap_mode="r", allow_pickle=False)
-                  for name in ("indptr", "rows", "counts", "lengths")}
+        arrays = {name: np.asarray(np.load(folder / f"bm25-{name}.npy", mmap_mode="r", allow_pickle=False))
+                  for name in ("indptr", "rows", "counts", "lengths")}  # (plain views of the maps: cheaper slices)
         vocab = (folder / "bm25-vocab.txt").read_text(encoding="utf-8").split("\n")
         indptr, rows, counts = arrays["indptr"], arrays["rows"], arrays["counts"]
         if len(indptr) != len(vocab) + 1 or int(indptr[-1]) != len(rows) or len(rows) != len(counts):
@@ -178,6 +179,14 @@ class Bm25:
     Written here rather than taken from bm25s: bm25s bakes the corpus-wide idf into a precomputed score
     matrix, so adding one document means re-indexing the whole corpus. The formula is bm25s's own
     (Lucene idf, k1 = 1.5, b = 0.75), so one segment ranks exactly as bm25s did (tests/test_retrieve.py).
+
+    `top` finds the best rows without scoring every row (MaxScore, exact): a query's terms are taken by
+    their highest possible contribution, and once the rows already scored hold n rows better than the
+    remaining terms could ever add up to, those terms (the common ones: 区, 发展, a unit's name in every
+    header) are only looked up for the rows still in the running instead of scanned over all their
+    rows. A row's score is the sum of its terms' float32 contributions added in float64 (exact for a
+    query's few terms), so it does not depend on the order terms are added: `top` returns the rows and
+    scores of `top_rows(scores(...))` to the bit (tests/test_bm25_top.py).
     """
 
     def __init__(self, segments: Sequence[TermCounts], tokenizer: Tokenizer) -> None:
@@ -186,6 +195,8 @@ class Bm25:
         self.docs = sum(len(s.lengths) for s in self.segments)
         self.mean_length = float(sum(float(s.lengths.sum()) for s in self.segments) / max(self.docs, 1))
         self._norms = [K1 * ((1 - B) + B * np.asarray(s.lengths) / self.mean_length) for s in self.segments]
+        self._least_norm = [float(n.min()) if len(n) else 0.0 for n in self._norms]
+        self._bounds: list[dict[int, float]] = [{} for _ in self.segments]  # column → max tf/(norm + tf)
 
     def df(self, token: str) -> int:
         """Documents holding the token, over all segments."""
@@ -198,22 +209,159 @@ class Bm25:
         df = self.df(token)
         return math.log(1 + (self.docs - df + 0.5) / (df + 0.5))
 
+    def weights(self, query: str) -> dict[str, float]:
+        """idf of each known query token, times the times it occurs (a repeated token counts again, as in bm25s)."""
+        counts = Counter(t for t in self.tokenizer(query) if any(t in s.column for s in self.segments))
+        return {t: self.idf(t) * m for t, m in counts.items()}
+
     def scores(self, query: str) -> list[np.ndarray]:
         """float32 BM25 score of every document of every segment (zeros where nothing matches)."""
-        tokens = [t for t in self.tokenizer(query) if any(t in s.column for s in self.segments)]
-        idf = {t: self.idf(t) for t in set(tokens)}
+        weights = self.weights(query)
         out = []
-        for seg, norm in zip(self.segments, self._norms):
-            scores = np.zeros(len(seg.lengths), np.float32)
-            for t in tokens:  # a repeated query token counts again, as in bm25s
-                j = seg.column.get(t)
-                if j is None:
-                    continue
-                lo, hi = seg.indptr[j], seg.indptr[j + 1]
-                rows, tf = seg.rows[lo:hi], seg.counts[lo:hi].astype(np.float32)
-                scores[rows] += (idf[t] * tf / (norm[rows] + tf)).astype(np.float32)
-            out.append(scores)
+        for i, seg in enumerate(self.segments):
+            scores = np.zeros(len(seg.lengths), np.float64)
+            for term in self._terms(i, weights):
+                rows, impacts = term.impacts()
+                scores[rows] += impacts
+            out.append(scores.astype(np.float32))
         return out
+
+    def top(self, query: str, n: int, allowed: Sequence[np.ndarray | None] | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Each segment's top-n (rows, float32 scores) with a positive score among its allowed rows, best
+        first, ties by row: exactly `top_rows(scores(query)[i], n, allowed[i])`, without scoring every row."""
+        weights = self.weights(query)
+        allowed = list(allowed) if allowed is not None else [None] * len(self.segments)
+        return [_max_score(self._terms(i, weights), n, len(seg.lengths), mask)
+                for i, (seg, mask) in enumerate(zip(self.segments, allowed))]
+
+    def _terms(self, i: int, weights: dict[str, float]) -> list["_Postings"]:
+        seg, norm, bounds = self.segments[i], self._norms[i], self._bounds[i]
+        out = []
+        for token, weight in weights.items():
+            j = seg.column.get(token)
+            if j is not None:
+                out.append(_Postings(seg, norm, int(seg.indptr[j]), int(seg.indptr[j + 1]), weight, bounds, j,
+                                     self._least_norm[i]))
+        return out
+
+
+class _Postings:
+    """One query term in one segment: its rows (sorted) and their contributions weight·tf/(norm + tf)."""
+
+    def __init__(self, seg: TermCounts, norm: np.ndarray, lo: int, hi: int, weight: float,
+                 bounds: dict[int, float], column: int, least_norm: float) -> None:
+        self.seg, self.norm, self.lo, self.hi, self.weight = seg, norm, lo, hi, weight
+        self.bounds, self.column, self.least_norm = bounds, column, least_norm
+
+    def __len__(self) -> int:
+        return self.hi - self.lo
+
+    def _contribution(self, tf: np.ndarray, norm: np.ndarray) -> np.ndarray:
+        tf = tf.astype(np.float32)
+        return (np.float32(self.weight) * tf / (norm + tf)).astype(np.float32)
+
+    def impacts(self, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """All (rows, contributions) of the term, among allowed rows; learns the term's exact bound."""
+        rows = np.asarray(self.seg.rows[self.lo:self.hi])
+        tf = np.asarray(self.seg.counts[self.lo:self.hi])
+        if allowed is None:
+            part = tf / (self.norm[rows] + tf.astype(np.float32))
+            self.bounds.setdefault(self.column, float(part.max()) if len(part) else 0.0)
+            return rows, self._contribution(tf, self.norm[rows])
+        keep = allowed[rows]
+        rows, tf = rows[keep], tf[keep]
+        return rows, self._contribution(tf, self.norm[rows])
+
+    def lookup(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(positions in `rows`, contributions) of the given sorted rows that hold the term."""
+        own = self.seg.rows[self.lo:self.hi]
+        if not len(own):
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        pos = np.searchsorted(own, rows)
+        pos[pos == len(own)] = 0
+        hit = np.flatnonzero(np.asarray(own[pos]) == rows)
+        tf = np.asarray(self.seg.counts[self.lo:self.hi])[pos[hit]]
+        return hit, self._contribution(tf, self.norm[rows[hit]])
+
+    @property
+    def bound(self) -> float:
+        """Highest possible contribution of the term to one row (exact once the term was scanned in
+        full, else from its highest tf and the segment's shortest row), a little over for rounding."""
+        part = self.bounds.get(self.column)
+        if part is None:
+            tf = float(np.asarray(self.seg.counts[self.lo:self.hi]).max()) if len(self) else 0.0
+            part = tf / (self.least_norm + tf) if tf else 0.0
+        return self.weight * part * (1 + MARGIN)
+
+
+def _max_score(terms: list[_Postings], n: int, size: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Top-n rows of one segment (see `Bm25.top`). Terms are taken from the highest bound down and
+    scanned in full until the bounds of the terms left add up to less than the n-th best score so far:
+    a row none of the scanned terms holds can then no longer reach the top n. The remaining terms are
+    looked up only for the rows that can still reach it, which are dropped as soon as they cannot."""
+    terms = sorted(terms, key=lambda t: -t.bound)
+    left = np.cumsum([t.bound for t in terms][::-1])[::-1].tolist() + [0.0]  # bound of terms i..end
+    postings = sum(len(t) for t in terms)
+    kept = size if allowed is None else int(np.count_nonzero(allowed))
+    if allowed is not None and kept * LOOKUP_COST < postings:  # few rows pass the filter: look terms up for them
+        return _look_up(terms, 0, left, n, np.flatnonzero(allowed), np.zeros(kept, np.float64), 0.0)
+    scores = np.zeros(size, np.float64)
+    best, nth, touched = np.zeros(0, np.int64), 0.0, []
+    for i, term in enumerate(terms):
+        if len(best) == n and left[i] < nth * (1 - MARGIN):
+            if sum(len(r) for r in touched) < size // 8:  # the rows scanned so far, those still in reach
+                rows = np.concatenate(touched)
+                rows = np.sort(rows[scores[rows] + left[i] >= nth * (1 - MARGIN)])
+                rows = rows[np.diff(rows, prepend=-1) > 0]
+            else:
+                rows = np.flatnonzero(scores + left[i] >= nth * (1 - MARGIN))
+            return _look_up(terms, i, left, n, rows, scores[rows], nth)
+        rows, impacts = term.impacts(allowed)
+        scores[rows] += impacts
+        touched.append(rows)
+        fresh = np.concatenate([rows, best[~_holds(rows, best)]])  # the top n can only change among these
+        best, top = _best(fresh, scores[fresh].astype(np.float32), n)
+        nth = float(top[-1]) if len(best) == n else 0.0
+    return _best(best, scores[best].astype(np.float32), n)
+
+
+MARGIN = 1e-6  # relative: float32 rounding of the final scores never lets a dropped row back in
+LOOKUP_COST = 16  # a looked-up row costs about as much as this many scanned postings (binary search)
+
+
+def _look_up(terms: list[_Postings], start: int, left: list[float], n: int, rows: np.ndarray,
+             scores: np.ndarray, nth: float) -> tuple[np.ndarray, np.ndarray]:
+    """Finish the scores of the candidate rows with terms start..end, dropping rows that fall out of reach."""
+    for i in range(start, len(terms)):
+        if len(rows) > n and nth > 0:
+            keep = scores + left[i] >= nth * (1 - MARGIN)
+            rows, scores = rows[keep], scores[keep]
+        hit, impacts = terms[i].lookup(rows)
+        scores[hit] += impacts
+        if len(rows) > n:
+            nth = max(nth, float(np.partition(scores, len(scores) - n)[len(scores) - n]))
+    return _best(rows, scores.astype(np.float32), n)
+
+
+def _holds(sorted_rows: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Which of `rows` are in `sorted_rows`."""
+    if not len(sorted_rows):
+        return np.zeros(len(rows), bool)
+    pos = np.minimum(np.searchsorted(sorted_rows, rows), len(sorted_rows) - 1)
+    return sorted_rows[pos] == rows
+
+
+def _best(rows: np.ndarray, scores: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Top-n (rows, scores) with a positive score, best first, ties by row."""
+    if n <= 0:
+        return np.zeros(0, np.int64), scores[:0]
+    keep = scores > 0
+    if keep.sum() > n:
+        nth = np.partition(scores, len(scores) - n)[len(scores) - n]
+        keep &= scores >= nth
+    rows, scores = rows[keep], scores[keep]
+    order = np.lexsort((rows, -scores))[:n]
+    return rows[order].astype(np.int64), scores[order]
 
 
 class TermStats(Protocol):
@@ -239,11 +387,5 @@ def top_rows(scores: np.ndarray, n: int, allowed: np.ndarray | None = None) -> t
     >>> top_rows(np.array([0.0, 2.0, 1.0, 2.0], np.float32), 2)
     (array([1, 3]), array([2., 2.], dtype=float32))
     """
-    if allowed is not None:
-        scores = np.where(allowed, scores, 0.0)
-    n = min(n, int((scores > 0).sum()))
-    if n == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.float32)
-    top = np.argpartition(-scores, n - 1)[:n]
-    top = top[np.lexsort((top, -scores[top]))]
-    return top.astype(np.int64), scores[top].astype(np.float32)
+    rows = np.flatnonzero(scores > 0 if allowed is None else (scores > 0) & allowed)
+    return _best(rows, scores[rows], n)

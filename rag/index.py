@@ -38,7 +38,7 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
-from rag.bm25 import Bm25, TermCounts, TermStats, Tokenizer, tokenize_all, top_rows, user_terms
+from rag.bm25 import Bm25, TermCounts, TermStats, Tokenizer, tokenize_all, user_terms
 from rag.chunk import CHUNKER_VERSION
 from rag.errors import IndexMismatchError, IndexMissingError
 from rag.records import Chunk, Filters, Meeting, Paragraph, Speech
@@ -301,8 +301,7 @@ class FaissStore:
         return _merge(found, n)
 
     def keyword_search(self, query: str, n: int, filters: Filters | None = None) -> tuple[np.ndarray, np.ndarray]:
-        found = [(off + ids, scores) for off, scores_all, mask in zip(self.offsets, self.bm25.scores(query), self._masks(filters))
-                 for ids, scores in [top_rows(scores_all, n, mask)]]
+        found = [(off + ids, scores) for off, (ids, scores) in zip(self.offsets, self.bm25.top(query, n, self._masks(filters)))]
         return _merge(found, n)
 
     def chunk(self, row: int) -> Chunk:
