@@ -62,6 +62,7 @@ def llamaindex_fusions(retriever: Retriever, rankings: dict) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--domain", choices=sorted(DOMAINS), default="seeds")
+    parser.add_argument("--part", choices=PARTS, action="append", help="default: both parts")
     parser.add_argument("--index", type=Path, help="the domain's index built with e5-small (default: build the seeds')")
     args = parser.parse_args()
     if args.index is None and args.domain != "seeds":
@@ -72,7 +73,7 @@ def main() -> None:
             ingest_paths([DEFAULT_SEEDS], settings)
         retriever = Retriever.open(settings, components=[BM25, E5])
         domain = DOMAINS[args.domain]()
-        sets = {p: domain.select(p, ("qa",)) for p in PARTS}
+        sets = {p: domain.select(p, ("qa",)) for p in (args.part or PARTS)}
         if args.domain == "seeds":
             dev = ROOT / "eval" / "dev_qa.jsonl"
             dev_ids = {json.loads(x)["id"] for x in dev.read_text(encoding="utf-8").splitlines() if x.strip()}

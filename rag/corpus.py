@@ -30,6 +30,7 @@ from rag.units import differ_by_one, hierarchy_key, meeting_series, resolve, res
 
 log = logging.getLogger(__name__)
 
+
 class Library:
     """One index: its store, a retriever over it (models loaded on first search), and its contents."""
 
