@@ -186,7 +186,8 @@ class Bm25:
     header) are only looked up for the rows still in the running instead of scanned over all their
     rows. A row's score is the sum of its terms' float32 contributions added in float64 (exact for a
     query's few terms), so it does not depend on the order terms are added: `top` returns the rows and
-    scores of `top_rows(scores(...))` to the bit (tests/test_bm25_top.py).
+    scores of `top_rows(scores(...))` to the bit (tests/test_bm25_top.py). Written here too: bm25s
+    scores every document before its top-k, and the segments' own statistics rule out its index.
     """
 
     def __init__(self, segments: Sequence[TermCounts], tokenizer: Tokenizer) -> None:
@@ -196,7 +197,7 @@ class Bm25:
         self.mean_length = float(sum(float(s.lengths.sum()) for s in self.segments) / max(self.docs, 1))
         self._norms = [K1 * ((1 - B) + B * np.asarray(s.lengths) / self.mean_length) for s in self.segments]
         self._least_norm = [float(n.min()) if len(n) else 0.0 for n in self._norms]
-        self._bounds: list[dict[int, float]] = [{} for _ in self.segments]  # column → max tf/(norm + tf)
+        self._max_parts: list[dict[int, float]] = [{} for _ in self.segments]  # column → max tf/(norm + tf)
 
     def df(self, token: str) -> int:
         """Documents holding the token, over all segments."""
@@ -235,12 +236,12 @@ class Bm25:
                 for i, (seg, mask) in enumerate(zip(self.segments, allowed))]
 
     def _terms(self, i: int, weights: dict[str, float]) -> list["_Postings"]:
-        seg, norm, bounds = self.segments[i], self._norms[i], self._bounds[i]
+        seg, norm, max_parts = self.segments[i], self._norms[i], self._max_parts[i]
         out = []
         for token, weight in weights.items():
             j = seg.column.get(token)
             if j is not None:
-                out.append(_Postings(seg, norm, int(seg.indptr[j]), int(seg.indptr[j + 1]), weight, bounds, j,
+                out.append(_Postings(seg, norm, int(seg.indptr[j]), int(seg.indptr[j + 1]), weight, max_parts, j,
                                      self._least_norm[i]))
         return out
 
@@ -249,9 +250,9 @@ class _Postings:
     """One query term in one segment: its rows (sorted) and their contributions weight·tf/(norm + tf)."""
 
     def __init__(self, seg: TermCounts, norm: np.ndarray, lo: int, hi: int, weight: float,
-                 bounds: dict[int, float], column: int, least_norm: float) -> None:
+                 max_parts: dict[int, float], column: int, least_norm: float) -> None:
         self.seg, self.norm, self.lo, self.hi, self.weight = seg, norm, lo, hi, weight
-        self.bounds, self.column, self.least_norm = bounds, column, least_norm
+        self.max_parts, self.column, self.least_norm = max_parts, column, least_norm
 
     def __len__(self) -> int:
         return self.hi - self.lo
@@ -266,7 +267,7 @@ class _Postings:
         tf = np.asarray(self.seg.counts[self.lo:self.hi])
         if allowed is None:
             part = tf / (self.norm[rows] + tf.astype(np.float32))
-            self.bounds.setdefault(self.column, float(part.max()) if len(part) else 0.0)
+            self.max_parts.setdefault(self.column, float(part.max()) if len(part) else 0.0)
             return rows, self._contribution(tf, self.norm[rows])
         keep = allowed[rows]
         rows, tf = rows[keep], tf[keep]
@@ -283,11 +284,11 @@ class _Postings:
         tf = np.asarray(self.seg.counts[self.lo:self.hi])[pos[hit]]
         return hit, self._contribution(tf, self.norm[rows[hit]])
 
-    @property
+    @cached_property
     def bound(self) -> float:
         """Highest possible contribution of the term to one row (exact once the term was scanned in
         full, else from its highest tf and the segment's shortest row), a little over for rounding."""
-        part = self.bounds.get(self.column)
+        part = self.max_parts.get(self.column)
         if part is None:
             tf = float(np.asarray(self.seg.counts[self.lo:self.hi]).max()) if len(self) else 0.0
             part = tf / (self.least_norm + tf) if tf else 0.0
