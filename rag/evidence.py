@@ -23,11 +23,11 @@ from rag.zh import (CLAUSE_MARKS, COLONS, COMMAS, MAGNITUDES, NUMBER, PERCENT, S
 
 MAX_EXCERPT = 72  # longer sentences are cut to the clauses around the best-matching one
 _CLAUSE_END = re.compile(r"[，,：:]")
-_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_NUMBER = re.compile(NUMBER)
 # The period a figure refers to, as speeches write it: kept in an excerpt that would cut it off.
 _PERIOD = re.compile(r"(?:\d{4}年)?(?:全年|上半年|下半年|前三季度|[一二三四]季度|第[一二三四]季度|\d{1,2}(?:[-—至]\d{1,2})?月(?:份)?|"
                      r"今年以来|今年|去年|年底|年内|截至[^，,。]{1,10})|\d{4}年")
-_ANY_UNIT = r"(?:万|亿|千|百)?(?:元|家|个|户|人|斤|吨|亩|项|座|所|次|条|公里|千米|平方公里|辆|台|套|倍|名|间|千瓦|GWh|%|％)"
+_ANY_UNIT = rf"{any_of(MAGNITUDES)}?{any_of(sorted(UNIT_WORDS + PERCENT, key=len, reverse=True))}"
 
 
 @dataclass(frozen=True)
@@ -173,7 +173,7 @@ def figure_flags(text: str, unit: str | None, given: Sequence[str] = ()) -> tupl
     for number in given:
         text = re.sub(rf"(?<![\d.]){re.escape(number)}(?![\d])", "", text)
     has = _NUMBER.search(text) is not None
-    pattern = rf"\d(?:\.\d+)?\s*{any_of(MAGNITUDES)}?{re.escape(unit)}" if unit else rf"\d(?:\.\d+)?\s*{_ANY_UNIT}"
+    pattern = rf"\d\s*{any_of(MAGNITUDES)}?{re.escape(unit)}" if unit else rf"\d\s*{_ANY_UNIT}"
     return has, has and re.search(pattern, text) is not None
 
 
