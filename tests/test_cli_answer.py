@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-from _index_support import FILE_A, FILE_B
 from _index_support import run_rag as rag
 
 CITATION_KEYS = {"marker", "chunk_id", "text", "score", "speaker", "speaker_title", "unit", "meeting",
@@ -14,15 +13,8 @@ CITATION_KEYS = {"marker", "chunk_id", "text", "score", "speaker", "speaker_titl
 
 
 @pytest.fixture(scope="module")
-def index(backend, tmp_path_factory) -> str:
-    """The index folder, built once per storage backend (the tests' `rag` calls use the same backend)."""
-    root = tmp_path_factory.mktemp(f"answer_cli-{backend}")
-    (root / "corpus").mkdir()
-    (root / "corpus" / "a.txt").write_text(FILE_A, encoding="utf-8")
-    (root / "corpus" / "b.txt").write_text(FILE_B, encoding="utf-8")
-    result = rag("ingest", str(root / "corpus"), "--index", str(root / "index"), store=backend)
-    assert result.returncode == 0, result.stderr
-    return str(root / "index")
+def index(built) -> str:
+    return str(built / "index")
 
 
 def test_ask_json(index):

@@ -4,27 +4,11 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
-import pytest
 
-from _index_support import FILE_A, FILE_B
 from _index_support import run_rag as rag
 
 HIT_KEYS = {"chunk_id", "text", "score", "speaker", "speaker_title", "unit", "meeting", "meeting_date", "source", "paragraph"}
-
-
-@pytest.fixture(scope="module")
-def built(backend, tmp_path_factory) -> Path:
-    """An index over two fixture files, built once through the CLI per storage backend."""
-    root = tmp_path_factory.mktemp(f"cli-{backend}")
-    (root / "corpus").mkdir()
-    (root / "corpus" / "a.txt").write_text(FILE_A, encoding="utf-8")
-    (root / "corpus" / "b.txt").write_text(FILE_B, encoding="utf-8")
-    result = rag("ingest", str(root / "corpus"), "--index", str(root / "index"), store=backend)
-    assert result.returncode == 0, result.stderr
-    assert "新增 6 块" in result.stdout
-    return root
 
 
 def test_second_ingest_is_a_no_op(built):

@@ -60,21 +60,16 @@ def _stream_plain(answerer, question: str, filters: Filters, history, top_k) -> 
     return final
 
 
+@options.with_filters
 def ask(
     question: str = typer.Argument(..., help="问题；`-` 表示从标准输入逐行读取，每行输出一个 JSON"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
     top_k: Optional[int] = _TOP_K,
-    speaker: Optional[str] = options.SPEAKER,
-    unit: Optional[str] = options.UNIT,
-    meeting: Optional[str] = options.MEETING,
-    source: Optional[str] = options.SOURCE,
-    date_from: Optional[str] = options.DATE_FROM,
-    date_to: Optional[str] = options.DATE_TO,
+    filters: Filters = None,  # the filter options (options.with_filters)
     index: Optional[Path] = options.INDEX,
     no_llm: bool = _NO_LLM,
 ) -> None:
     """带引用的回答：每句附来源编号，资料不能回答时明确说“资料中未找到”。"""
-    filters = options.filters_from(speaker, unit, meeting, source, date_from, date_to)
     if question != "-":
         question = check_query(question)  # before loading the index and model: a bad question fails fast
     answerer = _answerer(index, no_llm)
@@ -90,20 +85,15 @@ def ask(
     _stream_plain(answerer, question, filters, (), top_k)
 
 
+@options.with_filters
 def chat(
     as_json: bool = typer.Option(False, "--json", help="每轮输出一个 JSON 对象"),
     top_k: Optional[int] = _TOP_K,
-    speaker: Optional[str] = options.SPEAKER,
-    unit: Optional[str] = options.UNIT,
-    meeting: Optional[str] = options.MEETING,
-    source: Optional[str] = options.SOURCE,
-    date_from: Optional[str] = options.DATE_FROM,
-    date_to: Optional[str] = options.DATE_TO,
+    filters: Filters = None,  # the filter options (options.with_filters)
     index: Optional[Path] = options.INDEX,
     no_llm: bool = _NO_LLM,
 ) -> None:
     """多轮问答：追问（“那铜梁呢？”“他还提到了什么？”）先改写为完整问题再检索。空行或 exit 结束。"""
-    filters = options.filters_from(speaker, unit, meeting, source, date_from, date_to)
     answerer = _answerer(index, no_llm)
     interactive = sys.stdin.isatty()
     lines = options.StdinQueries()

@@ -21,6 +21,7 @@ from rag.evaluate_parse import run_parse_eval, table as parse_table
 from rag.ingest import ingest_paths
 from rag.labels import UNKNOWN_SPEAKER, cell
 from rag.query_check import check_query
+from rag.records import Filters
 from rag.retrieve import Retriever
 from rag.store import open_store
 
@@ -48,22 +49,17 @@ def ingest(
                    f"新嵌入 {report.embedded}，复用 {report.reused}；共 {report.total_chunks} 块 → {report.index_dir}")
 
 
+@options.with_filters
 def search(
     query: str = typer.Argument(..., help="查询；`-` 表示从标准输入逐行读取，每行输出一个 JSON"),
     top_k: Optional[int] = typer.Option(None, "--top-k", "-k", min=1, help="返回条数（默认 5）"),
-    speaker: Optional[str] = options.SPEAKER,
-    unit: Optional[str] = options.UNIT,
-    meeting: Optional[str] = options.MEETING,
-    source: Optional[str] = options.SOURCE,
-    date_from: Optional[str] = options.DATE_FROM,
-    date_to: Optional[str] = options.DATE_TO,
+    filters: Filters = None,  # the filter options (options.with_filters)
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
     index: Optional[Path] = options.INDEX,
     store: Optional[str] = options.STORE,
     milvus_uri: Optional[str] = options.MILVUS_URI,
 ) -> None:
-    """混合检索（向量 + BM25，RRF 融合），过滤条件在检索内部生效。"""
-    filters = options.filters_from(speaker, unit, meeting, source, date_from, date_to)
+    """混合检索（向量 + BM25，各自分数归一后加权融合），过滤条件在检索内部生效。"""
     if query != "-":
         check_query(query)  # before loading the index and model: a bad query fails fast
     settings = Settings.from_env(index_dir=index, top_k=top_k, vector_store=store, milvus_uri=milvus_uri)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import sys
-from collections.abc import Iterator
-from typing import BinaryIO
+from collections.abc import Callable, Iterator
+from typing import BinaryIO, Optional
 
 import typer
 
@@ -29,6 +31,29 @@ def filters_from(speaker: str | None, unit: str | None, meeting: str | None, sou
     """Filters from the command line; the dates are range bounds as rag.dates reads them (the UI's
     forms too), and one that is not a real day, month or year is a UsageError."""
     return Filters(speaker, unit, meeting, source, range_bound(date_from, end=False), range_bound(date_to, end=True))
+
+
+_FILTERS = {"speaker": SPEAKER, "unit": UNIT, "meeting": MEETING, "source": SOURCE, "date_from": DATE_FROM,
+            "date_to": DATE_TO}
+
+
+def with_filters(command: Callable) -> Callable:
+    """The metadata-filter options (--speaker … --date-to) declared once: a command takes `filters:
+    Filters`, and Typer sees the six options in its place, read into one Filters by `filters_from`."""
+    signature = inspect.signature(command, eval_str=True)
+    parameters = []
+    for p in signature.parameters.values():
+        parameters += [inspect.Parameter(name, p.POSITIONAL_OR_KEYWORD, default=option, annotation=Optional[str])
+                       for name, option in _FILTERS.items()] if p.name == "filters" else [p]
+
+    @functools.wraps(command)
+    def wrapper(**kwargs):
+        filters = filters_from(**{name: kwargs.pop(name) for name in _FILTERS})
+        return command(filters=filters, **kwargs)
+
+    wrapper.__signature__ = signature.replace(parameters=parameters)
+    wrapper.__annotations__ = {p.name: p.annotation for p in parameters}
+    return wrapper
 
 
 class StdinQueries:
