@@ -28,6 +28,7 @@ IVF_THRESHOLD = 500_000
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 128
+HNSW_EF_MAX = 1024  # under a filter the search widens by 1 / (share of rows kept), up to this
 IVF_NPROBE = 32
 IVF_TRAIN_ROWS = 65_536
 PQ_BYTES = 48  # sub-quantizers of 8 bits: 384-d → 8 dims each
@@ -108,8 +109,10 @@ class DenseIndex:
         if allowed is not None:
             bits = np.packbits(allowed.astype(np.uint8), bitorder="little")
             sel = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bits))
-        if self.kind == "hnsw":
-            params = faiss.SearchParametersHNSW(sel=sel, efSearch=max(HNSW_EF_SEARCH, n))
+        if self.kind == "hnsw":  # a filter hides most neighbours the graph walks through: walk further
+            kept = max(float(allowed.mean()), 1e-6) if allowed is not None else 1.0
+            ef = min(HNSW_EF_MAX, int(max(HNSW_EF_SEARCH, n) / kept))
+            params = faiss.SearchParametersHNSW(sel=sel, efSearch=max(ef, n))
             fetch = n
         else:
             params = faiss.SearchParametersIVF(sel=sel, nprobe=IVF_NPROBE)
