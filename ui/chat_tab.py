@@ -8,7 +8,6 @@ import functools
 import logging
 import shutil
 import tempfile
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from rag.errors import RagError, UsageError
 from rag.query_check import MAX_QUERY_CHARS
 from rag.records import Answer, Filters
 from ui import history
+from ui.tempfiles import remove_older_than
 from ui.render import (
     conversation_markdown,
     esc,
@@ -152,13 +152,7 @@ def write_markdown(answers: list[Answer], folder: Path | None = None) -> str | N
     if not answers:
         return None
     folder = folder or _export_folder()
-    now = time.time()
-    for old in folder.iterdir():
-        try:
-            if now - old.stat().st_mtime > EXPORT_MAX_AGE:
-                shutil.rmtree(old, ignore_errors=True)
-        except OSError:
-            continue
+    remove_older_than(folder, EXPORT_MAX_AGE)
     path = folder / uuid.uuid4().hex[:12] / "conversation.md"  # the name the user downloads
     path.parent.mkdir()
     path.write_text(conversation_markdown(answers), encoding="utf-8")

@@ -23,6 +23,7 @@ from rag.errors import InputError, RagError
 from rag.parse import SUPPORTED, sidecar_path
 from rag.parse.records_jsonl import field_date
 from rag.records import Speech
+from ui.tempfiles import remove_older_than
 
 MAX_BYTES = 20 * 1024 * 1024
 _UNSAFE = re.compile(r"[^\w.\-]+")
@@ -176,16 +177,7 @@ class UploadManager:
 
     def purge_stale(self, max_age: float = STALE_STAGING_SECONDS) -> None:
         """Remove staging folders older than `max_age` seconds (previews never confirmed or discarded)."""
-        root = self._staging_root()
-        if not root.is_dir():
-            return
-        now = time.time()
-        for folder in root.iterdir():
-            try:
-                if now - folder.stat().st_mtime > max_age:
-                    shutil.rmtree(folder, ignore_errors=True)
-            except OSError:
-                continue
+        remove_older_than(self._staging_root(), max_age)
 
     def _stage_one(self, src: Path, staged: Staged, taken: set[str], known: dict[str, str]) -> None:
         original = src.name
