@@ -49,17 +49,16 @@ def judge(chosen: Sequence[Candidate], ranked: Sequence[Candidate], info: Questi
     if info.places and not any(c.places_ok for c in ranked):
         missing = [p for p in info.places if not any(place_in(p, c.hit.chunk.indexed_text) for c in ranked)]
         return Verdict(False, f"资料中没有提到{'、'.join(missing or info.places)}")
+    absent = answerability.absent_terms(info, hits, terms)
     if not chosen:
-        absent = answerability.absent_terms(info, hits, terms)
         return Verdict(False, f"资料中没有提到{absent[0]}" if absent else "检索到的段落与问题的关键内容不符")
     best = chosen[0]
     if not all(s in best.sentence for s in info.scopes):
         return Verdict(False, f"资料没有{'、'.join(info.scopes)}范围的内容")
-    evidence = answerability.evidence_of(info, hits, chosen, terms)
+    evidence = answerability.evidence_of(info, hits, chosen, terms, absent)
     ok, p = model.answerable(evidence)
     if ok:
         return Verdict(True, "", p, evidence)
-    absent = answerability.absent_terms(info, hits, terms)
     if evidence.figure_missing:
         reason = "资料中没有所问的数字"
     elif absent:

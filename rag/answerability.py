@@ -84,10 +84,11 @@ def absent_terms(info: QuestionInfo, hits: Sequence[Hit], terms: TermWeights) ->
     return sorted(missing, key=lambda t: -terms.rarity(t))
 
 
-def evidence_of(info: QuestionInfo, hits: Sequence[Hit], chosen: Sequence[Candidate], terms: TermWeights) -> Evidence:
-    """The features of one question: its best quoted sentence (`chosen[0]`) and the retrieved hits."""
+def evidence_of(info: QuestionInfo, hits: Sequence[Hit], chosen: Sequence[Candidate], terms: TermWeights,
+                absent: Sequence[str]) -> Evidence:
+    """The features of one question: its best quoted sentence (`chosen[0]`), the retrieved hits and the
+    question's terms no hit holds (`absent_terms`, rarest first)."""
     best = chosen[0]
-    absent = absent_terms(info, hits, terms)
     own = best.hit.chunk.indexed_text
     not_in_own = [terms.rarity(t) for t in info.content if term_match(t, own) == 0]
     return Evidence(
@@ -99,10 +100,15 @@ def evidence_of(info: QuestionInfo, hits: Sequence[Hit], chosen: Sequence[Candid
         bm25_scores=tuple(h.bm25_score for h in hits if h.bm25_score is not None),
         figure_missing=info.wants_figure and not best.has_figure,
         about_speaker=best.about_speaker,
-        compound_coverage=sum(c in own for c in info.compounds) / len(info.compounds) if info.compounds else 1.0,
+        compound_coverage=_share_in(info.compounds, own),
         chunk_missing_rarity=max(not_in_own, default=0.0),
-        name_coverage=sum(n in own for n in info.names) / len(info.names) if info.names else 1.0,
+        name_coverage=_share_in(info.names, own),
     )
+
+
+def _share_in(words: Sequence[str], text: str) -> float:
+    """Share of the words written in the text (1 when there are none: nothing is missing)."""
+    return sum(w in text for w in words) / len(words) if words else 1.0
 
 
 @dataclass(frozen=True)
