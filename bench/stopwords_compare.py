@@ -46,7 +46,7 @@ def run_domain(name: str, words: dict[str, frozenset[str]], limit: int | None) -
             questions = domain.select(p, ("qa",))[:limit]
             ranks = []
             for q in questions:
-                rows, _ = bm25.top_rows(index.scores(q.q)[0], K)
+                rows, _ = index.top(q.q, K)[0]
                 ranks.append(first_gold([chunks[int(r)] for r in rows], q, domain.is_gold))
             row[p] = rank_metrics(ranks)
         row["seconds"] = round(time.perf_counter() - started, 1)

@@ -19,7 +19,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from rag.bm25 import Bm25, TermCounts, Tokenizer, top_rows, user_terms
+from rag.bm25 import Bm25, TermCounts, Tokenizer, user_terms
 from rag.config import PROJECT_ROOT, Settings
 from rag.embed import E5_SMALL, HYBRID, M3E_SMALL, Embedder, load_embedder
 from rag.eval_sets import DOMAINS, PARTS, REPORT_SHARE, SPLIT_SEED, TUNE, Domain, EvalQuestion, git_commit
@@ -220,7 +220,7 @@ class _BareStore:
         return top.astype(np.int64), scores[top].astype(np.float32)
 
     def keyword_search(self, query: str, n: int, filters: Filters | None = None) -> Ranking:
-        return top_rows(np.concatenate(self._bm25.scores(query)), n)
+        return self._bm25.top(query, n)[0]  # one segment
 
     def chunk(self, row: int) -> Chunk:
         return self.chunks[row]
