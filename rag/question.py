@@ -20,9 +20,9 @@ _GENERIC_PLACE = re.compile(
 _COMPARISON = re.compile(r"各地|各区县|各区|各县|各单位|各部门|各镇街|哪些(区县|地方|地区|单位|部门|镇街|街道|区|县)|分别|哪些.{0,6}也在|不同(地方|区县)")
 # Words asking for a figure ("多少", "占比"): a question cue, not the figure rule (rag.zh.FIGURE).
 _FIGURE_CUE = re.compile(r"多少|几[个家项户人年次条所亿万]?|多大|多高|多长|比例|占比|比重|百分之|增速|增幅|排名|第几|金额|规模")
-# Only 万/亿 as a magnitude here: in a question 千 and 百 open a unit word (千米, 千瓦), not a magnitude.
 # How-much/how-many words jieba keeps whole ("几条", "多久"): they ask, they name nothing to find.
 _ASK_AMOUNT = re.compile(r"几[个家项户人年次条所座名位天月岁层届批种类件台辆倍成]?|多(?:少|久|大|高|长|远|重|快)")
+# Only 万/亿 as a magnitude here: in a question 千 and 百 open a unit word (千米, 千瓦), not a magnitude.
 _UNIT_AFTER = re.compile(f"(?:多少|几)(万|亿)?({any_of(UNIT_WORDS)})?")
 # "How / what measures" questions: the answer lists the concrete measures, not only a topic sentence.
 _MEASURES = re.compile(r"(?<!是)(?:如何|怎样)(?!的)|怎么(?:做|办|推进|抓)|哪些(?:做法|举措|措施|经验|办法)|采取了?(?:什么|哪些)|"
