@@ -3,10 +3,11 @@ substring document frequencies, places and names from every chunk) against the i
 (`Store.term_stats`, `Store.speech_heads`), on one FAISS index, in one process:
 `python -m bench.answer_setup INDEX_DIR` (e.g. the folder `python -m bench.scale --dir` keeps)."""
 import json, math, sys, time
-from rag.index import FaissStore
-from rag.evidence import TermWeights
-from rag.question import analyse, corpus_places
-from rag.rewrite import Lexicon
+from rag.store.faiss.index import FaissStore
+from rag.answer.evidence import TermWeights
+from rag.answer.question import analyse
+from rag.places import corpus_places
+from rag.answer.rewrite import Lexicon
 from bench.scale import real_text
 store = FaissStore.load(sys.argv[1])
 questions = real_text()[2][:50]

@@ -23,17 +23,17 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # before any model library is imported
 
-from rag.answer import Answerer  # noqa: E402
+from rag.answer.answerer import Answerer  # noqa: E402
 from rag.config import Settings  # noqa: E402
-from rag.embed import E5_SMALL, HYBRID, load_embedder  # noqa: E402
-from rag.eval_sets import DOMAINS, REPORT  # noqa: E402
-from rag.evidence import TermWeights  # noqa: E402
-from rag.fusion import BM25  # noqa: E402
-from rag.index import FaissStore  # noqa: E402
-from rag.ingest import ingest_paths  # noqa: E402
-from rag.question import corpus_places  # noqa: E402
+from rag.store.embed import E5_SMALL, HYBRID, load_embedder  # noqa: E402
+from rag.eval.sets import DOMAINS, REPORT  # noqa: E402
+from rag.answer.evidence import TermWeights  # noqa: E402
+from rag.retrieve.fusion import BM25  # noqa: E402
+from rag.store.faiss.index import FaissStore  # noqa: E402
+from rag.ingest.pipeline import ingest_paths  # noqa: E402
+from rag.places import corpus_places  # noqa: E402
 from rag.records import Filters  # noqa: E402
-from rag.retrieve import Retriever  # noqa: E402
+from rag.retrieve.retriever import Retriever  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -24,14 +24,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rag.chunk import MAX_SENTENCE_CHARS, chunk_speeches  # noqa: E402
+from rag.ingest.chunk import MAX_SENTENCE_CHARS, chunk_speeches  # noqa: E402
 from rag.config import DEFAULT_SEEDS, Settings  # noqa: E402
-from rag.embed import load_embedder  # noqa: E402
+from rag.store.embed import load_embedder  # noqa: E402
 from rag.errors import UsageError  # noqa: E402
-from rag.ingest import ingest_paths  # noqa: E402
+from rag.ingest.pipeline import ingest_paths  # noqa: E402
 from rag.query_check import MAX_QUERY_CHARS, check_query  # noqa: E402
 from rag.records import Meeting, Paragraph, Speech  # noqa: E402
-from rag.retrieve import Retriever  # noqa: E402
+from rag.retrieve.retriever import Retriever  # noqa: E402
 
 
 def timed(call) -> tuple[float, object]:

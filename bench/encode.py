@@ -2,7 +2,7 @@
 
 The same seed chunk texts are encoded by:
   bare             the model alone, one call with every text (its own batching)
-  pipeline         rag.ingest's path: length-sorted batches of EMBED_BATCH, each appended to the
+  pipeline         rag.ingest.pipeline's path: length-sorted batches of EMBED_BATCH, each appended to the
                    on-disk embedding cache (the cost of resumability included)
   sorted/unsorted  batches of 16, 64 and 128 texts, length-sorted or in corpus order (no cache)
 Rounds alternate between configurations, so the machine's changing load hits them alike; the
@@ -29,12 +29,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
 
-    from rag.chunk import chunk_speeches
+    from rag.ingest.chunk import chunk_speeches
     from rag.config import DEFAULT_SEEDS
-    from rag.embed import load_embedder
-    from rag.ingest import EMBED_BATCH, embed_missing
+    from rag.store.embed import load_embedder
+    from rag.ingest.pipeline import EMBED_BATCH, embed_missing
     from rag.parse import load_corpus
-    from rag.vector_cache import VectorCache
+    from rag.ingest.vector_cache import VectorCache
 
     emb = load_embedder(args.model)
     chunks = chunk_speeches(load_corpus([DEFAULT_SEEDS]).speeches)[: args.texts]

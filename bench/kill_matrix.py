@@ -31,13 +31,13 @@ RESULTS = ROOT / "bench" / "results"
 
 # moment → (module, attribute to wrap, call number at which to die, die "before" or "after" the real call)
 MOMENTS = {
-    "early (parsing)": ("rag.ingest", "load_corpus", 1, "before"),
-    "during embedding (torn cache append)": ("rag.vector_cache", "VectorCache.append", 2, "torn"),
-    "writing meta.sqlite": ("rag.index", "_Staging.add", 1, "after"),
-    "writing term counts (bm25-*.npy)": ("rag.bm25", "TermCounts.save", 1, "after"),
-    "writing the vector index (after groups.npy)": ("rag.index", "DenseIndex.save_index", 1, "before"),
-    "segment renamed, manifest not written": ("rag.index", "_write_json_atomic", 1, "before"),
-    "manifest written, before clean-up": ("rag.index", "remove_stale", 2, "before"),
+    "early (parsing)": ("rag.ingest.pipeline", "load_corpus", 1, "before"),
+    "during embedding (torn cache append)": ("rag.ingest.vector_cache", "VectorCache.append", 2, "torn"),
+    "writing meta.sqlite": ("rag.store.faiss.index", "_Staging.add", 1, "after"),
+    "writing term counts (bm25-*.npy)": ("rag.store.keyword", "TermCounts.save", 1, "after"),
+    "writing the vector index (after groups.npy)": ("rag.store.faiss.index", "DenseIndex.save_index", 1, "before"),
+    "segment renamed, manifest not written": ("rag.store.faiss.index", "_write_json_atomic", 1, "before"),
+    "manifest written, before clean-up": ("rag.store.faiss.index", "remove_stale", 2, "before"),
 }
 
 BATCH = 8  # embedding batch of the killed ingests: small, so that a short file spans several batches
@@ -46,12 +46,12 @@ CHILD = r"""
 import os, signal, sys, importlib
 import numpy as np
 from pathlib import Path
-import rag.ingest
-rag.ingest.EMBED_BATCH = int(os.environ["KILL_BATCH"])
+import rag.ingest.pipeline
+rag.ingest.pipeline.EMBED_BATCH = int(os.environ["KILL_BATCH"])
 module, attr, when, how = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 if attr == "-":
     from rag.config import Settings
-    rag.ingest.ingest_paths([Path(p) for p in sys.argv[6:]], Settings(index_dir=Path(sys.argv[5])))
+    rag.ingest.pipeline.ingest_paths([Path(p) for p in sys.argv[6:]], Settings(index_dir=Path(sys.argv[5])))
     sys.exit(0)
 mod = importlib.import_module(module)
 owner_name, _, name = attr.rpartition(".")
@@ -74,13 +74,13 @@ def wrapped(*args, **kwargs):
         die()
     return out
 setattr(owner, name, staticmethod(wrapped) if isinstance(owner.__dict__.get(name), staticmethod) else wrapped)
-if module != "rag.ingest":  # names imported into rag.index / rag.ingest must see the wrapper too
-    for other in ("rag.index", "rag.ingest"):
+if module != "rag.ingest.pipeline":  # names imported into rag.store.faiss.index / rag.ingest.pipeline must see the wrapper too
+    for other in ("rag.store.faiss.index", "rag.ingest.pipeline"):
         m = importlib.import_module(other)
         if getattr(m, name, None) is real:
             setattr(m, name, wrapped)
 from rag.config import Settings
-from rag.ingest import ingest_paths
+from rag.ingest.pipeline import ingest_paths
 ingest_paths([Path(p) for p in sys.argv[6:]], Settings(index_dir=Path(sys.argv[5])))
 """
 
@@ -109,7 +109,7 @@ def state(index_dir: Path) -> dict:
     code = (
         "import json, sys, numpy as np\n"
         "from pathlib import Path\n"
-        "from rag.index import FaissStore\n"
+        "from rag.store.faiss.index import FaissStore\n"
         "s = FaissStore.load(Path(sys.argv[1]))\n"
         "ids, _ = s.keyword_search('企业开办时间', 5)\n"
         "dense, _ = s.dense_search('e5-small', np.ones(384, np.float32) / 384 ** 0.5, 5)\n"

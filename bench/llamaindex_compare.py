@@ -7,9 +7,9 @@ given). Each component (our BM25, our e5-small search) becomes a llama-index `Ba
 its top FETCH chunks with their raw scores — the same candidates our `Retriever.search` fuses — and
 `QueryFusionRetriever` (num_queries=1: no query rewriting, no LLM call) fuses them in each of its
 modes. `--domain cmrc --index eval/.cache/cmrc-index` runs the CMRC 2018 questions on the index
-`rag eval` built (retrieval only). Ours: the shipped fusion (rag.retrieve.DEFAULT_FUSION) and plain RRF k=60 (the method
+`rag eval` built (retrieval only). Ours: the shipped fusion (rag.retrieve.retriever.DEFAULT_FUSION) and plain RRF k=60 (the method
 llama-index's reciprocal_rerank uses). Questions: the seeds' answerable questions — eval/dev_qa.jsonl
-alone and all of them per tune/report part (rag/eval_sets.py); hit@1, hit@5, MRR@5.
+alone and all of them per tune/report part (rag/eval/sets.py); hit@1, hit@5, MRR@5.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from pathlib import Path
 
 from bench.save import save_result
 from rag.config import DEFAULT_SEEDS, Settings
-from rag.eval_sets import DOMAINS, PARTS, git_commit
-from rag.evaluate import FETCH, K, first_gold, rank_metrics
-from rag.fusion import BM25, Fusion
-from rag.ingest import ingest_paths
-from rag.retrieve import DEFAULT_FUSION, Retriever
+from rag.eval.sets import DOMAINS, PARTS, git_commit
+from rag.eval.run import FETCH, K, first_gold, rank_metrics
+from rag.retrieve.fusion import BM25, Fusion
+from rag.ingest.pipeline import ingest_paths
+from rag.retrieve.retriever import DEFAULT_FUSION, Retriever
 
 ROOT = Path(__file__).resolve().parent.parent
 E5 = "e5-small"
@@ -38,7 +38,7 @@ def component_retriever(retriever: Retriever, rankings: dict, name: str):
     from llama_index.core.retrievers import BaseRetriever
     from llama_index.core.schema import NodeWithScore
 
-    from rag.llamaindex import chunk_node
+    from rag.retrieve.llamaindex import chunk_node
 
     class Component(BaseRetriever):
         def _retrieve(self, query_bundle):

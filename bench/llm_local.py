@@ -29,9 +29,9 @@ def main() -> None:
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "llm_local.json"))
     args = parser.parse_args()
 
-    from rag.answer import open_answerer
+    from rag.answer.answerer import open_answerer
     from rag.config import Settings
-    from rag.evaluate_answers import evaluate_answers, summary_line
+    from rag.eval.answers import evaluate_answers, summary_line
 
     settings = Settings.from_env(index_dir=args.index, llm_gguf=args.gguf, llm_base_url="", llm_model="")
     start = time.perf_counter()

@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from rag.config import PROJECT_ROOT, Settings
-from rag.embed import load_embedder
-from rag.eval_sets import seed_gold, seeds_domain
-from rag.ingest import ingest_paths
+from rag.store.embed import load_embedder
+from rag.eval.sets import seed_gold, seeds_domain
+from rag.ingest.pipeline import ingest_paths
 from rag.records import Chunk, Filters
-from rag.retrieve import BM25, Retriever
-from rag.store import open_store
+from rag.retrieve.retriever import BM25, Retriever
+from rag.store.base import open_store
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
 CMRC = PROJECT_ROOT.parent / "shared" / "eval" / "public"

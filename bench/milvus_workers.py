@@ -25,11 +25,11 @@ from pathlib import Path
 from typing import Any
 
 from rag.config import PROJECT_ROOT, Settings
-from rag.embed import load_embedder
-from rag.eval_sets import seeds_domain
+from rag.store.embed import load_embedder
+from rag.eval.sets import seeds_domain
 from bench.milvus_parity import agreement
-from rag.milvus_store import MilvusStore
-from rag.retrieve import Retriever
+from rag.store.milvus.store import MilvusStore
+from rag.retrieve.retriever import Retriever
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
 

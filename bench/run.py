@@ -55,10 +55,10 @@ def questions() -> list[str]:
 
 
 def phase_build(model: str, index_dir: Path, sample: int) -> dict:
-    from rag.ingest import EMBED_BATCH, ingest_paths
-    from rag.chunk import chunk_speeches
+    from rag.ingest.pipeline import EMBED_BATCH, ingest_paths
+    from rag.ingest.chunk import chunk_speeches
     from rag.config import DEFAULT_SEEDS, Settings
-    from rag.embed import load_embedders
+    from rag.store.embed import load_embedders
     from rag.parse import load_corpus
 
     embedders = load_embedders(model)
@@ -89,7 +89,7 @@ def phase_build(model: str, index_dir: Path, sample: int) -> dict:
 
 def phase_query(index_dir: Path, reps: int) -> dict:
     from rag.config import Settings
-    from rag.retrieve import Retriever
+    from rag.retrieve.retriever import Retriever
 
     t = time.perf_counter()
     retriever = Retriever.open(Settings(index_dir=index_dir))

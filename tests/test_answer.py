@@ -5,12 +5,13 @@ import pytest
 
 from dataclasses import replace
 
-from rag.answer import Answerer, judge
-from rag.compose import Delta, select
-from rag.citations import markers
+from rag.answer.answerer import Answerer, judge
+from rag.answer.compose import Delta, select
+from rag.answer.citations import markers
 from rag.errors import UsageError
-from rag.evidence import TermWeights, candidates, excerpt, figure_flags, score, term_match
-from rag.question import analyse, corpus_places, place_in, places
+from rag.answer.evidence import TermWeights, candidates, excerpt, figure_flags, score, term_match
+from rag.answer.question import analyse
+from rag.places import corpus_places, place_in, places
 from rag.records import Answer, Filters
 
 from _answer_support import CONFIG, TEST_MODEL, KeywordRetriever, make_chunks

@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from rag import answerability
-from rag.answerability import FEATURES, Evidence, Model, balanced_weights, fit, load, threshold_for
+from rag.answer import answerability
+from rag.answer.answerability import FEATURES, Evidence, Model, balanced_weights, fit, load, threshold_for
 
 
 def evidence(score: float, missing: float) -> Evidence:

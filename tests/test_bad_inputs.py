@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from rag.errors import InputError, RagError
-from rag.ingest import ingest_paths
+from rag.ingest.pipeline import ingest_paths
 from rag.parse import load_corpus, load_file
 from rag.parse.decode import MAX_FILE_BYTES, MAX_JSON_DEPTH, MAX_LINE_CHARS
 from rag.parse.documents import MAX_UNZIPPED_BYTES

@@ -4,8 +4,8 @@ what scoring every row and sorting would: the same rows, the same float32 scores
 import numpy as np
 import pytest
 
-from rag import bm25
-from rag.bm25 import Bm25, TermCounts, top_rows
+from rag.store import keyword as bm25
+from rag.store.keyword import Bm25, TermCounts, top_rows
 
 WORDS = [f"w{i}" for i in range(40)]
 

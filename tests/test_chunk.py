@@ -7,7 +7,7 @@ import re
 import pytest
 
 from _index_support import speech
-from rag.chunk import (MAX_CHARS, MAX_SENTENCE_CHARS, MIN_TAIL, chunk_speech, chunk_speeches, header, sentence_spans,
+from rag.ingest.chunk import (MAX_CHARS, MAX_SENTENCE_CHARS, MIN_TAIL, chunk_speech, chunk_speeches, header, sentence_spans,
                        windows)
 from rag.config import DEFAULT_SEEDS
 from rag.parse import load_corpus

@@ -2,7 +2,7 @@
 
 import pytest
 
-from rag.citations import (check, claims, first_use_order, markers, normalise_markers, number_in, numbers,
+from rag.answer.citations import (check, claims, first_use_order, markers, normalise_markers, number_in, numbers,
                            renumber, source_line, who)
 from rag.records import Hit
 

@@ -12,7 +12,7 @@ from tests.test_similar import CHUNKS, KeywordRetriever
 
 @pytest.fixture
 def run(monkeypatch, capsys):
-    import rag.retrieve
+    import rag.retrieve.retriever
     from rag.cli import main
 
     def fake_open(settings, *args, **kwargs):
@@ -20,7 +20,7 @@ def run(monkeypatch, capsys):
         retriever.index = SimpleNamespace(chunks=CHUNKS, find={c.chunk_id: c for c in CHUNKS}.get)
         return retriever
 
-    monkeypatch.setattr(rag.retrieve.Retriever, "open", staticmethod(fake_open))
+    monkeypatch.setattr(rag.retrieve.retriever.Retriever, "open", staticmethod(fake_open))
 
     def invoke(*args: str) -> tuple[int, str, str]:
         monkeypatch.setattr("sys.argv", ["rag", "similar", *args])

@@ -1,4 +1,4 @@
-"""rag.corpus.Library: one service to add files to an index and list what it holds, without the raw files."""
+"""rag.library.Library: one service to add files to an index and list what it holds, without the raw files."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from _index_support import FILE_B
 from rag.config import Settings
-from rag.corpus import Library
+from rag.library import Library
 from rag.errors import IndexMissingError
 
 

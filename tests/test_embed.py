@@ -1,10 +1,10 @@
-"""rag.embed: the optional sentence-transformers path says what to install when it is missing."""
+"""rag.store.embed: the optional sentence-transformers path says what to install when it is missing."""
 
 import sys
 
 import pytest
 
-from rag.embed import load_embedder
+from rag.store.embed import load_embedder
 from rag.errors import ModelUnavailableError
 
 

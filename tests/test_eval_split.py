@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.eval_sets import PARTS, REPORT, TUNE, part
+from rag.eval.sets import PARTS, REPORT, TUNE, part
 
 
 def test_split_is_fixed_by_the_id_and_the_seed():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rag.fusion import BM25, Fusion, combine, fuse, lexical_cues, normalised
+from rag.retrieve.fusion import BM25, Fusion, combine, fuse, lexical_cues, normalised
 
 
 def ranking(ids, scores):

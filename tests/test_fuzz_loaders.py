@@ -13,7 +13,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rag.chunk import chunk_speeches
+from rag.ingest.chunk import chunk_speeches
 from rag.errors import RagError
 from rag.parse import load_corpus, load_file
 from rag.parse.decode import decode_bytes, parse_json

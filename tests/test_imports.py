@@ -65,8 +65,28 @@ def test_finds_a_cycle_when_there_is_one():
 
 def test_graph_sees_the_project_modules():
     graph = import_graph()
-    assert "rag.answer" in graph["rag.cli.answer_cmds"]
+    assert "rag.answer.answerer" in graph["rag.cli.answer_cmds"]
 
 
 def test_project_imports_have_no_cycle():
     assert find_cycle(import_graph()) is None
+
+
+# The pipeline's stages in order: a module may import its own stage and the ones before it, never a
+# later one. "base" is the shared records and text rules at rag/'s top level; rag.__main__ is the CLI.
+STAGES = ["base", "rag.parse", "rag.units", "rag.ingest.chunk", "rag.store", "rag.ingest", "rag.retrieve",
+          "rag.answer", "rag.library", "rag.eval", "rag.cli", "ui"]
+
+
+def _stage(module: str) -> int:
+    """The index in STAGES of the longest stage prefix naming `module` (0: base)."""
+    module = "rag.cli" if module == "rag.__main__" else module
+    named = [(len(s), i) for i, s in enumerate(STAGES) if i and (module == s or module.startswith(s + "."))]
+    return max(named)[1] if named else 0
+
+
+def test_imports_follow_the_pipeline():
+    """Imports read as arrows: no module imports a later stage (the CLI's `serve` starts the app)."""
+    upward = sorted(f"{m} → {t}" for m, targets in import_graph().items() for t in targets
+                    if _stage(t) > _stage(m) and not (m == "rag.cli.ui_cmds" and t.startswith("ui")))
+    assert upward == []

@@ -14,10 +14,10 @@ import pytest
 from _index_support import FILE_A, FILE_B
 from rag.config import Settings
 from rag.errors import IndexBusyError, IndexMismatchError, IndexMissingError, InputError
-from rag.index import MAX_SEGMENTS, FaissStore, read_manifest, text_hash
-from rag.ingest import index_lock, ingest_paths
-from rag.retrieve import Retriever
-from rag.vectors import DenseIndex, index_kind
+from rag.store.faiss.index import MAX_SEGMENTS, FaissStore, read_manifest, text_hash
+from rag.ingest.pipeline import index_lock, ingest_paths
+from rag.retrieve.retriever import Retriever
+from rag.store.faiss.vectors import DenseIndex, index_kind
 
 
 def settings_for(tmp_path: Path) -> Settings:
@@ -49,7 +49,7 @@ def test_ingest_writes_manifest_and_plain_files(tmp_path, corpus_dir, e5):
 
 def test_store_keeps_the_parsed_speeches_beside_the_chunks(tmp_path, corpus_dir, e5):
     from rag.parse import load_corpus
-    from rag.store import open_store
+    from rag.store.base import open_store
 
     settings = settings_for(tmp_path)
     ingest_paths([corpus_dir], settings, embedders=[e5])
@@ -231,7 +231,7 @@ def test_ann_index_matches_exact_search_with_and_without_a_filter(kind):
     assert agree >= 28
     allowed = np.zeros(3000, bool)
     allowed[::7] = True  # a filter: only every 7th row
-    from rag import vectors as vectors_module
+    from rag.store.faiss import vectors as vectors_module
     small, vectors_module.EXACT_SUBSET = vectors_module.EXACT_SUBSET, 10  # force the ANN path under the filter
     try:
         ids, scores = ann.search(vectors[5], 10, allowed)
@@ -255,10 +255,10 @@ def test_rebuild_after_a_format_change_reuses_cached_vectors(tmp_path, corpus_di
 
 
 def test_a_killed_embedding_resumes_from_the_cache(tmp_path, corpus_dir, e5, monkeypatch):
-    import rag.ingest
+    import rag.ingest.pipeline
 
     (corpus_dir / "b.txt").write_text(FILE_B, encoding="utf-8")
-    monkeypatch.setattr(rag.ingest, "EMBED_BATCH", 2)
+    monkeypatch.setattr(rag.ingest.pipeline, "EMBED_BATCH", 2)
     settings = settings_for(tmp_path)
     calls = {"n": 0}
     encode = e5.encode_passages

@@ -13,16 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from rag import answer as answer_module
-from rag import citations
-from rag.answer import Answerer, Delta, answerer_for
-from rag.chunk import sentence_spans
-from rag.citations import check
-from rag.evidence import TermWeights
-from rag.injection import is_instruction, statements
-from rag.llm import OpenAICompatibleLLM
+from rag.answer import answerer as answer_module
+from rag.answer import citations
+from rag.answer.answerer import Answerer, Delta, answerer_for
+from rag.ingest.chunk import sentence_spans
+from rag.answer.citations import check
+from rag.answer.evidence import TermWeights
+from rag.answer.injection import is_instruction, statements
+from rag.answer.llm import OpenAICompatibleLLM
 from rag.records import Answer, Hit
-from rag.retrieve import Retriever
+from rag.retrieve.retriever import Retriever
 
 from _answer_support import CONFIG, TEST_MODEL, KeywordRetriever, ScriptedOpenAIServer, make_chunks
 from _index_support import FILE_A, index_of

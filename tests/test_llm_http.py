@@ -4,12 +4,12 @@ import socket
 
 import pytest
 
-from rag.answer import Answerer
-from rag.compose import Delta
+from rag.answer.answerer import Answerer
+from rag.answer.compose import Delta
 from rag.config import Settings
 from rag.errors import ModelUnavailableError
-from rag.evidence import TermWeights
-from rag.llm import OpenAICompatibleLLM, complete, load_llm
+from rag.answer.evidence import TermWeights
+from rag.answer.llm import OpenAICompatibleLLM, complete, load_llm
 from rag.records import Answer
 
 from _answer_support import CONFIG, TEST_MODEL, KeywordRetriever, ScriptedOpenAIServer, make_chunks

@@ -10,14 +10,14 @@ import numpy as np
 import pytest
 
 from _index_support import FILE_A, FILE_B, CountingEmbedder
-from rag.bm25 import Tokenizer, user_terms
+from rag.store.keyword import Tokenizer, user_terms
 from rag.config import Settings
 from rag.errors import IndexMissingError
-from rag.ingest import ingest_paths
-from rag.milvus_schema import field_name, filter_expr, is_local, segmented
-from rag.milvus_store import MilvusStore
+from rag.ingest.pipeline import ingest_paths
+from rag.store.milvus.schema import field_name, filter_expr, is_local, segmented
+from rag.store.milvus.store import MilvusStore
 from rag.records import Chunk, Filters
-from rag.store import open_store
+from rag.store.base import open_store
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +90,7 @@ def test_a_second_process_on_the_same_lite_file_is_told_what_to_do(built):
     import sys
 
     uri = built[0].index_dir / "zhengyan.db"
-    code = ("from rag.milvus_store import MilvusStore\n"
+    code = ("from rag.store.milvus.store import MilvusStore\n"
             f"MilvusStore.connect({str(uri)!r})")
     holder = MilvusStore.connect(str(uri))  # this process holds the milvus-lite lock
     try:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.evaluate_parse import run_parse_eval
+from rag.eval.parse import run_parse_eval
 from rag.parse.meeting import parse_publication
 from rag.parse.noise import is_noise_line
 from rag.parse.normalize import collapse_spaces, front_door, normalize_chars

@@ -1,8 +1,8 @@
-"""Metadata follow-ups answered from the previous answer's cited chunks (rag.provenance)."""
+"""Metadata follow-ups answered from the previous answer's cited chunks (rag.answer.provenance)."""
 
 import pytest
 
-from rag.provenance import asked_fields, provenance_answer
+from rag.answer.provenance import asked_fields, provenance_answer
 from rag.records import Answer, Chunk, Citation, Hit
 
 

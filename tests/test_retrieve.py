@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 
 from _index_support import FILE_A, FILE_B
-from rag.bm25 import Tokenizer, user_terms
+from rag.store.keyword import Tokenizer, user_terms
 from rag.config import Settings
-from rag.ingest import ingest_paths
-from rag.llamaindex import ZhengyanRetriever
+from rag.ingest.pipeline import ingest_paths
+from rag.retrieve.llamaindex import ZhengyanRetriever
 from rag.records import Filters
-from rag.fusion import rrf
-from rag.retrieve import BM25, Retriever
-from rag.store import open_store
+from rag.retrieve.fusion import rrf
+from rag.retrieve.retriever import BM25, Retriever
+from rag.store.base import open_store
 
 
 def test_rrf_sums_weighted_reciprocal_ranks():
@@ -131,12 +131,12 @@ def test_a_llama_index_query_engine_composes_on_top(retriever):
 
 
 def test_segment_bm25_scores_as_bm25s_does(retriever, backend):
-    """The segment BM25 (rag/bm25.py) keeps the scores and ranking of the bm25s index it replaced."""
+    """The segment BM25 (rag/store/keyword.py) keeps the scores and ranking of the bm25s index it replaced."""
     if backend != "faiss":
         pytest.skip("the FAISS backend's own BM25 (Milvus scores BM25 itself)")
     import bm25s
 
-    from rag.bm25 import Bm25, TermCounts
+    from rag.store.keyword import Bm25, TermCounts
 
     store = retriever.index
     tokenizer = store.bm25.tokenizer
@@ -154,7 +154,7 @@ def test_segment_bm25_scores_as_bm25s_does(retriever, backend):
 
 def test_term_stats_are_the_keyword_index_document_frequencies(retriever):
     """Question-term weights read the index's own term statistics on both backends, no chunk text."""
-    from rag.evidence import TermWeights
+    from rag.answer.evidence import TermWeights
 
     chunks = list(retriever.index.chunks)
     tokenizer = Tokenizer(user_terms(chunks))

@@ -2,9 +2,9 @@
 
 import pytest
 
-from rag.llm import LLMError
+from rag.answer.llm import LLMError
 from rag.records import Answer, Chunk, Citation, Hit
-from rag.rewrite import LOCAL, Lexicon, Rewriter, is_follow_up, rule_rewrite
+from rag.answer.rewrite import LOCAL, Lexicon, Rewriter, is_follow_up, rule_rewrite
 
 from _answer_support import make_chunks
 

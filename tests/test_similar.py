@@ -1,4 +1,4 @@
-"""rag.similar on a small in-test corpus with a keyword retriever (no model)."""
+"""rag.retrieve.similar on a small in-test corpus with a keyword retriever (no model)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 
 from rag.errors import UsageError
 from rag.records import Chunk, Filters, Hit
-from rag.similar import find_similar, is_other, looks_like_chunk_id
+from rag.retrieve.similar import find_similar, is_other, looks_like_chunk_id
 
 
 def chunk(source: str, speech: int, para: int, text: str, unit: str | None, speaker: str | None,

@@ -6,14 +6,14 @@ from types import SimpleNamespace
 
 import pytest
 
-from rag.compose import Delta
-from rag.corpus import Catalogue
+from rag.answer.compose import Delta
+from rag.library import Catalogue
 from rag.errors import IndexMissingError
 from rag.records import Answer, Citation
 from rag.records import Filters, Meeting, Paragraph, Speech
 from tests.test_similar import CHUNKS, KeywordRetriever, lookup
-from ui.chat_tab import on_ask, on_restore, stream_answer
-from ui.similar_tab import on_similar
+from ui.tabs.chat import on_ask, on_restore, stream_answer
+from ui.tabs.similar import on_similar
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")  # gr.Warning outside a request
 

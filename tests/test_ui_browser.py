@@ -72,7 +72,7 @@ def app_url(tmp_path_factory):
     if not Path(CHROMIUM).exists():
         pytest.skip("system Chromium missing — run `make browser-deps`")
     from rag.config import Settings
-    from rag.ingest import ingest_paths
+    from rag.ingest.pipeline import ingest_paths
     from ui.app import launch_app
     from ui.wiring import create_app
 

@@ -1,4 +1,4 @@
-"""ui.render / ui.render_browse / ui.upload / ui.chat_tab helpers: escaping, highlighting, export, names."""
+"""ui.render.cards / ui.render.browse / ui.upload / ui.tabs.chat helpers: escaping, highlighting, export, names."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 
 from rag.errors import UsageError
 from rag.records import Answer, Chunk, Citation, Filters, Hit, Meeting, Paragraph, Speech
-from rag.similar import SimilarResult
-from ui.chat_tab import form_filters, make_filters
-from ui.render import (
+from rag.retrieve.similar import SimilarResult
+from ui.tabs.chat import form_filters, make_filters
+from ui.render.cards import (
     answer_markdown,
     esc,
     highlight,
@@ -21,7 +21,7 @@ from ui.render import (
     render_conversation,
     render_sources,
 )
-from ui.render_browse import (
+from ui.render.browse import (
     render_meeting,
     render_overview,
     render_preview,

@@ -20,10 +20,10 @@ import httpx
 import pytest
 
 from rag.errors import InputError, UsageError
-from rag.ingest import ingest_paths
+from rag.ingest.pipeline import ingest_paths
 from rag.records import Answer
 from ui.access import is_loopback, resolve_access
-from ui.chat_tab import EXPORT_MAX_AGE, write_markdown
+from ui.tabs.chat import EXPORT_MAX_AGE, write_markdown
 from ui.parse_worker import parse_isolated
 from ui.upload import STALE_STAGING_SECONDS, UploadManager, sanitize_name
 
@@ -218,7 +218,7 @@ def test_markdown_export_escapes_document_html_and_never_links():
     from dataclasses import replace as dc_replace
 
     from rag.records import Citation, Hit
-    from ui.render import answer_markdown, md_escape
+    from ui.render.cards import answer_markdown, md_escape
 
     from _answer_support import make_chunks
 
@@ -238,8 +238,8 @@ def test_markdown_export_escapes_document_html_and_never_links():
 # ---- uploads carry their uploader and can be left out of answers ----------------------------------------
 def test_uploads_are_recorded_with_their_uploader_and_can_be_excluded(tmp_path, e5_model):  # noqa: F811
     from rag.records import Filters
-    from rag.retrieve import Retriever
-    from ui.upload_tab import uploader_of
+    from rag.retrieve.retriever import Retriever
+    from ui.tabs.upload import uploader_of
 
     settings = index_of(tmp_path, {"a.txt": FILE_A}, e5_model)
 

@@ -1,16 +1,16 @@
-"""The library's catalogue (rag.corpus.Catalogue), the source-card pieces and the upload preview's corrections,
+"""The library's catalogue (rag.library.Catalogue), the source-card pieces and the upload preview's corrections,
 on speeches written for these tests."""
 
 import json
 
 import pytest
 
-from rag.corpus import Catalogue
+from rag.library import Catalogue
 from rag.errors import InputError
 from rag.parse import load_corpus
 from rag.records import Chunk, Filters, Meeting, Paragraph, Speech
-from ui.render import place_line, render_chips, topic_label
-from ui.render_browse import date_label, render_library_overview
+from ui.render.cards import place_line, render_chips, topic_label
+from ui.render.browse import date_label, render_library_overview
 from ui.upload import corrections, preview_rows
 
 Q1 = Meeting("青溪区镇街书记和部门一把手2025年第一季度例会", "区", "2025-03-21")

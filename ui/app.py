@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
 from rag.records import Chunk
-from ui.chat_tab import ChatTab, build_chat_tab, on_restore
-from ui.library_tab import LibraryTab, build_library_tab, overview_html
-from ui.similar_tab import SIMILAR_JS, build_similar_tab, wire_similar_bridge
-from rag.corpus import Catalogue
+from ui.tabs.chat import ChatTab, build_chat_tab, on_restore
+from ui.tabs.library import LibraryTab, build_library_tab, overview_html
+from ui.tabs.similar import SIMILAR_JS, build_similar_tab, wire_similar_bridge
+from rag.library import Catalogue
+from ui.static import STATIC
 from ui.upload import UploadManager
-from ui.upload_tab import build_upload_tab
+from ui.tabs.upload import build_upload_tab
 
-CSS_PATH = Path(__file__).with_name("style.css")
-ARIA_JS_PATH = Path(__file__).with_name("aria_zh.js")  # Gradio's English ARIA labels → Chinese
+CSS_PATH = STATIC / "style.css"
+ARIA_JS_PATH = STATIC / "aria_zh.js"  # Gradio's English ARIA labels → Chinese
 TITLE = "政言 · 政府讲话语义问答"
 
 

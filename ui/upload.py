@@ -2,7 +2,7 @@
 
 Files are parsed in a private staging folder first; nothing reaches the upload folder or the index
 unless parsing succeeded, and the index itself is only touched through the injected `index_files`
-(which must leave the old index intact when it fails; rag.ingest does).
+(which must leave the old index intact when it fails; rag.ingest.pipeline does).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 `rag serve`, the browser tests and bench/screenshots.py call `create_app`; nothing here retrieves,
 answers or indexes by itself: the index is opened, listed, added to and reloaded through
-`rag.corpus.Library`, the same service the CLI uses.
+`rag.library.Library`, the same service the CLI uses.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from rag.answer import answerer_for
+from rag.answer.answerer import answerer_for
 from rag.config import DEFAULT_SEEDS, PROJECT_ROOT, Settings
-from rag.corpus import Library
+from rag.library import Library
 from rag.records import Chunk
 from ui.app import Services, build_app_from
 from ui.parse_worker import parse_isolated
@@ -30,7 +30,7 @@ def embedding_progress(progress: Progress, start: float = 0.05, span: float = 0.
 class Reindexer:
     """Adds uploaded files to the library (incremental ingest, then reload), then gives the app a fresh
     answerer: its term weights and name lists cover the new texts. The progress label shows chunks per
-    second (rag.ingest.rate_text)."""
+    second (rag.ingest.pipeline.rate_text)."""
 
     def __init__(self, library: Library, services: Services) -> None:
         self.library = library

@@ -1,4 +1,4 @@
-"""`rag ask` and `rag chat`: argument parsing and output only; answering lives in rag/answer.py."""
+"""`rag ask` and `rag chat`: argument parsing and output only; answering lives in rag/answer/answerer.py."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from typing import Optional
 
 import typer
 
-from rag.answer import open_answerer
-from rag.citations import source_line
+from rag.answer.answerer import open_answerer
+from rag.answer.citations import source_line
 from rag.cli import options
-from rag.compose import Delta
+from rag.answer.compose import Delta
 from rag.config import Settings
 from rag.query_check import check_query
 from rag.records import Answer, Filters

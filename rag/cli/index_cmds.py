@@ -13,17 +13,17 @@ from rich.progress import Progress
 
 from rag.cli import options
 from rag.config import DEFAULT_SEEDS, Settings
-from rag.corpus import Library
+from rag.library import Library
 from rag.errors import UsageError
-from rag.eval_sets import DOMAINS
-from rag.evaluate import run_eval, summary
-from rag.evaluate_parse import run_parse_eval, table as parse_table
-from rag.ingest import ingest_paths
+from rag.eval.sets import DOMAINS
+from rag.eval.run import run_eval, summary
+from rag.eval.parse import run_parse_eval, table as parse_table
+from rag.ingest.pipeline import ingest_paths
 from rag.labels import UNKNOWN_SPEAKER, cell
 from rag.query_check import check_query
 from rag.records import Filters
-from rag.retrieve import Retriever
-from rag.store import open_store
+from rag.retrieve.retriever import Retriever
+from rag.store.base import open_store
 
 
 def ingest(
@@ -107,7 +107,7 @@ def info(
 def eval_cmd(
     domain: list[str] = typer.Option(["seeds", "cmrc"], "--domain", "-d",
                                      help="评测领域：seeds（种子讲话）、cmrc（CMRC 2018 公开集），可重复"),
-    fit: bool = typer.Option(False, "--fit", help="在两个领域的 tune 部分重新拟合可答性模型并写入 rag/answerability.json"),
+    fit: bool = typer.Option(False, "--fit", help="在两个领域的 tune 部分重新拟合可答性模型并写入 rag/answer/answerability.json"),
     limit: Optional[int] = typer.Option(None, "--limit", min=1,
                                         help="每个部分、每类问题只取按哈希固定的前 N 个（快速检查用，不是报告数字）"),
     tune_limit: Optional[int] = typer.Option(None, "--tune-limit", min=1,

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from rag.config import DEFAULT_SEEDS, Settings
-from rag.corpus import Library
+from rag.library import Library
 from rag.errors import RagError, UsageError
 from rag.labels import UNKNOWN_SPEAKER, cell
 from rag.parse import load_corpus

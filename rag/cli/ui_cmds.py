@@ -14,8 +14,8 @@ from rag.cli import options
 from rag.config import Settings
 from rag.errors import UsageError
 from rag.labels import UNKNOWN_SPEAKER, cell
-from rag.retrieve import Retriever
-from rag.similar import find_similar
+from rag.retrieve.retriever import Retriever
+from rag.retrieve.similar import find_similar
 from ui.access import DEFAULT_MAX_UPLOAD_MB, check_port, port_error, resolve_access
 
 

@@ -1,0 +1,250 @@
+"""Follow-up questions → standalone questions, before retrieval.
+
+With an LLM the model rewrites; otherwise rules carry the previous question's topic and entities
+over: "那招商投资局呢?" swaps the department, "那铜梁呢?" the district, "那2023年呢?" the year,
+"那谭庆呢?" the person — each for the same kind of entity in the previous question, recognised
+with the corpus's own unit and speaker lists (`Lexicon`) and jieba. "他还提到了什么?" names the
+previously cited speaker.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from rag.errors import RagError
+from rag.answer.llm import complete, rewrite_messages
+from rag.answer.question import analyse, tokens
+from rag.places import place_stem, places
+from rag.records import Answer, Chunk
+from rag.units import resolve_chunk
+from rag.zh import DISTRICT_SUFFIXES
+
+_ELLIPSIS_START = re.compile(r"^(那么|那|还有|另外|而|那个|再问)")
+_FOCUS = re.compile(r"^(?:那么|那|还有|另外|而|那个)?\s*(?P<x>[^，,。？?！!呢]{1,16}?)\s*(?:的情况|方面)?\s*呢[？?！!。]?$")
+_PERSON_PRONOUN = re.compile(r"他们|她们|他|她|该同志|这位|此人")
+_PLACE_PRONOUN = re.compile(r"该区|该县|该镇|该地|当地|那里|这里|那边|该街道")
+_COMPARE_WORDS = re.compile(r"各地|各区县|哪些地方|哪些区县|哪些单位|各单位")
+# The order in which rag.zh.PLACE_SUFFIXES are tried on a bare stem ("那铜梁呢?"): common levels first;
+# a province is never elided.
+_SUFFIX_PREFERENCE = ("区", "县", "市", "镇", "街道", "乡", "自治县", "新区", "高新区")
+SHORT = 7  # characters (punctuation excluded) below which a question is treated as elliptical
+# How names of organs and towns end: a word the corpus does not know is still a department ("财政局").
+_ORGAN_END = re.compile(r"(?:局|委|办|中心|集团|公司|街道|镇|乡|管委会|院|厅|署)$")
+_YEAR = re.compile(r"(?:19|20)\d{2}年")
+
+PERSON, DISTRICT, LOCAL, YEAR = "person", "district", "local", "year"
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The corpus's own names by kind: speakers, districts, and units under a district (departments, towns)."""
+
+    speakers: frozenset[str] = frozenset()
+    districts: frozenset[str] = frozenset()
+    locals: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_chunks(cls, chunks: Iterable[Chunk]) -> "Lexicon":
+        speakers, districts, local_names, seen = set(), set(), set(), set()
+        for c in chunks:
+            if (c.unit, c.meeting) in seen:
+                continue
+            seen.add((c.unit, c.meeting))
+            if c.speaker:
+                speakers.add(c.speaker)
+            path = resolve_chunk(c)
+            if path.district:
+                districts.add(path.district)
+            if path.local:
+                local_names.add(path.local)
+        return cls(frozenset(speakers), frozenset(districts), frozenset(local_names))
+
+    def kind(self, word: str) -> str | None:
+        """What a word names: a person, a district, a department/town, a year — or None."""
+        if _YEAR.fullmatch(word):
+            return YEAR
+        if word in self.speakers:
+            return PERSON
+        if word in self.districts or (word.endswith(DISTRICT_SUFFIXES) and places(word) == [word]):
+            return DISTRICT
+        if word in self.locals or (len(word) >= 3 and _ORGAN_END.search(word)):
+            return LOCAL
+        return None
+
+    def mentions(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, kind) of the names in `text`, left to right, not overlapping."""
+        found: list[tuple[int, int, str]] = []
+
+        def add(start: int, word: str, kind: str) -> None:
+            end = start + len(word)
+            if start >= 0 and not any(a < end and start < b for a, b, _ in found):
+                found.append((start, end, kind))
+
+        for m in _YEAR.finditer(text):
+            add(m.start(), m.group(), YEAR)
+        for name in sorted(self.speakers, key=len, reverse=True):
+            if len(name) >= 2:
+                add(text.find(name), name, PERSON)
+        for place in places(text):
+            add(text.find(place), place, DISTRICT if place.endswith(DISTRICT_SUFFIXES) else LOCAL)
+        for name in sorted(self.locals, key=len, reverse=True):
+            add(text.find(name), name, LOCAL)
+        pos = 0
+        for tok in tokens(text):
+            start = text.find(tok, pos)
+            if start >= 0:
+                pos = start + len(tok)
+                if self.kind(tok) == LOCAL:
+                    add(start, tok, LOCAL)
+        return sorted(found)
+
+    def names_of(self, text: str, kind: str) -> list[str]:
+        """The names of one kind in `text`: `names_of("青溪区交通局一季度…", LOCAL)` → ['交通局']."""
+        return [text[a:b] for a, b, k in self.mentions(text) if k == kind]
+
+    def swap(self, previous: str, word: str, kind: str) -> str | None:
+        """`previous` with its first name of `kind` replaced by `word`; a department or town with no
+        counterpart goes right after the district ("永川区…" + "交通局" → "永川区交通局…"), a year
+        with none in front."""
+        spans = self.mentions(previous)
+        same = [s for s in spans if s[2] == kind]
+        if same:
+            a, b, _ = same[0]
+            return previous[:a] + word + previous[b:]
+        if kind == LOCAL:
+            district = next((s for s in spans if s[2] == DISTRICT), None)
+            if district:
+                return previous[:district[1]] + word + previous[district[1]:]
+        if kind == YEAR:
+            return word + previous
+        return None
+
+
+def _plain_len(text: str) -> int:
+    return len(re.sub(r"[\W_]", "", text))
+
+
+def is_follow_up(question: str) -> bool:
+    """Does the question lean on the conversation?
+
+    >>> is_follow_up("那铜梁呢?"), is_follow_up("他还提到了什么?"), is_follow_up("青石区上半年新建了多少个5G基站?")
+    (True, True, False)
+    """
+    q = question.strip()
+    return bool(
+        _ELLIPSIS_START.match(q) or q.rstrip("？?！!。 ").endswith("呢")
+        or _PERSON_PRONOUN.search(q) or _PLACE_PRONOUN.search(q) or _plain_len(q) <= SHORT
+    )
+
+
+def _previous_question(turn: Answer) -> str:
+    return turn.rewritten_question or turn.question
+
+
+def _previous_speaker(turn: Answer) -> str | None:
+    """The first cited chunk's own speaker (or its unit when the speaker is unknown); after a refusal,
+    that of the first passage listed as related."""
+    for chunk in [c.hit.chunk for c in turn.citations] + [h.chunk for h in turn.related]:
+        if chunk.speaker or chunk.unit:
+            return chunk.speaker or chunk.unit
+    return None
+
+
+def _named(x: str, previous_place: str | None, known: Callable[[str], bool]) -> str:
+    """A bare focus word gets the administrative suffix under which the corpus knows it
+    ("铜梁" → "铜梁区"), else stays as it is when the corpus knows it (a person), else takes the
+    previous place's suffix, so that an unknown place is refused rather than answered for another."""
+    if places(x) or not re.fullmatch(r"[\u4e00-\u9fff]{2,6}", x):
+        return x
+    suffixes = ([place_stem_suffix(previous_place)] if previous_place else []) + list(_SUFFIX_PREFERENCE)
+    for suffix in dict.fromkeys(s for s in suffixes if s):
+        if known(x + suffix):
+            return x + suffix
+    if known(x) or not previous_place:
+        return x
+    return x + place_stem_suffix(previous_place)
+
+
+def rule_rewrite(question: str, history: Sequence[Answer], known: Callable[[str], bool] = lambda s: False,
+                 lexicon: Lexicon | None = None) -> str:
+    """Rewrite without a model; returns the question unchanged when it stands alone. `known(text)`
+    says whether the corpus contains a text (to name places fully); `lexicon` holds its names by kind.
+
+    >>> from rag.records import Answer
+    >>> rule_rewrite("那白河呢?", [Answer("青石区上半年新增城镇就业多少人?", "", True)])
+    '白河区上半年新增城镇就业多少人?'
+    """
+    lexicon = lexicon or Lexicon()
+    q = question.strip()
+    if not history or not is_follow_up(q):
+        return q
+    prev_turn = history[-1]
+    prev = _previous_question(prev_turn)
+    info = analyse(prev)
+    focus = _FOCUS.match(q)
+    if focus:
+        raw = focus.group("x").strip()
+        x = raw if lexicon.kind(raw) else _named(raw, info.places[0] if info.places else None, known)
+        kind = lexicon.kind(x)
+        swapped = lexicon.swap(prev, x, kind) if kind else None
+        if swapped:
+            return swapped
+        if info.places:
+            return prev.replace(info.places[0], x, 1)
+        speaker = _previous_speaker(prev_turn)
+        if speaker and speaker in prev:  # "李春奎还提到了什么?" → "那铜梁呢?" → "铜梁区还提到了什么?"
+            return prev.replace(speaker, x, 1)
+        if _COMPARE_WORDS.search(prev):
+            return _COMPARE_WORDS.sub(x, prev, count=1)
+        return f"{x}{prev}"
+    speaker = _previous_speaker(prev_turn)
+    if speaker and _PERSON_PRONOUN.search(q):
+        q = _PERSON_PRONOUN.sub(speaker, q, count=1)
+    if info.places and _PLACE_PRONOUN.search(q):
+        q = _PLACE_PRONOUN.sub(info.places[0], q, count=1)
+    now = analyse(q)
+    if _plain_len(q) <= SHORT and not now.places and not (speaker and speaker in q):
+        # a bare "具体数字?" keeps the whole previous topic
+        return "".join(info.places) + "".join(info.terms) + "：" + q
+    if not now.places and info.places and not (speaker and speaker in q):
+        q = "".join(info.places) + q
+    if not now.terms and info.terms:
+        q = q.rstrip("？?") + "（" + "".join(info.terms) + "）？"
+    return q
+
+
+def place_stem_suffix(place: str) -> str:
+    """ "九龙坡区" → "区" """
+    return place[len(place_stem(place)):]
+
+
+class Rewriter:
+    """Rewrites follow-ups; an LLM when given one, else the rules (also the fallback when the LLM fails)."""
+
+    def __init__(self, llm=None, max_chars: int = 80, known: Callable[[str], bool] | None = None,
+                 lexicon: Lexicon | None = None) -> None:
+        self._llm = llm
+        self._max_chars = max_chars
+        self._known = known or (lambda text: False)
+        self._lexicon = lexicon or Lexicon()
+
+    def rewrite(self, question: str, history: Sequence[Answer]) -> str:
+        if not history or not is_follow_up(question):
+            return question.strip()
+        if self._llm is not None:
+            rewritten = self._llm_rewrite(question, history)
+            if rewritten:
+                return rewritten
+        return rule_rewrite(question, history, self._known, self._lexicon)
+
+    def _llm_rewrite(self, question: str, history: Sequence[Answer]) -> str | None:
+        pairs = [(_previous_question(t), t.answer) for t in history]
+        try:
+            text = complete(self._llm, rewrite_messages(pairs, question), max_tokens=64)
+        except RagError:
+            return None
+        line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+        line = re.sub(r"^(改写后的问题|问题)[:：]\s*", "", line).strip("“”\"' ")
+        return line if 2 <= len(line) <= self._max_chars else None
