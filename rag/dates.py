@@ -36,7 +36,7 @@ def range_bound(text: str | None, end: bool) -> str | None:
     if day is None:
         shaped = _DAY.match(text.strip()) or _PARTIAL.match(text.strip())
         problem = "日期不存在" if shaped else "日期格式不对"  # "2024-13-45" is shaped like a date; "昨天" is not
-        raise UsageError(f"{problem}：{text.strip()!r} — 请写成 2023-07-28、2023-07 或 2023 (bad date)")
+        raise UsageError(f"{problem}：「{text.strip()}」— 请写成 2023-07-28、2023-07 或 2023")
     return day
 
 

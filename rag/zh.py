@@ -41,6 +41,28 @@ PERCENT = ("%", "％")
 _UNIT = any_of(sorted(UNIT_WORDS, key=len, reverse=True))
 FIGURE = rf"(?<![\d.]){NUMBER}\s*(?:{_UNIT}|{any_of(MAGNITUDES)}+{_UNIT}?|{any_of(PERCENT)})"
 
+# A number with whatever of it follows (magnitudes, a unit word, a percent sign): never cut inside.
+_FIGURE_RUN = re.compile(rf"{NUMBER}\s*{any_of(MAGNITUDES)}*(?:{_UNIT}|{any_of(PERCENT)})?")
+_CLIP_AT = re.compile(f"[{re.escape(SENTENCE_ENDS + CLAUSE_MARKS)}][{re.escape(CLOSING_QUOTES)}]*")
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` shortened to about `limit` characters for a snippet, marked with …… when cut: at the last
+    sentence or clause end in the second half of the limit, else at the limit moved past any figure it
+    would split, so a snippet never shows "增长6.8" without its "%".
+
+    >>> clip("工业投资增长6.8%，居全市第一。", 8), clip("一季度完成投资8.36亿元同比增长", 9)
+    ('工业投资增长6.8%……', '一季度完成投资8.36亿元……')
+    """
+    if len(text) <= limit:
+        return text
+    ends = [m.end() for m in _CLIP_AT.finditer(text, 0, limit + 1) if m.end() >= limit // 2]
+    if ends:
+        return text[:ends[-1]].rstrip(CLAUSE_MARKS) + "……"
+    cut = next((m.end() for m in _FIGURE_RUN.finditer(text) if m.start() < limit < m.end()), limit)
+    return text[:cut] + "……"
+
+
 # ---- places --------------------------------------------------------------------------------------
 ZONE_SUFFIXES = ("高新区", "新区")  # a development zone, often named after the district it sits in
 # District/county level: what opens a department's name ("永川区经济信息委") and names a district.

@@ -17,7 +17,7 @@ from rag.labels import NOT_FOUND
 from rag.answer.question import QuestionInfo, noun_runs
 from rag.records import Answer, Citation, Hit
 from rag.units import hierarchy_key, resolve_chunk
-from rag.zh import COLONS, COMMAS, SEMICOLONS, SENTENCE_ENDS
+from rag.zh import COLONS, COMMAS, SEMICOLONS, SENTENCE_ENDS, clip
 
 # A comparison bullet must hold the topic term whole, or all its sub-words (evidence.term_match scale).
 TOPIC_MATCH = 0.8
@@ -221,6 +221,9 @@ def checked(answer: Answer, citations: Sequence[Citation], truncated: bool = Fal
     return replace(answer, answer=renumber(text, order), citations=kept, warnings=tuple(warnings))
 
 
+RELATED_CHARS = 60  # a nearest passage with no scored sentence is quoted up to about this long
+
+
 def not_found(base: Answer, hits: Sequence[Hit], ranked: Sequence[Candidate], reason: str, n: int) -> Answer:
     """The honest refusal, listing the nearest passages as 相关但未直接回答 (no markers: they do not answer)."""
     best_sentence: dict[str, Candidate] = {}
@@ -232,7 +235,7 @@ def not_found(base: Answer, hits: Sequence[Hit], ranked: Sequence[Candidate], re
         lines.append("相关但未直接回答：")
         for h in related:
             c = best_sentence.get(h.chunk.chunk_id)
-            quote = c.excerpt if c else h.chunk.text[:60]
+            quote = c.excerpt if c else clip(h.chunk.text, RELATED_CHARS)
             meeting = f"，{h.chunk.meeting}" if h.chunk.meeting else ""
             lines.append(f"- {who(h.chunk)}{meeting}：{quote}")
     return replace(base, answer="\n".join(lines), answerable=False, related=related)

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from rag.labels import NOT_FOUND, UNKNOWN_SPEAKER, cell
 from rag.records import Answer, Chunk, Citation, Filters, Hit
+from rag.zh import clip
 
 _MARKER = re.compile(r"\[(\d{1,3})\]")
 TOPIC_CHARS = 24  # 找相似 from a card names the paragraph by its title, else by this many first characters
@@ -100,12 +101,12 @@ def link_markers(escaped: str, turn: int) -> str:
 def topic_label(chunk: Chunk) -> str:
     """How 找相似 names a paragraph to the user: its speech title, else its first words.
 
-    `topic_label(chunk)` → '智慧路灯点亮城市夜' or '区城市管理局今年新建智慧路灯3721盏，覆盖…'
+    `topic_label(chunk)` → '智慧路灯点亮城市夜' or '区城市管理局今年新建智慧路灯3721盏……'
     """
     if chunk.title:
         return chunk.title
     text = " ".join(chunk.text.split())
-    return text if len(text) <= TOPIC_CHARS else text[:TOPIC_CHARS] + "…"
+    return clip(text, TOPIC_CHARS)
 
 
 def similar_button(chunk: Chunk) -> str:
@@ -113,12 +114,17 @@ def similar_button(chunk: Chunk) -> str:
             f'data-label="{esc(topic_label(chunk))}" aria-label="查找与此段相似的举措">找相似</button>')
 
 
-def place_line(chunk: Chunk, number: Numbering | None = None) -> str:
-    """Where the paragraph sits: 《speech title》 · 全文第N段 (the count runs through the whole document)."""
+def place_text(chunk: Chunk, number: Numbering | None = None) -> str:
+    """Where the paragraph sits, unescaped: 《speech title》 · 全文第N段 (the count runs through the whole
+    document; 本篇讲话第N段 when the document is not in the store). The app and the export both say this."""
     n = number(chunk) if number else None
     where = f"全文第{n}段" if n else f"本篇讲话第{chunk.paragraph + 1}段"
-    title = f"《{esc(chunk.title)}》 · " if chunk.title else ""
-    return f'<span class="zy-where">{title}{where}</span>'
+    return f"《{chunk.title}》 · {where}" if chunk.title else where
+
+
+def place_line(chunk: Chunk, number: Numbering | None = None) -> str:
+    """`place_text` as an escaped span."""
+    return f'<span class="zy-where">{esc(place_text(chunk, number))}</span>'
 
 
 def source_card(citation: Citation, turn: int, number: Numbering | None = None) -> str:
@@ -218,14 +224,14 @@ def render_sources(answers: Sequence[Answer], number: Numbering | None = None) -
     return f'<div class="zy-sources">{"".join(blocks)}</div>'
 
 
-def md_source_line(marker: int | None, chunk: Chunk) -> str:
-    """Attribution for the Markdown export (document fields escaped by md_escape)."""
+def md_source_line(marker: int | None, chunk: Chunk, number: Numbering | None = None) -> str:
+    """Attribution for the Markdown export, placed as the app places it (document fields escaped by md_escape)."""
     head = f"[{marker}] " if marker is not None else "- "
     fields = " · ".join(md_escape(part) for part in meta_parts(chunk))
-    return f"{head}{fields}（{md_escape(chunk.source)}，第{chunk.paragraph + 1}段）"
+    return f"{head}{fields}（{md_escape(place_text(chunk, number))}）"
 
 
-def answer_markdown(answer: Answer) -> str:
+def answer_markdown(answer: Answer, number: Numbering | None = None) -> str:
     """An answer with its source list, as Markdown for copying or download."""
     lines = [f"## 问题\n\n{md_escape(answer.question)}\n"]
     if answer.rewritten_question and answer.rewritten_question != answer.question:
@@ -234,11 +240,11 @@ def answer_markdown(answer: Answer) -> str:
     lines.append(f"## 回答\n\n{md_escape(text)}\n")
     lines.append("## 来源\n")
     for citation in answer.citations:
-        lines.append(md_source_line(citation.marker, citation.hit.chunk))
+        lines.append(md_source_line(citation.marker, citation.hit.chunk, number))
         lines.append(_quote(md_escape(citation.hit.chunk.text)) + "\n")
     if not answer.citations:
         for hit in answer.related:
-            lines.append(md_source_line(None, hit.chunk))
+            lines.append(md_source_line(None, hit.chunk, number))
             lines.append(_quote(md_escape(hit.chunk.text)) + "\n")
         if not answer.related:
             lines.append("（无）")
@@ -249,5 +255,5 @@ def _quote(text: str) -> str:
     return "\n".join(f"> {line}" for line in text.splitlines() or [""])
 
 
-def conversation_markdown(answers: Iterable[Answer]) -> str:
-    return "\n---\n\n".join(answer_markdown(a) for a in answers)
+def conversation_markdown(answers: Iterable[Answer], number: Numbering | None = None) -> str:
+    return "\n---\n\n".join(answer_markdown(a, number) for a in answers)
