@@ -10,6 +10,7 @@ import gradio as gr
 
 from rag.records import Chunk
 from ui.tabs.chat import ChatTab, build_chat_tab, on_restore
+from ui.tabs.reader import build_reader
 from ui.tabs.library import LibraryTab, build_library_tab, overview_html
 from ui.tabs.similar import SIMILAR_JS, build_similar_tab, wire_similar_bridge
 from rag.library import Catalogue
@@ -65,6 +66,7 @@ def build_app_from(services: Services) -> Any:
             if services.uploads is not None:
                 with gr.Tab("上传", id="upload", elem_id="zy-tab-upload"):
                     upload = build_upload_tab(services)
+        build_reader(services)
         wire_similar_bridge(services, tabs, similar, "similar")
         _wire_refresh(services, chat, library, library_tab, upload)
         demo.load(lambda stored: on_restore(services, stored), [chat.stored], chat.restore_outputs(),

@@ -143,23 +143,39 @@ def render_meeting(name: str | None, speeches: Sequence[Speech]) -> str:
     )
 
 
-def render_speech(speech: Speech | None, first_paragraph: int = 1) -> str:
-    """A whole speech: attribution header and paragraphs numbered through the document."""
+def render_speech(speech: Speech | None, first_paragraph: int = 1, cited: int | None = None) -> str:
+    """A whole speech: attribution header and paragraphs numbered through the document; paragraph
+    number `cited` (if any) is highlighted."""
     if speech is None:
         return '<div class="zy-speech zy-empty">在上面的表格中点一次会议，再点一篇讲话。</div>'
     m = speech.meeting
     info = " · ".join(
         esc(p) for p in (speech.speaker or cell(UNKNOWN_SPEAKER), speech.speaker_title, speech.unit, m.name, date_label(m)) if p
     )
-    paras = "".join(
-        f'<p class="zy-para" id="zy-para-{first_paragraph + i}"><span class="zy-pn">{first_paragraph + i}</span>'
-        f"{esc_multiline(p.text)}</p>"
-        for i, p in enumerate(speech.paragraphs)
-    )
+    paras = []
+    for i, p in enumerate(speech.paragraphs):
+        n = first_paragraph + i
+        mark = ' zy-cited" aria-current="true' if n == cited else ""
+        paras.append(f'<p class="zy-para{mark}" id="zy-para-{n}"><span class="zy-pn">{n}</span>{esc_multiline(p.text)}</p>')
     title = f"<h3>{esc(speech.title)}</h3>" if speech.title else ""
     return (
         f'<div class="zy-speech">{title}<div class="zy-src-head">{info}</div>'
-        f'<div class="zy-note">{len(speech.paragraphs)} 段（编号为全文段落号）</div>{paras}</div>'
+        f'<div class="zy-note">{len(speech.paragraphs)} 段（编号为全文段落号）</div>{"".join(paras)}</div>'
+    )
+
+
+def render_reader(chunk_id: str, speech: Speech | None, first_paragraph: int = 1, cited: int | None = None) -> str:
+    """The reader overlay: the paragraph's whole speech with that paragraph highlighted, and a way back."""
+    if speech is None:
+        body = '<div class="zy-error">这段讲话已不在索引中（可能已重建索引）。</div>'
+    else:
+        body = render_speech(speech, first_paragraph, cited)
+    where = f"全文第{cited}段" if cited else ""
+    return (
+        f'<div class="zy-reader" data-chunk="{esc(chunk_id)}" role="dialog" aria-modal="true" aria-label="讲话全文">'
+        '<div class="zy-reader-bar"><button type="button" class="zy-reader-close" aria-label="关闭全文，回到原处">'
+        f'← 返回</button><span class="zy-reader-where">{where}</span></div>'
+        f'<div class="zy-reader-body">{body}</div></div>'
     )
 
 

@@ -114,6 +114,18 @@ def similar_button(chunk: Chunk) -> str:
             f'data-label="{esc(topic_label(chunk))}" aria-label="查找与此段相似的举措">找相似</button>')
 
 
+def read_button(chunk: Chunk) -> str:
+    """Opens the paragraph in its whole speech (ui/tabs/reader.py)."""
+    return (f'<button class="zy-read-btn" type="button" data-chunk="{esc(chunk.chunk_id)}" '
+            'aria-label="在讲话全文中阅读此段">阅读全文</button>')
+
+
+def card_foot(chunk: Chunk, number: Numbering | None = None) -> str:
+    """Where the paragraph sits, then its two actions: read it in its speech, find similar ones."""
+    return (f'<div class="zy-src-foot">{place_line(chunk, number)}'
+            f'<span class="zy-actions">{read_button(chunk)}{similar_button(chunk)}</span></div>')
+
+
 def place_text(chunk: Chunk, number: Numbering | None = None) -> str:
     """Where the paragraph sits, unescaped: 《speech title》 · 全文第N段 (the count runs through the whole
     document; 本篇讲话第N段 when the document is not in the store). The app and the export both say this."""
@@ -134,7 +146,7 @@ def source_card(citation: Citation, turn: int, number: Numbering | None = None) 
         f'<div class="zy-src" id="zy-src-{turn}-{citation.marker}" data-chunk="{esc(chunk.chunk_id)}">'
         f'<div class="zy-src-head"><span class="zy-marker">[{citation.marker}]</span> {meta_line(chunk)}</div>'
         f'<div class="zy-src-text">{highlight(chunk.text, citation.sentence)}</div>'
-        f'<div class="zy-src-foot">{place_line(chunk, number)}{similar_button(chunk)}</div></div>'
+        f'{card_foot(chunk, number)}</div>'
     )
 
 
@@ -145,7 +157,7 @@ def passage_card(hit: Hit, number: Numbering | None = None) -> str:
         f'<div class="zy-src zy-passage" data-chunk="{esc(chunk.chunk_id)}">'
         f'<div class="zy-src-head">{meta_line(chunk)}</div>'
         f'<div class="zy-src-text">{esc_multiline(chunk.text)}</div>'
-        f'<div class="zy-src-foot">{place_line(chunk, number)}{similar_button(chunk)}</div></div>'
+        f'{card_foot(chunk, number)}</div>'
     )
 
 

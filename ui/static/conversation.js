@@ -18,7 +18,9 @@ const show = (a) => {
     + '<div class="zy-src-head">' + head.innerHTML + '</div>'
     + '<div class="zy-pop-text">' + mark.innerHTML + '</div>'
     + '<div class="zy-pop-foot">' + (where ? where.innerHTML : '') + '</div>'
-    + '<button type="button" class="zy-pop-go" data-card="' + card.id + '">查看原文段落</button>';
+    + '<button type="button" class="zy-pop-go" data-card="' + card.id + '">查看原文段落</button> '
+    + '<button type="button" class="zy-read-btn" data-chunk="' + card.dataset.chunk.replace(/"/g, '&quot;') + '">阅读全文</button>';
+  window.zyLastCite = a;
   const narrow = window.matchMedia('(max-width: 700px)').matches;
   pop.className = narrow ? 'zy-sheet' : 'zy-popover';
   if (narrow) { pop.style.left = ''; pop.style.top = ''; }
@@ -44,6 +46,22 @@ element.addEventListener('mouseover', (event) => {
   const a = event.target.closest('a.zy-cite');
   if (a && window.matchMedia('(hover: hover) and (min-width: 701px)').matches) show(a);
 });
+// On phones the cited card sits far below the answer: a floating button leads back to the [n] marker.
+const back = () => {
+  let b = document.getElementById('zy-back');
+  if (!b) {
+    b = document.createElement('button');
+    b.id = 'zy-back'; b.type = 'button'; b.hidden = true; b.textContent = '↑ 回到回答';
+    b.addEventListener('click', () => {
+      b.hidden = true;
+      const cite = window.zyLastCite;
+      if (cite && document.body.contains(cite)) { cite.scrollIntoView({ block: 'center' }); cite.focus({ preventScroll: true }); }
+      else { const c = document.getElementById('zy-conv'); if (c) c.scrollIntoView({ block: 'start' }); }
+    });
+    document.body.appendChild(b);
+  }
+  return b;
+};
 if (!window.zyPopWired) {
   window.zyPopWired = true;
   document.addEventListener('click', (event) => {
@@ -54,9 +72,11 @@ if (!window.zyPopWired) {
       const card = document.getElementById(go.dataset.card);
       p.hidden = true;
       if (card) { card.closest('details').open = true; card.scrollIntoView({ behavior: 'smooth', block: 'center' });
-        card.classList.add('zy-flash'); setTimeout(() => card.classList.remove('zy-flash'), 1600); }
+        card.classList.add('zy-flash'); setTimeout(() => card.classList.remove('zy-flash'), 1600);
+        if (window.matchMedia('(max-width: 700px)').matches) back().hidden = false; }
       return;
     }
+    if (event.target.closest('.zy-read-btn')) p.hidden = true;
     if (event.target.closest('.zy-pop-close') || !event.target.closest('#zy-pop')) p.hidden = true;
   });
   document.addEventListener('keydown', (event) => { if (event.key === 'Escape') { const p = document.getElementById('zy-pop'); if (p) p.hidden = true; } });
