@@ -10,6 +10,7 @@ import gradio as gr
 
 from rag.records import Chunk
 from ui.tabs.chat import ChatTab, build_chat_tab, on_restore
+from ui.tabs.conversations import build_conversations, past_choices
 from ui.tabs.reader import build_reader
 from ui.tabs.library import LibraryTab, build_library_tab, overview_html
 from ui.tabs.similar import SIMILAR_JS, build_similar_tab, wire_similar_bridge
@@ -58,6 +59,7 @@ def build_app_from(services: Services) -> Any:
         with gr.Tabs(elem_id="zy-tabs") as tabs:
             with gr.Tab("问答", id="chat", elem_id="zy-tab-chat"):
                 chat = build_chat_tab(services)
+                conversations = build_conversations(services, chat)
             with gr.Tab("相似举措", id="similar", elem_id="zy-tab-similar"):
                 similar = build_similar_tab(services)
             with gr.Tab("资料库", id="library", elem_id="zy-tab-library") as library_tab:
@@ -68,14 +70,18 @@ def build_app_from(services: Services) -> Any:
                     upload = build_upload_tab(services)
         build_reader(services)
         wire_similar_bridge(services, tabs, similar, "similar")
-        _wire_refresh(services, chat, library, library_tab, upload)
-        demo.load(lambda stored: on_restore(services, stored), [chat.stored], chat.restore_outputs(),
+        refresh = _wire_refresh(services, chat, library, library_tab, upload)
+        demo.load(lambda stored, past: (*on_restore(services, stored), past_choices(past)),
+                  [chat.stored, conversations.archive], [*chat.restore_outputs(), conversations.past],
                   api_name=False, queue=False)
+        refresh(demo.load)  # a reload lists what was added since the app was built (uploads)
     return demo
 
 
-def _wire_refresh(services: Services, chat: ChatTab, library: LibraryTab, library_tab: Any, upload: Any) -> None:
-    """After an upload (or on opening the library) the overview and dropdowns list the new meetings and speakers."""
+def _wire_refresh(services: Services, chat: ChatTab, library: LibraryTab, library_tab: Any,
+                  upload: Any) -> Callable[[Any], Any]:
+    """After an upload (or on opening the library) the overview and dropdowns list the new meetings and
+    speakers; returns the refresh as a listener for other events (the page load)."""
     def choices() -> tuple:
         store = services.catalogue()
         return (
@@ -91,6 +97,7 @@ def _wire_refresh(services: Services, chat: ChatTab, library: LibraryTab, librar
     library_tab.select(choices, None, targets, api_name=False, queue=False)
     if upload is not None:
         upload.commit.then(choices, None, targets, api_name=False, queue=False)
+    return lambda event: event(choices, None, targets, api_name=False, queue=False)
 
 
 def launch_app(demo: Any, host: str = "127.0.0.1", port: int = 7860, *, concurrency: int = 4, block: bool = True,

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rag.errors import InputError, RagError
-from rag.parse import SUPPORTED, sidecar_path
+from rag.parse import SKIPPED, SUPPORTED, sidecar_path
 from rag.parse.records_jsonl import field_date
 from rag.records import Speech
 from ui.tempfiles import remove_older_than
@@ -163,9 +163,11 @@ class UploadManager:
         try:
             speeches, warnings = self._parse([path], cancel)
             foreign = sorted({s.source for s in speeches} - {path.name})
-            if not speeches or foreign:
-                why = f"记录的 source 字段（{'、'.join(foreign)}）与文件名不符" if foreign else "没有解析出任何讲话段落"
-                raise InputError(f"{why} — 未加入")
+            if foreign:
+                raise InputError(f"记录的 source 字段（{'、'.join(foreign)}）与文件名不符 — 未加入")
+            if not speeches:  # the parser's own reason (not text, bad encoding …) when it gave one
+                refused = [w.removesuffix(SKIPPED) for w in warnings if w.endswith(SKIPPED)]
+                raise InputError("；".join(refused) or "没有解析出任何讲话段落 — 未加入")
         except Exception as exc:  # a damaged .pdf/.docx raises the library's own errors
             why = str(exc) if isinstance(exc, RagError) else f"无法解析（{type(exc).__name__}），文件可能已损坏"
             staged.errors.append(why if why.startswith(path.name) else f"{path.name}: {why}")

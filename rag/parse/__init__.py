@@ -28,6 +28,9 @@ class Corpus:
     files: list[Path] = field(default_factory=list)
 
 
+SKIPPED = " (已跳过 skipped)"  # ends the warning for a file refused with an InputError
+
+
 def load_corpus(paths: list[Path]) -> Corpus:
     """Parse every supported file under `paths`; bad files become warnings, the batch goes on."""
     corpus = Corpus()
@@ -35,7 +38,7 @@ def load_corpus(paths: list[Path]) -> Corpus:
         try:
             speeches, warnings = load_file(path)
         except InputError as exc:
-            corpus.warnings.append(f"{exc} (已跳过 skipped)")
+            corpus.warnings.append(f"{exc}{SKIPPED}")
             continue
         except MemoryError:
             raise  # the process is out of memory (the upload worker's limit): not this file's fault alone

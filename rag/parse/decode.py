@@ -35,23 +35,29 @@ def decode_bytes(data: bytes, name: str) -> str:
     ('会议', '会议')
     """
     if not data.strip():
-        raise InputError(f"{name}: 文件为空 (empty file) — 请检查文件内容后重新导入")
+        raise InputError(f"{name}: 文件为空 — 请检查文件内容后重新导入")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Windows Notepad's "Unicode"
         data = _from_utf16(data)
-    if b"\x00" in data[:8192]:
-        raise InputError(f"{name}: 看起来是二进制文件 (binary file, NUL bytes) — 只接受 UTF-8/GBK 文本、.jsonl、.docx、.pdf；"
-                         "若是不带 BOM 的 UTF-16 文本，请另存为 UTF-8")
+    # Text in UTF-8 or GBK has no bytes below 0x20 but line breaks and tabs, so raw control bytes say "binary"
+    if b"\x00" in data[:8192] or _looks_binary(data[:4096].decode("latin-1")):
+        raise InputError(not_text(name))
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
         if _looks_binary(text):
-            break
+            raise InputError(not_text(name))
         return text.replace("\r\n", "\n").replace("\r", "\n")
     raise InputError(
-        f"{name}: 无法识别的编码 (neither UTF-8 nor GBK/GB18030) — 请另存为 UTF-8 文本后重新导入"
+        f"{name}: 无法识别的编码（既不是 UTF-8，也不是 GBK/GB18030）— 请另存为 UTF-8 文本后重新导入"
     )
+
+
+def not_text(name: str) -> str:
+    """The message for a file whose bytes are not text (an image, archive or Office file renamed .txt)."""
+    return (f"{name}: 不是文本文件（内容是二进制数据，可能是改了扩展名的图片、压缩包或 Office 文件）— "
+            "只接受 UTF-8/GBK 文本、.jsonl、.docx、.pdf；若是不带 BOM 的 UTF-16 文本，请另存为 UTF-8")
 
 
 def _from_utf16(data: bytes) -> bytes:

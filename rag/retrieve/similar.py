@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from rag.errors import UsageError
@@ -31,7 +31,6 @@ class SimilarResult:
     query: str
     origin: Chunk | None  # the chunk asked about, when the argument was a chunk id
     hits: tuple[Hit, ...]
-    pool: tuple[Hit, ...] = field(default=(), repr=False)  # wider set behind the overview, origin included
 
     def groups(self) -> dict[str, list[Hit]]:
         """Hits grouped by (resolved) unit: by district in order of its best hit, the district itself
@@ -49,16 +48,14 @@ class SimilarResult:
         return {unit: grouped[unit] for unit in order}
 
     def overview(self) -> tuple[list[str], list[tuple[str, str | None]], dict[tuple[str, str], int]]:
-        """(units, meetings as (name, date), counts[(unit, meeting)]): the units the list shows (so
-        never the origin's), counted over the wider pool; meetings by date."""
+        """(units, meetings as (name, date), counts[(unit, meeting)]): the units and paragraphs the list
+        shows (so never the origin's, and a cell counts exactly the cards listed under its unit and
+        meeting); meetings by date."""
         counts: Counter[tuple[str, str]] = Counter()
         units = list(self.groups())
-        shown = set(units)
         meetings: dict[str, str | None] = {}
-        for hit in self.pool or self.hits:
+        for hit in self.hits:
             unit = hit.chunk.unit or cell(UNKNOWN_UNIT)
-            if unit not in shown or (self.origin is not None and not is_other(hit, self.origin)):
-                continue
             meeting = hit.chunk.meeting or cell(UNKNOWN_MEETING)
             meetings.setdefault(meeting, hit.chunk.meeting_date)
             counts[(unit, meeting)] += 1
@@ -115,4 +112,4 @@ def find_similar(
         hits = pool[:top_k]
     else:
         hits = [h for h in pool if is_other(h, origin)][:top_k]
-    return SimilarResult(query=query, origin=origin, hits=tuple(hits), pool=tuple(pool))
+    return SimilarResult(query=query, origin=origin, hits=tuple(hits))

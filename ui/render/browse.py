@@ -54,7 +54,7 @@ def render_overview(result: SimilarResult | None) -> str:
 
     Columns are numbered meetings (①②…, oldest first) with a legend, so the table stays narrow.
     """
-    if result is None or not (result.pool or result.hits):
+    if result is None or not result.hits:
         return ""
     units, meetings, counts = result.overview()
     header = "".join(

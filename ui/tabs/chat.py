@@ -24,6 +24,7 @@ from rag.records import Answer, Filters
 from ui import history
 from ui.tempfiles import remove_older_than
 from ui.render.cards import (
+    Numbering,
     conversation_markdown,
     esc,
     pending_body,
@@ -80,7 +81,7 @@ def turns_of(answers: list[Answer]) -> list[tuple[str, str]]:
     return [(a.question, render_answer_body(a, i)) for i, a in enumerate(answers)]
 
 
-def write_markdown(answers: list[Answer], folder: Path | None = None) -> str | None:
+def write_markdown(answers: list[Answer], folder: Path | None = None, number: Numbering | None = None) -> str | None:
     """The whole conversation as a .md file for download (Gradio copies it into its cache).
 
     All exports of this process share one folder, removed at exit; exports older than EXPORT_MAX_AGE
@@ -92,7 +93,7 @@ def write_markdown(answers: list[Answer], folder: Path | None = None) -> str | N
     remove_older_than(folder, EXPORT_MAX_AGE)
     path = folder / uuid.uuid4().hex[:12] / "conversation.md"  # the name the user downloads
     path.parent.mkdir()
-    path.write_text(conversation_markdown(answers), encoding="utf-8")
+    path.write_text(conversation_markdown(answers, number), encoding="utf-8")
     return str(path)
 
 
@@ -119,9 +120,16 @@ class ChatTab:
     markdown: Any
     download: Any
     stored: Any  # the conversation in the browser's local storage
+    clear: Any  # 新对话 (ui/tabs/conversations.py asks before putting the conversation aside)
+    question_row: Any  # the column holding the conversation, where the conversation list goes
 
     def restore_outputs(self) -> list[Any]:
         return [self.conversation, self.sources, self.answers, self.markdown, self.download]
+
+    def outputs(self) -> list[Any]:
+        """What `on_ask` fills: the shown conversation, the question box, the stored conversation."""
+        return [self.conversation, self.sources, self.answers, self.question, self.markdown, self.download,
+                self.stored]
 
 
 def stream_answer(services: Any, question: str, filters: Filters, past: list[Answer]) -> Iterator[tuple[str, str, Answer | None]]:
@@ -167,7 +175,6 @@ def on_ask(services: Any, question: str, answers: list[Answer], *form: str) -> I
         warn(str(exc))
         yield skip
         return
-    number = services.catalogue().paragraph_number
     done = turns_of(answers)
     yield (render_conversation(done + [(question, pending_body("", "正在检索…"))]), gr.skip(), gr.skip(), "",
            gr.skip(), gr.skip(), gr.skip())
@@ -186,15 +193,15 @@ def on_ask(services: Any, question: str, answers: list[Answer], *form: str) -> I
         warn("回答时发生内部错误，请稍后重试。")
         final = error_answer(question, f"内部错误（{type(exc).__name__}）")
     answers.append(final or error_answer(question, "没有得到回答"))
-    yield (
-        render_conversation(turns_of(answers)),
-        render_sources(answers, number),
-        answers,
-        "",
-        conversation_markdown(answers),
-        write_markdown(answers),
-        history.dump(answers),
-    )
+    yield shown(services, answers, "")
+
+
+def shown(services: Any, answers: list[Answer], question: Any = "") -> tuple:
+    """Outputs of `ChatTab.outputs` for a conversation: rendered, exported and stored."""
+    number = services.catalogue().paragraph_number
+    return (render_conversation(turns_of(answers)), render_sources(answers, number), answers, question,
+            conversation_markdown(answers, number) if answers else "", write_markdown(answers, number=number),
+            history.dump(answers))
 
 
 def on_restore(services: Any, stored: Any) -> tuple:
@@ -202,12 +209,8 @@ def on_restore(services: Any, stored: Any) -> tuple:
     answers = history.load(stored, services.get_chunk)
     if not answers:
         return gr.skip(), gr.skip(), [], gr.skip(), gr.skip()
-    return (render_conversation(turns_of(answers)), render_sources(answers, services.catalogue().paragraph_number),
-            answers, conversation_markdown(answers), write_markdown(answers))
-
-
-def on_clear() -> tuple:
-    return render_conversation([]), render_sources([]), [], "", "", None, history.dump([])
+    conversation, sources, answers, _, markdown, download, _ = shown(services, answers)
+    return conversation, sources, answers, markdown, download
 
 
 def on_filters(services: Any, *form: Any) -> str:
@@ -222,12 +225,12 @@ def build_chat_tab(services: Any) -> ChatTab:
     """Create the 问答 components inside the current Blocks/Tab context and wire their events."""
     store = services.catalogue()
     with gr.Row(equal_height=False, elem_id="zy-chat-row"):
-        with gr.Column(scale=3, min_width=300):
+        with gr.Column(scale=3, min_width=300) as conversation_column:
             chips = gr.HTML(render_chips(None), elem_id="zy-chips")
             conversation = gr.HTML(render_conversation([]), elem_id="zy-conv", js_on_load=CONVERSATION_JS)
             with gr.Row(elem_id="zy-ask-row"):
                 question = gr.Textbox(
-                    show_label=False, placeholder="输入问题，例如：某区某部门上半年完成了多少投资？",
+                    label="输入问题", show_label=False, placeholder="输入问题，例如：某区某部门上半年完成了多少投资？",
                     elem_id="zy-question", scale=6, lines=1, max_lines=4, min_width=200, max_length=MAX_QUERY_CHARS,
                 )
                 ask = gr.Button("提问", variant="primary", elem_id="zy-ask", scale=1, min_width=64)
@@ -258,6 +261,8 @@ def build_chat_tab(services: Any) -> ChatTab:
     filters = [meeting, unit, speaker, date_from, date_to]
     form = [*filters, no_uploads]
     outputs = [conversation, sources, answers, question, markdown, download, stored]
+    tab = ChatTab(question, ask, conversation, sources, answers, filters, chips, markdown, download, stored, clear,
+                  conversation_column)
 
     def handler(question_text: str, past: list[Answer], *form: str) -> Iterator[tuple]:
         yield from on_ask(services, question_text, past, *form)
@@ -265,7 +270,6 @@ def build_chat_tab(services: Any) -> ChatTab:
     inputs = [question, answers, *form]
     ask.click(handler, inputs, outputs, api_name="ask", concurrency_id="ask")
     question.submit(handler, inputs, outputs, api_name=False, concurrency_id="ask")
-    clear.click(on_clear, None, outputs, api_name=False)
     for box in form:
         box.change(functools.partial(on_filters, services), form, [chips], api_name=False, queue=False)
-    return ChatTab(question, ask, conversation, sources, answers, filters, chips, markdown, download, stored)
+    return tab

@@ -18,6 +18,7 @@ from rag.errors import RagError
 from rag.parse import SUPPORTED
 from ui.render.cards import esc
 from ui.render.browse import render_preview
+from ui.static import static_text
 from ui.upload import PREVIEW_COLUMNS, Staged, preview_rows
 
 log = logging.getLogger(__name__)
@@ -116,7 +117,8 @@ def build_upload_tab(services: Any) -> UploadTab:
         "（保存为同名 `.meta.json`），确认后点击“加入索引”。解析失败的文件不会进入索引。"
     )
     files = gr.File(file_count="multiple", file_types=list(SUPPORTED), label="文件", elem_id="zy-up-files")
-    status = gr.HTML(WAITING, elem_id="zy-up-status")
+    size_check = static_text("upload.js").replace("__MAX_BYTES__", str(services.uploads.max_bytes), 1)
+    status = gr.HTML(WAITING, elem_id="zy-up-status", js_on_load=size_check)
     table = gr.Dataframe(headers=PREVIEW_COLUMNS, value=[], interactive=True, visible=False, wrap=True,
                          static_columns=[0, 1, 6], label="解析预览（可改正）", elem_id="zy-up-table")
     commit = gr.Button("加入索引", variant="primary", interactive=False, elem_id="zy-up-commit")
