@@ -98,3 +98,127 @@ def test_popover_reads_in_full_and_phone_jump_has_a_way_back(page_at, size):
         pg.wait_for_timeout(300)
         assert pg.evaluate(IN_VIEW_JS, "#zy-conv a.zy-cite")  # the answer's marker is in view again
         assert back.is_hidden()
+
+
+def conversation_text(pg) -> str:
+    return pg.locator("#zy-conv").inner_text()
+
+
+def pick_option(pg, box: str, text: str) -> None:
+    pg.locator(f"{box} input").click()
+    pg.get_by_role("option").filter(has_text=text).first.click()
+
+
+def options_of(pg, box: str) -> list[str]:
+    pg.locator(f"{box} input").click()
+    pg.wait_for_selector("[role=option]")
+    texts = pg.get_by_role("option").all_inner_texts()
+    pg.keyboard.press("Escape")
+    return texts
+
+
+def test_new_conversation_asks_first_and_past_ones_come_back(page_at, size):
+    pg = page_at
+    ask(pg, QUESTION)
+    pg.click("#zy-clear")
+    bar = pg.locator("#zy-clear-confirm")
+    bar.wait_for(state="visible")
+    pg.click("#zy-clear-confirm .zy-clear-no")  # cancel: nothing is lost
+    bar.wait_for(state="hidden")
+    assert "8.36亿元" in conversation_text(pg)
+    pg.click("#zy-clear")
+    pg.click("#zy-clear-confirm .zy-clear-yes")
+    pg.wait_for_selector("#zy-conv .zy-empty")
+    assert [o for o in options_of(pg, "#zy-past") if "青溪区交通局" in o]
+    ask(pg, "青溪区招商投资局一季度引进项目多少个?")
+    pg.reload()  # both the current conversation and the list are kept in the browser
+    pg.wait_for_selector("#zy-conv .zy-bot")
+    assert "23个" in conversation_text(pg) and "8.36亿元" not in conversation_text(pg)
+    pick_option(pg, "#zy-past", "青溪区交通局")
+    pg.wait_for_function("document.querySelector('#zy-conv').innerText.includes('8.36亿元')")
+    assert "23个" not in conversation_text(pg)
+    assert "周海涛" in pg.locator("#zy-sources details[open] .zy-src-head").first.inner_text()
+    assert [o for o in options_of(pg, "#zy-past") if "招商投资局" in o]  # the other one went into the list
+    assert pg.evaluate("document.documentElement.scrollWidth") <= size[0] + 1
+    assert pg.dialogs == []  # asked in the page, not with a browser dialog
+
+
+def test_export_places_sources_as_the_app_does(page_at, size):
+    if size == PHONE:
+        pytest.skip("the export's text does not depend on the width")
+    pg = page_at
+    ask(pg, QUESTION)
+    foot = pg.locator("#zy-sources details[open] .zy-src .zy-where").first.inner_text()
+    pg.get_by_text("导出整段对话（Markdown）").click()
+    md = pg.locator("#zy-markdown textarea").input_value()
+    assert foot in md  # 《织密路网 畅通城乡》 · 全文第N段, word for word
+    assert "《织密路网 畅通城乡》 · 全文第" in md and ".txt" not in md
+
+
+def test_bad_date_is_explained_in_chinese_once(page_at, size):
+    pg = page_at
+    open_filters(pg)
+    pg.fill("#zy-f-from textarea", "2024-13-45")
+    pg.locator("#zy-f-from textarea").blur()
+    chip = pg.locator("#zy-chips [role=alert]")
+    chip.wait_for()
+    pg.fill("#zy-question textarea", QUESTION)
+    pg.click("#zy-ask")
+    pg.locator(".toast-body").first.wait_for()
+    pg.wait_for_timeout(1500)  # a second toast would have arrived by now
+    toasts = pg.locator(".toast-body")
+    assert toasts.count() == 1 and pg.locator(".toast-count").count() == 0  # one toast, not a stacked pair
+    title = toasts.locator(".toast-title").evaluate("e => getComputedStyle(e, '::before').content")
+    message = toasts.evaluate("""b => { const c = b.cloneNode(true);
+      c.querySelectorAll('.toast-title, .toast-close, button').forEach(e => e.remove()); return c.innerText; }""")
+    assert title == '"提示"'  # the title shows in Chinese (Gradio's English level name is hidden)
+    for text in (message, chip.inner_text()):
+        assert "日期不存在" in text and not re.search(r"[A-Za-z]{3,}", text), text  # no English words
+
+
+def test_question_box_has_a_meaningful_chinese_name(page_at, size):
+    pg = page_at
+    box = pg.get_by_role("textbox", name="输入问题")
+    assert box.count() == 1 and box.evaluate("e => e.closest('#zy-question') !== null")
+    assert pg.locator("[aria-label='Textbox'], [aria-label='textbox']").count() == 0
+
+
+NO_WRAP_JS = """(sel) => [...document.querySelectorAll(sel)].filter(e => e.getClientRects().length).map(e => {
+  const r = document.createRange(); r.selectNodeContents(e);
+  const lines = new Set([...r.getClientRects()].map(x => Math.round(x.top)));
+  return [e.textContent.trim(), lines.size]; })"""
+
+
+def test_card_buttons_never_wrap(page_at, size):
+    pg = page_at
+    ask(pg, "哪些地方在发展夜间经济?")
+    buttons = pg.evaluate(NO_WRAP_JS, "#zy-sources .zy-similar-btn, #zy-sources .zy-read-btn")
+    assert buttons and all(lines == 1 for _, lines in buttons), buttons
+    open_tab(pg, "相似举措")
+    pg.fill("#zy-sim-topic textarea", "夜间经济")
+    pg.click("#zy-sim-go")
+    pg.wait_for_selector("#zy-sim-results .zy-unit")
+    buttons = pg.evaluate(NO_WRAP_JS, "#zy-sim-go, #zy-sim-results .zy-similar-btn, #zy-sim-results .zy-read-btn")
+    assert all(lines == 1 for _, lines in buttons), buttons
+    assert pg.evaluate(ONE_CHAR_PER_LINE_JS) == []
+
+
+def test_similar_matrix_counts_the_listed_cards_and_marks_the_topic(page_at, size):
+    pg = page_at
+    open_tab(pg, "相似举措")
+    pg.fill("#zy-sim-topic textarea", "夜间经济")
+    pg.click("#zy-sim-go")
+    pg.wait_for_selector("#zy-sim-overview table")
+    listed = {}
+    for section in pg.locator("#zy-sim-results .zy-unit").all():
+        unit = section.locator("h4").evaluate("h => h.firstChild.textContent.trim()")
+        listed[unit] = section.locator(".zy-src").count()
+        assert f"{listed[unit]} 段" in section.locator("h4 small").inner_text()
+    matrix = pg.evaluate("""() => Object.fromEntries([...document.querySelectorAll('#zy-sim-overview tbody tr')]
+      .map(tr => [tr.querySelector('th').textContent.trim(),
+                  [...tr.querySelectorAll('td')].reduce((n, td) => n + (parseInt(td.textContent) || 0), 0)]))""")
+    assert listed and matrix == listed
+    marks = pg.locator("#zy-sim-results .zy-src-text mark.zy-term").all_inner_texts()
+    assert "夜间经济" in marks
+    assert pg.locator("#zy-sim-results .zy-src-text").filter(has_text="夜间经济").count() == \
+        pg.locator("#zy-sim-results .zy-src-text").filter(has=pg.locator("mark.zy-term", has_text="夜间经济")).count()

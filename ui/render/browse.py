@@ -25,8 +25,8 @@ def date_label(meeting: Meeting) -> str:
     return meeting.date or UNKNOWN_DATE
 
 
-def render_similar(result: SimilarResult | None, number: Numbering | None = None) -> str:
-    """Hits grouped by unit, each with its score and meeting date."""
+def render_similar(result: SimilarResult | None, number: Numbering | None = None, terms: Sequence[str] = ()) -> str:
+    """Hits grouped by unit, each with its meeting and place; the topic's `terms` marked in the text."""
     if result is None:
         return '<div class="zy-similar zy-empty">输入主题，或在问答页的引用段落上点“找相似”。</div>'
     head = ""
@@ -42,7 +42,7 @@ def render_similar(result: SimilarResult | None, number: Numbering | None = None
         return f'<div class="zy-similar">{head}<div class="zy-note">没有找到其他单位的相似段落。</div></div>'
     groups = []
     for unit, hits in result.groups().items():
-        cards = "".join(passage_card(h, number) for h in hits)
+        cards = "".join(passage_card(h, number, terms) for h in hits)
         groups.append(
             f'<section class="zy-unit"><h4>{esc(unit)} <small>{len(hits)} 段</small></h4>{cards}</section>'
         )

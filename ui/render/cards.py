@@ -90,6 +90,23 @@ def highlight(text: str, sentence: str | None) -> str:
     return f"{esc_multiline(text[:pos])}<mark>{esc_multiline(text[pos:end])}</mark>{esc_multiline(text[end:])}"
 
 
+def mark_terms(text: str, terms: Sequence[str]) -> str:
+    """Escape `text`, keep line breaks, and wrap every occurrence of the `terms` (longest first) in <mark>.
+
+    >>> mark_terms("夜间经济<集聚区>", ["夜间经济", "集聚"])
+    '<mark class="zy-term">夜间经济</mark>&lt;<mark class="zy-term">集聚</mark>区&gt;'
+    """
+    words = sorted({t for t in terms if t}, key=len, reverse=True)
+    if not words:
+        return esc_multiline(text)
+    pattern = re.compile("|".join(map(re.escape, words)))
+    out, pos = [], 0
+    for m in pattern.finditer(text):
+        out.append(esc_multiline(text[pos:m.start()]) + f'<mark class="zy-term">{esc(m.group())}</mark>')
+        pos = m.end()
+    return "".join(out) + esc_multiline(text[pos:])
+
+
 def link_markers(escaped: str, turn: int) -> str:
     """Turn `[n]` markers in already-escaped text into links to source card n of this turn."""
     return _MARKER.sub(
@@ -150,13 +167,13 @@ def source_card(citation: Citation, turn: int, number: Numbering | None = None) 
     )
 
 
-def passage_card(hit: Hit, number: Numbering | None = None) -> str:
-    """A retrieved passage without a marker (nearest passages, similar initiatives)."""
+def passage_card(hit: Hit, number: Numbering | None = None, terms: Sequence[str] = ()) -> str:
+    """A retrieved passage without a marker (nearest passages, similar initiatives), `terms` marked."""
     chunk = hit.chunk
     return (
         f'<div class="zy-src zy-passage" data-chunk="{esc(chunk.chunk_id)}">'
         f'<div class="zy-src-head">{meta_line(chunk)}</div>'
-        f'<div class="zy-src-text">{esc_multiline(chunk.text)}</div>'
+        f'<div class="zy-src-text">{mark_terms(chunk.text, terms)}</div>'
         f'{card_foot(chunk, number)}</div>'
     )
 

@@ -9,7 +9,9 @@ from typing import Any
 import gradio as gr
 
 from rag.errors import RagError
+from rag.answer.question import tokens
 from rag.retrieve.similar import SimilarResult, find_similar
+from rag.zh import QUESTION_STOPWORDS
 from ui.render.cards import esc, topic_label
 from ui.render.browse import render_overview, render_similar
 from ui.static import static_text
@@ -47,7 +49,15 @@ def on_similar(services: Any, text: str, top_k: float) -> tuple:
         log.exception("similar %r failed", text)
         gr.Warning("查找相似举措时发生内部错误。", title="提示")
         return f'<div class="zy-error">内部错误（{esc(type(exc).__name__)}）</div>', ""
-    return render_similar(result, services.catalogue().paragraph_number), render_overview(result)
+    terms = topic_terms(result.query) if result.origin is None else ()
+    return render_similar(result, services.catalogue().paragraph_number, terms), render_overview(result)
+
+
+def topic_terms(topic: str) -> list[str]:
+    """The words of a typed topic to mark in the results: the topic itself and its jieba words,
+    question words and single characters left out. `topic_terms('夜间经济')` → ['夜间经济', '夜间', '经济']"""
+    words = [t for t in tokens(topic) if len(t) > 1 and t not in QUESTION_STOPWORDS]
+    return list(dict.fromkeys([topic.strip(), *words]))
 
 
 def build_similar_tab(services: Any) -> SimilarTab:
