@@ -222,3 +222,76 @@ def test_similar_matrix_counts_the_listed_cards_and_marks_the_topic(page_at, siz
     assert "夜间经济" in marks
     assert pg.locator("#zy-sim-results .zy-src-text").filter(has_text="夜间经济").count() == \
         pg.locator("#zy-sim-results .zy-src-text").filter(has=pg.locator("mark.zy-term", has_text="夜间经济")).count()
+
+
+# ---- uploads (last: they grow the index) ---------------------------------------------------------
+# A speech without a title: 找相似 names it by its first words, cut after the whole figure 96.85%.
+WATER_TEXT = """测试区水务系统2025年第一季度例会上这样说
+
+3月28日，测试区召开水务系统2025年第一季度例会。区水利局主要负责同志作交流发言。
+
+测试区水利局局长 李清河
+
+测试区水利局今年全区农村自来水普及率提高到96.85%，新建水厂2座，解决了山区群众季节性缺水问题。
+
+我们还完成了小型水库除险加固12座。
+"""
+
+
+def test_uploaded_document_is_in_the_filter_lists_after_upload_and_reload(page_at, size, tmp_path):
+    if size == PHONE:
+        pytest.skip("the lists do not depend on the width; the upload happens once")
+    pg = page_at
+    path = tmp_path / "water.txt"
+    path.write_text(WATER_TEXT, encoding="utf-8")
+    choose_file(pg, path)
+    commit_upload(pg)
+    open_filters(pg)
+    for _ in range(2):  # right after the upload, then after a reload
+        assert "测试区水务系统2025年第一季度例会" in options_of(pg, "#zy-f-meeting")
+        assert "测试区水利局" in options_of(pg, "#zy-f-unit")
+        assert "李清河 · 测试区水利局局长" in options_of(pg, "#zy-f-speaker")
+        pg.reload()
+        pg.wait_for_selector("#zy-question textarea")
+        open_filters(pg)
+
+
+def test_untitled_paragraph_is_named_without_cutting_its_figure(page_at, size):
+    pg = page_at
+    ask(pg, "测试区农村自来水普及率提高到了多少?")
+    assert "96.85%" in latest_answer(pg)
+    pg.locator("#zy-sources details[open] .zy-src").first.locator(".zy-similar-btn").click()
+    pg.wait_for_selector("#zy-sim-results .zy-origin")
+    label = pg.locator("#zy-sim-topic textarea").input_value()
+    assert label == "测试区水利局今年全区农村自来水普及率提高到96.85%……"  # not "…提高到96.8"
+
+
+def test_oversized_file_is_refused_in_chinese_and_stays_explained(page_at, size, tmp_path):
+    pg = page_at
+    path = tmp_path / "big.txt"
+    with path.open("wb") as f:
+        f.truncate(30 * 1024 * 1024)
+    open_tab(pg, "上传")
+    pg.locator("#zy-up-files input[type=file]").set_input_files(str(path))
+    status = pg.locator("#zy-up-status [role=alert]")
+    status.wait_for()
+    if size == WIDE:
+        pg.wait_for_timeout(11_000)  # Gradio's own toast would have faded by now
+    text = status.inner_text()
+    assert "big.txt" in text and "超过上传上限 20 MB" in text and "拆成" in text
+    assert not re.search(r"[A-Za-z]{3,}", text.replace("big.txt", ""))
+    assert pg.locator(".toast-body").count() == 0  # nothing was sent, so no English refusal
+    files = pg.locator("#zy-up-files").inner_text()
+    assert "错误" not in files and "Error" not in files  # no bare error badge
+
+
+def test_binary_file_renamed_txt_is_named_not_a_text_file(page_at, size, tmp_path):
+    pg = page_at
+    path = tmp_path / "photo.txt"
+    path.write_bytes(bytes.fromhex("89504e470d0a1a0a0000000d49484452") + bytes(range(256)) * 8)
+    open_tab(pg, "上传")
+    pg.locator("#zy-up-files input[type=file]").set_input_files(str(path))
+    error = pg.locator("#zy-up-status .zy-error")
+    error.wait_for()
+    assert "photo.txt" in error.inner_text() and "不是文本文件" in error.inner_text()
+    assert "没有解析出任何讲话段落" not in pg.locator("#zy-up-status").inner_text()
