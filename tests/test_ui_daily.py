@@ -224,6 +224,49 @@ def test_similar_matrix_counts_the_listed_cards_and_marks_the_topic(page_at, siz
         pg.locator("#zy-sim-results .zy-src-text").filter(has=pg.locator("mark.zy-term", has_text="夜间经济")).count()
 
 
+def test_answer_offers_next_questions_from_the_cited_speech(page_at, size):
+    pg = page_at
+    ask(pg, QUESTION)
+    offered = pg.locator("#zy-conv .zy-bot").last.locator(".zy-follow-q").all_inner_texts()
+    # the unit that spoke next at the cited meeting, and the topic across places
+    assert offered == ["青溪区招商投资局一季度完成了多少投资?", "哪些地方也谈到了投资?"]
+    pg.locator("#zy-conv .zy-follow-q").first.click()
+    pg.wait_for_function("document.querySelectorAll('#zy-sources details.zy-turn').length > 1")
+    assert "186亿元" in latest_answer(pg)
+    assert "林晓燕" in pg.locator("#zy-sources details[open] .zy-src-head").first.inner_text()
+    assert pg.evaluate("document.documentElement.scrollWidth") <= size[0] + 1
+
+
+def test_compare_puts_two_units_side_by_side_each_cited(page_at, size):
+    pg = page_at
+    open_tab(pg, "对比")
+    pick_option(pg, "#zy-cmp-left", "青溪区")
+    pick_option(pg, "#zy-cmp-right", "云岭区")
+    pg.fill("#zy-cmp-topic textarea", "夜间经济")
+    pg.click("#zy-cmp-go")
+    pg.wait_for_selector("#zy-cmp-view .zy-cmp-side")
+    left, right = pg.locator("#zy-cmp-view .zy-cmp-side").all()
+    assert left.locator("h4").inner_text().startswith("青溪区") and right.locator("h4").inner_text().startswith("云岭区")
+    for side, who in ((left, "顾明轩"), (right, "韩子墨")):
+        cards = side.locator(".zy-src")
+        assert cards.count() >= 1
+        for card in cards.all():
+            assert "夜间经济" in card.locator("mark.zy-term").all_inner_texts()
+            assert re.search(r"全文第\d+段", card.locator(".zy-where").inner_text())
+        assert who in side.locator(".zy-src-head").first.inner_text()
+    assert "白鹭镇" in left.inner_text()  # a district includes its towns
+    lb, rb = left.bounding_box(), right.bounding_box()
+    if size == WIDE:
+        assert abs(lb["y"] - rb["y"]) < 2 and lb["x"] < rb["x"]  # side by side
+    else:
+        assert rb["y"] >= lb["y"] + lb["height"] - 1  # stacked on a phone
+    assert pg.evaluate("document.documentElement.scrollWidth") <= size[0] + 1
+    assert pg.evaluate(ONE_CHAR_PER_LINE_JS) == []
+    right.locator(".zy-read-btn").first.click()  # each statement opens in its speech
+    pg.locator("#zy-reader .zy-reader .zy-cited").wait_for()
+    assert "云岭区" in pg.locator("#zy-reader .zy-cited").inner_text()
+
+
 # ---- uploads (last: they grow the index) ---------------------------------------------------------
 # A speech without a title: 找相似 names it by its first words, cut after the whole figure 96.85%.
 WATER_TEXT = """测试区水务系统2025年第一季度例会上这样说

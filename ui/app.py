@@ -10,6 +10,7 @@ import gradio as gr
 
 from rag.records import Chunk
 from ui.tabs.chat import ChatTab, build_chat_tab, on_restore
+from ui.tabs.compare import CompareTab, build_compare_tab
 from ui.tabs.conversations import build_conversations, past_choices
 from ui.tabs.reader import build_reader
 from ui.tabs.library import LibraryTab, build_library_tab, overview_html
@@ -44,7 +45,7 @@ def build_app(
     get_chunk: Callable[[str], Chunk | None],
     uploads: UploadManager | None = None,
 ) -> Any:
-    """The four-screen app (问答, 相似举措, 资料库, 上传). Serve it with `launch_app`."""
+    """The app's screens (问答, 相似举措, 对比, 资料库, 上传). Serve it with `launch_app`."""
     return build_app_from(Services(retriever, answerer, catalogue, get_chunk, uploads))
 
 
@@ -62,6 +63,8 @@ def build_app_from(services: Services) -> Any:
                 conversations = build_conversations(services, chat)
             with gr.Tab("相似举措", id="similar", elem_id="zy-tab-similar"):
                 similar = build_similar_tab(services)
+            with gr.Tab("对比", id="compare", elem_id="zy-tab-compare"):
+                compare = build_compare_tab(services)
             with gr.Tab("资料库", id="library", elem_id="zy-tab-library") as library_tab:
                 library = build_library_tab(services)
             upload = None
@@ -70,7 +73,7 @@ def build_app_from(services: Services) -> Any:
                     upload = build_upload_tab(services)
         build_reader(services)
         wire_similar_bridge(services, tabs, similar, "similar")
-        refresh = _wire_refresh(services, chat, library, library_tab, upload)
+        refresh = _wire_refresh(services, chat, compare, library, library_tab, upload)
         demo.load(lambda stored, past: (*on_restore(services, stored), past_choices(past)),
                   [chat.stored, conversations.archive], [*chat.restore_outputs(), conversations.past],
                   api_name=False, queue=False)
@@ -78,7 +81,7 @@ def build_app_from(services: Services) -> Any:
     return demo
 
 
-def _wire_refresh(services: Services, chat: ChatTab, library: LibraryTab, library_tab: Any,
+def _wire_refresh(services: Services, chat: ChatTab, compare: CompareTab, library: LibraryTab, library_tab: Any,
                   upload: Any) -> Callable[[Any], Any]:
     """After an upload (or on opening the library) the overview and dropdowns list the new meetings and
     speakers; returns the refresh as a listener for other events (the page load)."""
@@ -91,9 +94,12 @@ def _wire_refresh(services: Services, chat: ChatTab, library: LibraryTab, librar
             gr.Dropdown(choices=store.meetings()),
             gr.Dropdown(choices=store.speaker_choices()),
             overview_html(store),
+            gr.Dropdown(choices=store.units()),
+            gr.Dropdown(choices=store.units()),
         )
 
-    targets = [chat.filters[0], chat.filters[1], chat.filters[2], library.meeting, library.speaker, library.overview]
+    targets = [chat.filters[0], chat.filters[1], chat.filters[2], library.meeting, library.speaker, library.overview,
+               compare.left, compare.right]
     library_tab.select(choices, None, targets, api_name=False, queue=False)
     if upload is not None:
         upload.commit.then(choices, None, targets, api_name=False, queue=False)

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 
 from rag.labels import UNKNOWN_DATE, UNKNOWN_MEETING, UNKNOWN_POST, UNKNOWN_SPEAKER, cell
-from rag.records import Meeting, Speech
+from rag.records import Hit, Meeting, Speech
 from rag.retrieve.similar import SimilarResult
 from ui.render.cards import Numbering, esc, esc_multiline, meta_line, passage_card
 from rag.library import MeetingRow, NameFlag
@@ -47,6 +47,17 @@ def render_similar(result: SimilarResult | None, number: Numbering | None = None
             f'<section class="zy-unit"><h4>{esc(unit)} <small>{len(hits)} 段</small></h4>{cards}</section>'
         )
     return f'<div class="zy-similar">{head}{"".join(groups)}</div>'
+
+
+def render_compare(topic: str, sides: Sequence[tuple[str, Sequence[Hit]]], number: Numbering | None = None,
+                   terms: Sequence[str] = ()) -> str:
+    """Two (or more) units' passages on one topic in columns, each attributed and placed; a unit with none says so."""
+    columns = []
+    for unit, hits in sides:
+        cards = "".join(passage_card(h, number, terms) for h in hits) or (
+            f'<div class="zy-note">没有找到{esc(unit)}谈“{esc(topic)}”的段落。</div>')
+        columns.append(f'<section class="zy-cmp-side"><h4>{esc(unit)} <small>{len(hits)} 段</small></h4>{cards}</section>')
+    return f'<div class="zy-compare"><div class="zy-note">主题：{esc(topic)}</div><div class="zy-cmp-cols">{"".join(columns)}</div></div>'
 
 
 def render_overview(result: SimilarResult | None) -> str:

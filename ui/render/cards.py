@@ -178,8 +178,9 @@ def passage_card(hit: Hit, number: Numbering | None = None, terms: Sequence[str]
     )
 
 
-def render_answer_body(answer: Answer, turn: int) -> str:
-    """The assistant bubble: rewritten question, answer with linked markers, not-found notice, warnings."""
+def render_answer_body(answer: Answer, turn: int, suggestions: Sequence[str] = ()) -> str:
+    """The assistant bubble: rewritten question, answer with linked markers, not-found notice, warnings,
+    then the suggested next questions (buttons that ask them)."""
     parts = []
     if answer.rewritten_question and answer.rewritten_question != answer.question:
         parts.append(
@@ -196,6 +197,10 @@ def render_answer_body(answer: Answer, turn: int) -> str:
     parts.append(f'<div class="zy-answer-text">{link_markers(esc_multiline(text), turn)}</div>')
     for warning in answer.warnings:
         parts.append(f'<div class="zy-warning">⚠ {esc(warning)}</div>')
+    if suggestions:
+        buttons = "".join(f'<button class="zy-follow-q" type="button" data-q="{esc(q)}">{esc(q)}</button>'
+                          for q in suggestions)
+        parts.append(f'<div class="zy-follow" role="group" aria-label="可以接着问"><span>可以接着问：</span>{buttons}</div>')
     return "".join(parts)
 
 

@@ -34,6 +34,14 @@ const show = (a) => {
 element.addEventListener('click', (event) => {
   const a = event.target.closest('a.zy-cite');
   if (a) { event.preventDefault(); event.stopPropagation(); show(a); return; }
+  const next = event.target.closest('.zy-follow-q');
+  if (next) {
+    const box = document.querySelector('#zy-question textarea');
+    box.value = next.dataset.q;
+    box.dispatchEvent(new Event('input', { bubbles: true }));
+    setTimeout(() => document.querySelector('#zy-ask').click(), 60);
+    return;
+  }
   const edit = event.target.closest('.zy-edit-q');
   if (edit) {
     const box = document.querySelector('#zy-question textarea');

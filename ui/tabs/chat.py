@@ -21,7 +21,9 @@ from rag.dates import range_bound
 from rag.errors import RagError, UsageError
 from rag.query_check import MAX_QUERY_CHARS
 from rag.records import Answer, Filters
+from rag.library import Catalogue
 from ui import history
+from ui.followups import follow_ups
 from ui.tempfiles import remove_older_than
 from ui.render.cards import (
     Numbering,
@@ -77,8 +79,11 @@ def form_filters(services: Any, meeting: str | None, unit: str | None, speaker: 
                         uploads.uploaded_sources() if uploads is not None else frozenset())
 
 
-def turns_of(answers: list[Answer]) -> list[tuple[str, str]]:
-    return [(a.question, render_answer_body(a, i)) for i, a in enumerate(answers)]
+def turns_of(answers: list[Answer], catalogue: Catalogue | None = None) -> list[tuple[str, str]]:
+    """(question, bubble) pairs; with the `catalogue`, the latest answer offers next questions."""
+    last = len(answers) - 1
+    return [(a.question, render_answer_body(a, i, follow_ups(a, catalogue) if catalogue and i == last else ()))
+            for i, a in enumerate(answers)]
 
 
 def write_markdown(answers: list[Answer], folder: Path | None = None, number: Numbering | None = None) -> str | None:
@@ -198,8 +203,9 @@ def on_ask(services: Any, question: str, answers: list[Answer], *form: str) -> I
 
 def shown(services: Any, answers: list[Answer], question: Any = "") -> tuple:
     """Outputs of `ChatTab.outputs` for a conversation: rendered, exported and stored."""
-    number = services.catalogue().paragraph_number
-    return (render_conversation(turns_of(answers)), render_sources(answers, number), answers, question,
+    catalogue = services.catalogue()
+    number = catalogue.paragraph_number
+    return (render_conversation(turns_of(answers, catalogue)), render_sources(answers, number), answers, question,
             conversation_markdown(answers, number) if answers else "", write_markdown(answers, number=number),
             history.dump(answers))
 
