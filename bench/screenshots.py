@@ -1,5 +1,5 @@
 """Screenshots of every screen at desktop (1440×900) and phone (390×844) width →
-docs/screen-{chat,popover,similar,library,speech,upload}[-mobile].png.
+docs/screen-{chat,popover,reader,similar,compare,library,speech,upload}[-mobile].png.
 
     python bench/screenshots.py                       # serve the app on a temporary copy of the index
     python bench/screenshots.py --url http://127.0.0.1:7860/   # use a running app (nothing is uploaded)
@@ -27,6 +27,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 CHAT = ["永川区交通局上半年完成了多少投资?", "那招商投资局呢?", "他们是在哪次会议上说的?",
         "哪些地方在推进亩均效益改革?"]
 SIZES = {"": (1440, 900), "-mobile": (390, 844)}
+COMPARE_TOPIC = "招商引资"  # the 对比 screen: the first two districts in the unit list on this topic
 SAMPLE = """永川区镇街书记和部门一把手2025年第一季度例会上这样说
 
 3月28日,永川区召开镇街书记和部门一把手2025年第一季度例会。会上,区城市管理局等单位主要负责同志先后作交流发言。
@@ -82,11 +83,24 @@ def shoot(url: str, out: Path, chromium: str) -> list[Path]:
             page.locator("#zy-conv .zy-bot").nth(0).locator("a.zy-cite").first.click()
             page.wait_for_selector("#zy-pop:not([hidden])")
             shots.append(_save(page, out / f"screen-popover{suffix}.png"))
-            page.click("#zy-pop .zy-pop-close")
+            page.click("#zy-pop .zy-read-btn")  # the cited paragraph in its whole speech
+            page.wait_for_selector("#zy-reader .zy-reader .zy-cited")
+            shots.append(_save(page, out / f"screen-reader{suffix}.png"))
+            page.click("#zy-reader .zy-reader-close")
 
             page.locator("#zy-sources details[open] .zy-similar-btn").first.click()
             page.wait_for_selector("#zy-sim-results .zy-unit")
             shots.append(_save(page, out / f"screen-similar{suffix}.png"))
+
+            page.get_by_role("tab", name="对比").click()
+            for box, nth in (("#zy-cmp-left", 0), ("#zy-cmp-right", 1)):
+                page.locator(f"{box} input").click()
+                districts = [o for o in page.get_by_role("option").all() if o.inner_text().strip().endswith(("区", "县"))]
+                districts[nth].click()
+            page.fill("#zy-cmp-topic textarea", COMPARE_TOPIC)
+            page.click("#zy-cmp-go")
+            page.wait_for_selector("#zy-cmp-view .zy-cmp-side")
+            shots.append(_save(page, out / f"screen-compare{suffix}.png"))
 
             page.get_by_role("tab", name="资料库").click()
             page.wait_for_selector("#zy-lib-overview tr.zy-row")

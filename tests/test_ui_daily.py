@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from test_ui_browser import (  # noqa: F401  (fixtures)
+    ENGLISH_ARIA_JS,
     ONE_CHAR_PER_LINE_JS,
     app_url,
     ask,
@@ -261,7 +262,7 @@ def test_compare_puts_two_units_side_by_side_each_cited(page_at, size):
     else:
         assert rb["y"] >= lb["y"] + lb["height"] - 1  # stacked on a phone
     assert pg.evaluate("document.documentElement.scrollWidth") <= size[0] + 1
-    assert pg.evaluate(ONE_CHAR_PER_LINE_JS) == []
+    assert pg.evaluate(ONE_CHAR_PER_LINE_JS) == [] and pg.evaluate(ENGLISH_ARIA_JS) == []
     right.locator(".zy-read-btn").first.click()  # each statement opens in its speech
     pg.locator("#zy-reader .zy-reader .zy-cited").wait_for()
     assert "云岭区" in pg.locator("#zy-reader .zy-cited").inner_text()
