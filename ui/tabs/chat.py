@@ -126,7 +126,7 @@ class ChatTab:
     download: Any
     stored: Any  # the conversation in the browser's local storage
     clear: Any  # 新对话 (ui/tabs/conversations.py asks before putting the conversation aside)
-    question_row: Any  # the column holding the conversation, where the conversation list goes
+    column: Any  # the column holding the conversation (ui/tabs/conversations.py adds its list there)
 
     def restore_outputs(self) -> list[Any]:
         return [self.conversation, self.sources, self.answers, self.markdown, self.download]
@@ -266,9 +266,9 @@ def build_chat_tab(services: Any) -> ChatTab:
     stored = gr.BrowserState(history.dump([]), storage_key=STORAGE_KEY)
     filters = [meeting, unit, speaker, date_from, date_to]
     form = [*filters, no_uploads]
-    outputs = [conversation, sources, answers, question, markdown, download, stored]
     tab = ChatTab(question, ask, conversation, sources, answers, filters, chips, markdown, download, stored, clear,
                   conversation_column)
+    outputs = tab.outputs()
 
     def handler(question_text: str, past: list[Answer], *form: str) -> Iterator[tuple]:
         yield from on_ask(services, question_text, past, *form)

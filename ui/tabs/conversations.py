@@ -60,7 +60,7 @@ def on_open(services: Any, key: str | None, answers: list[Answer], archive: Any)
 
 def build_conversations(services: Any, chat: ChatTab) -> Conversations:
     """Adds the confirmation bar and the list under the conversation, and wires 新对话."""
-    with chat.question_row:
+    with chat.column:
         gr.HTML(CONFIRM, elem_id="zy-clear-bar", js_on_load=static_text("new_conversation.js"))
         past = gr.Dropdown([], value=None, label="以前的对话（保存在本浏览器）", elem_id="zy-past", interactive=True)
     go = gr.Button("new", visible="hidden", elem_id="zy-clear-go")
