@@ -15,7 +15,7 @@ from rag.zh import segmenter
 
 MAX_SUGGESTIONS = 3
 _YEAR = re.compile(r"(20\d{2})年")
-_TIME = re.compile(r"季度|半年|全年|今年|去年|本年|年|月|日")
+_TIME = re.compile(r"\d|季度|半年|全年|今年|去年|本年|年|月|日")  # times and numbers name no topic
 # jieba tags of words that can name a topic: nouns, verbal nouns (投资), abbreviations, idioms, attributes
 _TOPIC_TAGS = ("n", "vn", "j", "l", "b", "eng")
 
