@@ -93,10 +93,12 @@ def shoot(url: str, out: Path, chromium: str) -> list[Path]:
             shots.append(_save(page, out / f"screen-similar{suffix}.png"))
 
             page.get_by_role("tab", name="对比").click()
-            for box, nth in (("#zy-cmp-left", 0), ("#zy-cmp-right", 1)):
-                page.locator(f"{box} input").click()
-                districts = [o for o in page.get_by_role("option").all() if o.inner_text().strip().endswith(("区", "县"))]
-                districts[nth].click()
+            page.locator("#zy-cmp-left input").click()
+            names = [t.strip() for t in page.get_by_role("option").all_inner_texts()]
+            page.keyboard.press("Escape")
+            for box, name in zip(("#zy-cmp-left", "#zy-cmp-right"), [n for n in names if n.endswith(("区", "县"))]):
+                page.locator(f"{box} input").fill(name)
+                page.get_by_role("option", name=name, exact=True).click()
             page.fill("#zy-cmp-topic textarea", COMPARE_TOPIC)
             page.click("#zy-cmp-go")
             page.wait_for_selector("#zy-cmp-view .zy-cmp-side")
