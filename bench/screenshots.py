@@ -97,8 +97,8 @@ def shoot(url: str, out: Path, chromium: str) -> list[Path]:
             names = [t.strip() for t in page.get_by_role("option").all_inner_texts()]
             page.keyboard.press("Escape")
             for box, name in zip(("#zy-cmp-left", "#zy-cmp-right"), [n for n in names if n.endswith(("区", "县"))]):
-                page.locator(f"{box} input").fill(name)
-                page.get_by_role("option", name=name, exact=True).click()
+                page.locator(f"{box} input").click()
+                page.get_by_role("option").filter(has_text=name).first.click()  # the district comes first
             page.fill("#zy-cmp-topic textarea", COMPARE_TOPIC)
             page.click("#zy-cmp-go")
             page.wait_for_selector("#zy-cmp-view .zy-cmp-side")
