@@ -94,6 +94,7 @@ def shoot(url: str, out: Path, chromium: str) -> list[Path]:
 
             page.get_by_role("tab", name="对比").click()
             page.locator("#zy-cmp-left input").click()
+            page.wait_for_selector("[role=option]")
             names = [t.strip() for t in page.get_by_role("option").all_inner_texts()]
             page.keyboard.press("Escape")
             for box, name in zip(("#zy-cmp-left", "#zy-cmp-right"), [n for n in names if n.endswith(("区", "县"))]):
