@@ -93,13 +93,12 @@ def shoot(url: str, out: Path, chromium: str) -> list[Path]:
             shots.append(_save(page, out / f"screen-similar{suffix}.png"))
 
             page.get_by_role("tab", name="对比").click()
-            page.locator("#zy-cmp-left input").click()
-            page.wait_for_selector("[role=option]")
-            names = [t.strip() for t in page.get_by_role("option").all_inner_texts()]
-            page.keyboard.press("Escape")
-            for box, name in zip(("#zy-cmp-left", "#zy-cmp-right"), [n for n in names if n.endswith(("区", "县"))]):
+            for nth, box in enumerate(("#zy-cmp-left", "#zy-cmp-right")):
                 page.locator(f"{box} input").click()
-                page.get_by_role("option").filter(has_text=name).first.click()  # the district comes first
+                page.wait_for_selector("[role=option]")
+                options = page.get_by_role("option")
+                districts = [i for i, t in enumerate(options.all_inner_texts()) if t.strip().endswith(("区", "县"))]
+                options.nth(districts[nth]).click()
             page.fill("#zy-cmp-topic textarea", COMPARE_TOPIC)
             page.click("#zy-cmp-go")
             page.wait_for_selector("#zy-cmp-view .zy-cmp-side")
