@@ -57,6 +57,23 @@ class Speech:
             "offsets": [[p.start, p.end] for p in self.paragraphs],
         }
 
+    def stored_json(self) -> dict[str, Any]:
+        """What a store keeps of a speech (both backends): `to_json` plus its index and publication."""
+        return {**self.to_json(), "index": self.index, "publication": self.meeting.publication}
+
+    @classmethod
+    def from_stored(cls, d: dict[str, Any]) -> "Speech":
+        """The inverse of `stored_json`.
+
+        >>> s = Speech(Meeting("全会", "市", "2023-07-28"), "刘佳", None, None, None, (Paragraph("正文。", 0, 3),), "a.txt", 1)
+        >>> Speech.from_stored(s.stored_json()) == s
+        True
+        """
+        meeting = Meeting(d["meeting"], d.get("meeting_level"), d.get("meeting_date"), d.get("publication"))
+        paragraphs = tuple(Paragraph(t, a, b) for t, (a, b) in zip(d["paragraphs"], d["offsets"]))
+        return cls(meeting, d["speaker"], d["speaker_title"], d["unit"], d["title"], paragraphs, d["source"],
+                   d.get("index", 0))
+
 
 @dataclass(frozen=True)
 class Chunk:

@@ -67,8 +67,7 @@ def test_info_json(built, backend):
     assert info["built_at"].endswith("Z")
     checked = rag("info", "--json", "--check", "--index", str(built / "index"))
     assert checked.returncode == 0, checked.stderr
-    assert json.loads(checked.stdout)["integrity"] == ("ok" if backend == "faiss" else
-                                                       "not checked (the Milvus backend keeps no row hashes)")
+    assert json.loads(checked.stdout)["integrity"] == "ok"
 
 
 def test_missing_index_exit_1_with_hint(tmp_path):
