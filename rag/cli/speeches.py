@@ -11,23 +11,25 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from rag.config import DEFAULT_SEEDS, Settings
+from rag.cli import options
+from rag.config import DEFAULT_SEEDS
 from rag.library import Library
 from rag.errors import RagError, UsageError
 from rag.labels import UNKNOWN_SPEAKER, cell
 from rag.parse import load_corpus
 
 
+@options.with_index
 def speeches(
     paths: Optional[list[Path]] = typer.Argument(None, help="文件或目录（.txt/.md/.jsonl/.docx/.pdf），默认 seeds/"),
-    index: Optional[Path] = typer.Option(None, "--index", help="列出该索引里的讲话（读索引，不读原始文件）"),
+    where: options.IndexChoice = None,  # --index, --store, --milvus-uri: list the index's speeches instead
     as_json: bool = typer.Option(False, "--json", help="输出 JSON 数组"),
 ) -> None:
-    """列出每篇讲话：会议、日期、讲话人、职务、单位、段落数（解析文件，或读 --index 给出的索引）。"""
-    if index is not None:
+    """列出每篇讲话：会议、日期、讲话人、职务、单位、段落数（解析文件，或读 --index/--store 给出的索引）。"""
+    if where != options.IndexChoice():
         if paths:
-            raise UsageError("给出文件/目录或 --index 之一，不要同时给出 (paths or --index, not both)")
-        found = Library(Settings.from_env(index_dir=index)).speeches()
+            raise UsageError("给出文件/目录或 --index/--store 之一，不要同时给出 (paths or an index, not both)")
+        found = Library(where.settings()).speeches()
     else:
         corpus = load_corpus(paths or [DEFAULT_SEEDS])
         for warning in corpus.warnings:

@@ -26,7 +26,9 @@ from rag.eval.sets import DOMAINS, PARTS, REPORT_SHARE, SPLIT_SEED, TUNE, Domain
 from rag.answer import answerability
 from rag.eval.answers import answer_report, assess_all, fit_answerability
 from rag.retrieve.fusion import BM25, Fusion, Ranking
-from rag.store.faiss.index import FaissStore, text_hash
+from rag.store.base import open_store
+from rag.store.faiss.index import text_hash
+from rag.ingest.chunk import index_versions
 from rag.ingest.pipeline import ingest_paths
 from rag.records import Chunk, Filters
 from rag.retrieve.retriever import DEFAULT_FUSION, Retriever
@@ -130,7 +132,7 @@ def open_domain(domain: Domain, progress=None, limit: int | None = None, tune_li
     """Build (first time) or refresh the domain's index, load it with query caches, rank every question."""
     settings = Settings.from_env(index_dir=domain.index_dir, embed_model=HYBRID)
     ingest_paths(list(domain.corpus), settings, progress=progress)
-    index = FaissStore.load(domain.index_dir)
+    index = open_store(settings, index_versions())
     embedders = {name: CachedQueries(load_embedder(name), domain.index_dir.parent / f"{domain.name}-queries-{name}.npz")
                  for name in index.models}
     retriever = Retriever(index, embedders)
