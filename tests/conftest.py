@@ -40,12 +40,14 @@ def embedder() -> CountingEmbedder:
 # Fixtures that load the real embedding model (directly, or through `rag ingest`): a test using one is
 # marked `slow`, so `pytest -m "not slow"` runs without the model. Modules that load it otherwise
 # (the CLI, the app) carry `pytestmark = pytest.mark.slow` themselves.
+# A test on the Milvus backend is slow too: milvus-lite starts a server process for each connection.
 REAL_MODEL_FIXTURES = {"e5_model", "built"}
 
 
 def pytest_collection_modifyitems(items) -> None:
     for item in items:
-        if REAL_MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if REAL_MODEL_FIXTURES & set(getattr(item, "fixturenames", ())) or params.get("backend") == "milvus":
             item.add_marker(pytest.mark.slow)
 
 

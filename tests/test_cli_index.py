@@ -89,6 +89,7 @@ def test_usage_errors_exit_2(built):
     assert rag("search", index=built / "index").returncode == 2
 
 
+@pytest.mark.slow  # `rag ingest` loads the model before it reads the inputs
 def test_missing_input_file_exit_1(tmp_path):
     result = rag("ingest", str(tmp_path / "nope.txt"), "--index", str(tmp_path / "index"))
     assert result.returncode == 1 and "nope.txt" in result.stderr
@@ -100,6 +101,7 @@ def test_help_lists_the_commands():
     assert all(cmd in result.stdout for cmd in ("ingest", "search", "info", "eval"))
 
 
+@pytest.mark.slow  # `rag ingest` loads the model before it reads the inputs
 def test_ingest_of_only_bad_files_says_why_and_writes_nothing(tmp_path):
     (tmp_path / "empty.txt").write_text("", encoding="utf-8")
     (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02" * 50)

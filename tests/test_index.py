@@ -218,6 +218,7 @@ def test_missing_input_path_is_an_input_error(tmp_path, embedder):
         ingest_paths([tmp_path / "missing.txt"], settings_for(tmp_path), embedders=[embedder])
 
 
+@pytest.mark.slow  # trains HNSW and IVF-PQ indexes over many vectors
 @pytest.mark.parametrize("kind", ["hnsw", "ivfpq"])
 def test_ann_index_matches_exact_search_with_and_without_a_filter(kind):
     rng = np.random.default_rng(0)
@@ -344,6 +345,7 @@ def test_a_jsonl_record_claiming_another_files_name_is_refused(tmp_path, corpus_
     assert not any("冒名顶替" in t for t in texts) and sum("亩均效益" in t for t in texts) == 1
 
 
+@pytest.mark.slow  # enough ingests to trigger a compaction
 def test_many_small_ingests_are_compacted_and_answer_the_same(tmp_path, corpus_dir, embedder):
     settings = settings_for(tmp_path)
     ingest_paths([corpus_dir], settings, embedders=[embedder])

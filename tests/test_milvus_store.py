@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.slow  # milvus-lite starts a server process for each connection
+
 from _index_support import FILE_A, FILE_B, CountingEmbedder, HashEmbedder
 from rag.store.keyword import Tokenizer, user_terms
 from rag.config import Settings
