@@ -24,3 +24,9 @@ def test_every_command_that_opens_an_index_takes_the_index_options(name):
 def test_a_start_after_the_end_is_a_usage_error_everywhere(tmp_path, args):
     result = rag(*args, "--date-from", "2024", "--date-to", "2023-06", "--index", str(tmp_path / "none"))
     assert result.returncode == 2 and "晚于" in result.stderr and "2024-01-01" in result.stderr
+
+
+def test_eval_takes_the_backend_of_its_domain_indexes():
+    """`rag eval` builds one index per domain in eval/.cache, so it takes --store but no --index."""
+    result = rag("eval", "--help")
+    assert result.returncode == 0 and "--store" in result.stdout and "--index" not in result.stdout

@@ -111,6 +111,7 @@ def eval_cmd(
     no_answers: bool = typer.Option(False, "--no-answers", help="只评检索"),
     out: Optional[Path] = typer.Option(None, "--out", help="结果 JSON（默认 eval/results/eval-<时间>.json）"),
     parse: bool = typer.Option(False, "--parse", help="只评测解析器：eval/genre*/ 的讲话人、会议、日期（不需索引）"),
+    store: Optional[str] = typer.Option(None, "--store", help="评测索引的存储后端 faiss 或 milvus（每个领域一个索引；默认 RAG_VECTOR_STORE 或 faiss）"),
 ) -> None:
     """评测：各领域 tune/report 两部分的检索（BM25、各向量模型、各融合）、回答准确率与拒答精确率/召回率；--parse 只评解析器。"""
     if parse:
@@ -124,7 +125,7 @@ def eval_cmd(
     domains = [DOMAINS[d]() for d in dict.fromkeys(domain)]
     with _progress_bar() as progress:
         result, path = run_eval(domains, out, limit=limit, fit=fit, answers=not no_answers, progress=progress,
-                                log=lambda m: typer.echo(m, err=True), tune_limit=tune_limit)
+                                log=lambda m: typer.echo(m, err=True), tune_limit=tune_limit, store=store)
     typer.echo(summary(result))
     typer.echo(f"结果已保存: {path}")
 

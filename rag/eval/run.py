@@ -128,9 +128,11 @@ class DomainRun:
                          fusion=fusion or self.fusion)
 
 
-def open_domain(domain: Domain, progress=None, limit: int | None = None, tune_limit: int | None = None) -> DomainRun:
-    """Build (first time) or refresh the domain's index, load it with query caches, rank every question."""
-    settings = Settings.from_env(index_dir=domain.index_dir, embed_model=HYBRID)
+def open_domain(domain: Domain, progress=None, limit: int | None = None, tune_limit: int | None = None,
+                store: str | None = None) -> DomainRun:
+    """Build (first time) or refresh the domain's index, load it with query caches, rank every question.
+    `store`: the backend (None: RAG_VECTOR_STORE, else FAISS); Milvus keeps a milvus-lite file per domain."""
+    settings = Settings.from_env(index_dir=domain.index_dir, embed_model=HYBRID, vector_store=store)
     ingest_paths(list(domain.corpus), settings, progress=progress)
     index = open_store(settings, index_versions())
     embedders = {name: CachedQueries(load_embedder(name), domain.index_dir.parent / f"{domain.name}-queries-{name}.npz")
@@ -264,7 +266,7 @@ def header_ablation(run: DomainRun, fusion: Fusion) -> dict[str, Any] | None:
 
 def run_eval(domains: Sequence[Domain], out: Path | None = None, limit: int | None = None,
              fit: bool = False, answers: bool = True, progress=None, log=print,
-             tune_limit: int | None = None) -> tuple[dict[str, Any], Path]:
+             tune_limit: int | None = None, store: str | None = None) -> tuple[dict[str, Any], Path]:
     """Evaluate the domains, optionally refit the answerability model on their tune parts, save JSON."""
     result: dict[str, Any] = {
         "git_commit": git_commit(),
@@ -281,13 +283,13 @@ def run_eval(domains: Sequence[Domain], out: Path | None = None, limit: int | No
     runs = []
     for domain in domains:
         log(f"[{domain.name}] index and rankings …")
-        run = open_domain(domain, progress, limit, tune_limit)
+        run = open_domain(domain, progress, limit, tune_limit, store)
         runs.append(run)
         fusions = candidate_fusions(run.retriever.components)
         result.setdefault("fusions", {}).update({f.name(): f.to_json() for f in fusions})
         log(f"[{domain.name}] retrieval: {len(fusions)} configurations × {len(run.rankings)} questions")
         result["domains"][domain.name] = {
-            "index": {k: run.retriever.index.manifest[k] for k in ("chunks", "speeches", "corpus_fingerprint")},
+            "index": {k: run.retriever.index.manifest[k] for k in ("backend", "chunks", "speeches", "corpus_fingerprint")},
             "questions": {p: {kind: len(run.domain.select(p, (kind,))) for kind in ("qa", "negative", "multi")}
                           for p in PARTS},
             "retrieval": retrieval_table(run, fusions),
