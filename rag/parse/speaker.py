@@ -19,12 +19,12 @@ _TITLES = (
     "院士|教授|讲师|教师|研究员|科学家|设计师|经济师|工程师|会计师|医师"
 )
 _MODIFIERS = r"(?:常务|第一|驻村|执行|荣誉|名誉|终身|首席|特聘|专职|资深|[一二三]级|代理|代|副|总|党组|党委|党工委|总支|支部|党支部)"
-_ROLES = rf"{_MODIFIERS}*(?:{_TITLES})"
+ROLES = rf"{_MODIFIERS}*(?:{_TITLES})"
 _NAME = r"[\u4e00-\u9fff](?: {0,3}[\u4e00-\u9fff·]){1,3}"
-_SPEAKER_LINE = re.compile(rf"^(?P<post>.*(?:{_ROLES})) *(?P<name>{_NAME})$")
-_NAME_THEN_POST = re.compile(rf"^(?P<name>{_NAME}) +(?P<post>[^ ]{{3,}}(?:{_ROLES}))$")
+_SPEAKER_LINE = re.compile(rf"^(?P<post>.*(?:{ROLES})) *(?P<name>{_NAME})$")
+_NAME_THEN_POST = re.compile(rf"^(?P<name>{_NAME}) +(?P<post>[^ ]{{3,}}(?:{ROLES}))$")
 _POST_COLON = re.compile(rf"(?<=[\u4e00-\u9fff]) *[：:] *(?={_NAME}$)")
-_NAME_FIRST_LINE = re.compile(rf"^(?P<name>{_NAME}) *[（(](?P<post>[^（）()]*(?:{_ROLES}))[）)]$")
+_NAME_FIRST_LINE = re.compile(rf"^(?P<name>{_NAME}) *[（(](?P<post>[^（）()]*(?:{ROLES}))[）)]$")
 _LEAD_MARKS = re.compile(r"^[■□●○◎◆◇▲△★☆·•—\-\s]+")
 _NOT_IN_NAMES = set("的了们这那是在")
 # Line-shape limits, in characters. The longest speaker line in the seeds and genre documents has
@@ -45,7 +45,7 @@ _ORGANISATION = re.compile(
 )
 _NAME_ONLY = re.compile(r"^[\u4e00-\u9fff](?: {0,3}[\u4e00-\u9fff]){1,2}$")
 _SENTENCE_PUNCT = re.compile(f"[{SENTENCE_ENDS}{COLONS}]")
-_ROLE_SUFFIX = re.compile(rf"(?:{_ROLES})$")
+_ROLE_SUFFIX = re.compile(rf"(?:{ROLES})$")
 # A party organ inside a unit, not a unit: 党工委 of 高新区. A 工委 on its own is a unit (法工委, 机关工委).
 _ORGAN_SUFFIX = re.compile(r"(?:党工委|党委|党组|党总支|党支部)$")
 _PARTY_COMMITTEE = re.compile(r"([区县市])\1?委$")
@@ -122,6 +122,43 @@ def parse_unlisted_post_line(line: str) -> SpeakerLine | None:
     return SpeakerLine(post=match.group("post"), name=name) if has_surname(name) else None
 
 
+# Lexicon-free shapes of a speaker line, read only where the line model says a speaker line stands.
+# A pen name (天蚕土豆) has no surname, so the name before a bracketed post may be any 2–6 characters.
+_NAME_BRACKET_POST = re.compile(r"^(?P<name>[\u4e00-\u9fff·]{2,6})[（(](?P<post>[^（）()，。；：！？]{2,40})[）)]$")
+_POST_SPACE_NAME = re.compile(r"^(?P<post>[^ ]{2,40}?) +(?P<name>[\u4e00-\u9fff](?: {0,3}[\u4e00-\u9fff]){1,2})$")
+_NAME_SPACE_POST = re.compile(r"^(?P<name>[\u4e00-\u9fff](?: {0,3}[\u4e00-\u9fff]){1,2}) +(?P<post>[^ ]{3,40})$")
+
+
+def bracketed_post(line: str) -> SpeakerLine | None:
+    """ "name（post）" whatever the post and the name ("天蚕土豆（网络作家）"): the shape alone.
+
+    >>> bracketed_post("冯远征（北京人民艺术剧院演员）")
+    SpeakerLine(post='北京人民艺术剧院演员', name='冯远征')
+    """
+    match = _NAME_BRACKET_POST.match(_LEAD_MARKS.sub("", line.strip()).rstrip("：: "))
+    return SpeakerLine(post=match.group("post"), name=match.group("name")) if match else None
+
+
+def split_speaker_line(line: str) -> SpeakerLine | None:
+    """Post and name of a line already judged a speaker line: by the listed post words first, then
+    by shape alone ("name（post）", "post name", "name post" with a name that starts with a surname).
+
+    >>> split_speaker_line("陈凯歌（导演）"), split_speaker_line("网络作家 唐 三")
+    (SpeakerLine(post='导演', name='陈凯歌'), SpeakerLine(post='网络作家', name='唐三'))
+    """
+    found = parse_speaker_line(line) or bracketed_post(line)
+    if found:
+        return found
+    text = _POST_COLON.sub(" ", _LEAD_MARKS.sub("", line.strip()).rstrip("：: "))
+    for pattern in (_POST_SPACE_NAME, _NAME_SPACE_POST):
+        match = pattern.match(text)
+        if match and not _SENTENCE_PUNCT.search(text):
+            name = match.group("name").replace(" ", "")
+            if has_surname(name):
+                return SpeakerLine(post=match.group("post"), name=name)
+    return None
+
+
 def run_in_head(text: str) -> int | None:
     """Where a speaker head that opens a paragraph ("某院长曲青山：正文…") ends (its colon), if any.
 
@@ -175,7 +212,7 @@ def unit_of_post(post: str) -> str | None:
         if len(unit) >= 2:
             # "中共中央台办、国务院台办主任": organisations before a shared post word are its units too
             while k >= 2 and parts[k - 1].strip() == "、" and _ORGANISATION.search(parts[k - 2]) \
-                    and not re.search(_ROLES, parts[k - 2]):
+                    and not re.search(ROLES, parts[k - 2]):
                 k -= 2
                 unit = f"{parts[k]}、{unit}"
             return unit

@@ -1,0 +1,45 @@
+"""Physical lines: the non-blank lines of the front-door text, as the line model and its gold see them.
+
+A line keeps its number in the front-door text (`number`, the gold's `i`), its offsets, whether a
+blank line stands above or below it, and its text width-normalised with inline noise removed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rag.parse import noise
+from rag.parse.normalize import normalize_chars
+
+
+@dataclass(frozen=True)
+class PhysicalLine:
+    text: str  # normalised, stripped, inline noise (paywall markers, watermarks) removed
+    start: int  # offsets of the stripped line in the front-door text
+    end: int
+    number: int  # line number in the front-door text, blank lines counted
+    blank_before: bool
+    blank_after: bool
+
+
+def physical_lines(text: str) -> list[PhysicalLine]:
+    """The non-blank lines of a front-door text.
+
+    >>> [(p.text, p.number, p.blank_before, p.blank_after) for p in physical_lines("标题\\n\\n 主任 刘一 \\n正文,好")]
+    [('标题', 0, False, True), ('主任 刘一', 2, True, False), ('正文，好', 3, False, False)]
+    """
+    pieces = text.split("\n")
+    blank = [not piece.strip(" ") for piece in pieces]
+    out: list[PhysicalLine] = []
+    offset = 0
+    for number, piece in enumerate(pieces):
+        stripped = piece.strip(" ")  # the front door made every space " "
+        if stripped:
+            lead = len(piece) - len(piece.lstrip(" "))
+            out.append(PhysicalLine(
+                text=noise.strip_inline_noise(normalize_chars(stripped)).strip(),
+                start=offset + lead, end=offset + lead + len(stripped), number=number,
+                blank_before=number > 0 and blank[number - 1],
+                blank_after=number + 1 < len(pieces) and blank[number + 1]))
+        offset += len(piece) + 1
+    return out
