@@ -1,7 +1,8 @@
 """The line model's data: labelled lines (`gold_lines.jsonl`) → features, fit on tune, scores by part.
 
 A gold folder's `gold_lines.jsonl` holds one record per non-blank physical line after
-`front_door`: `{"doc", "i", "text", "label"}` with label speaker, heading, body or noise. Its
+`front_door`: `{"doc", "i", "text", "label"}` with label speaker, heading, body or noise, `i` the
+line's place among the non-blank lines. Its
 documents are `<doc>_*.txt` (or `<doc>.txt`) in the folder, in its `docs/`, or, for
 `eval/seeds_lines`, in `seeds/`. A folder with `SOURCES.tsv` names each document's part
 (tune/report) in a `part` column; documents of every other folder are tune data.
@@ -22,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from rag.config import PROJECT_ROOT
-from rag.parse import line_model
+from rag.parse import line_model, noise
 from rag.parse.decode import read_text
 from rag.parse.line_features import FEATURES, feature_matrix, rules_label
 from rag.parse.line_model import LABELS
@@ -55,7 +56,8 @@ def _parts(folder: Path) -> dict[str, str]:
         return {}
     with sources.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader((line for line in handle if not line.startswith("#")), delimiter="\t"))
-    return {row["doc"]: row["part"].strip() for row in rows if row.get("doc") and row.get("part")}
+    return {(row.get("doc") or row["file"].split("_")[0]): row["part"].strip()
+            for row in rows if (row.get("doc") or row.get("file")) and row.get("part")}
 
 
 def _doc_path(folder: Path, doc: str) -> Path | None:
@@ -72,20 +74,13 @@ def _compact(text: str) -> str:
 
 
 def _align(lines: list[PhysicalLine], rows: list[dict[str, Any]]) -> list[str | None]:
-    """Gold labels by line number (`i`, blank lines counted), or by order among non-blank lines
-    when that is how the gold counts; rows whose text does not match are left out."""
-    by_number = {line.number: k for k, line in enumerate(lines)}
+    """Gold labels by `i`, the line's place among the non-blank lines; a row whose text does not
+    match the line there is left out (the document changed under its gold)."""
     gold: list[str | None] = [None] * len(lines)
-    for counting in ("number", "order"):
-        gold = [None] * len(lines)
-        matched = 0
-        for row in rows:
-            k = by_number.get(row["i"]) if counting == "number" else row["i"]
-            if k is not None and 0 <= k < len(lines) and _compact(lines[k].text) == _compact(row["text"]):
-                gold[k] = row["label"]
-                matched += 1
-        if matched >= 0.9 * len(rows):
-            return gold
+    for row in rows:
+        k = row["i"]
+        if 0 <= k < len(lines) and _compact(lines[k].text) == _compact(noise.strip_inline_noise(row["text"])):
+            gold[k] = row["label"]
     return gold
 
 
@@ -193,3 +188,16 @@ def fit_and_save(path: Path = line_model.MODEL_FILE) -> dict[str, Any]:
                                           "folders": sorted({d.folder for d in docs if d.part == "tune"})}})
     line_model.load.cache_clear()
     return {part: score_lines(model, [d for d in docs if d.part == part]) for part in ("tune", "report")}
+
+
+def lines_table(scores: dict[str, Any]) -> str:
+    """Line accuracy and per-label precision/recall by part, and the model against the old rules."""
+    rows = [f"{'part':<8}{'lines':>6}{'acc':>7}{'rules':>7}" + "".join(f"{label + ' P/R':>15}" for label in LABELS)
+            + f"{'≠rules':>8}"]
+    for part, s in scores.items():
+        if not s.get("lines"):
+            continue
+        cells = "".join(f"{str(s[label]['precision']) + '/' + str(s[label]['recall']):>15}" for label in LABELS)
+        rows.append(f"{part:<8}{s['lines']:>6}{s['accuracy']:>7}{s['rules_accuracy']:>7}{cells}"
+                    f"{s['against_rules']['share']:>8}")
+    return "\n".join(rows)

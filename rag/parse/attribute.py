@@ -22,6 +22,7 @@ _HEAD = 40  # the opening searched for a unit: the 16-character window plus the 
 # either way leaves room for bodies whose speaker lines were lost, and keeps the work per paragraph
 # constant (scoring every paragraph against every speaker made parsing quadratic in the length).
 NEAR_SPEAKERS = 8
+_OPENING_MARKS, _CLOSING_MARKS = "【[〖「『《", "】]〗」』》"
 _MEETING_INTRO = re.compile(r"召开|举行|以下是|发言摘|摘登|交流发言")
 _OPENING_UNIT = re.compile(
     r"^(?:[^，。；]{0,10}[，,])?(?P<unit>(?![全本我各该这两一])(?:[\u4e00-\u9fff]{2,6}?[区县市])?"
@@ -128,6 +129,7 @@ def _is_header_block(text: str) -> bool:
 def _segments(blocks: list[Block], scores: list[dict[int, float]], speakers: list[Speaker]) -> list[Segment]:
     multi = len(speakers) >= 2
     titled = multi and 2 * sum(1 for s in speakers if s.title) >= len(speakers)  # speeches here carry titles
+    marks = _title_marks(speakers) if titled else set()
     positions = [s.position for s in speakers]
     segments: list[Segment] = []
     previous = -1
@@ -139,7 +141,7 @@ def _segments(blocks: list[Block], scores: list[dict[int, float]], speakers: lis
             or bool(between)
             or bool(score) and score.keys() != current.candidates.keys() and not _names_its_speaker(current, score)
             or multi and _restarts_enumeration(current, block)
-            or titled and is_title_shaped(block.text)  # a titled speech whose speaker line we could not read
+            or _marked_title(block.text, marks)  # a titled speech whose speaker line we could not read
         )
         if starts_new:
             segments.append(Segment([block], candidates=score, under=between[-1] if between else None))
@@ -147,6 +149,24 @@ def _segments(blocks: list[Block], scores: list[dict[int, float]], speakers: lis
             current.add(block)
         previous = block.position
     return segments
+
+
+def _title_marks(speakers: list[Speaker]) -> set[tuple[str, str]]:
+    """The brackets this document's speech titles are set in ("【…】"), when most titles have the same."""
+    marks = [(t[0], t[-1]) for s in speakers if (t := s.title) and t[0] in _OPENING_MARKS and t[-1] in _CLOSING_MARKS]
+    common = max(set(marks), key=marks.count) if marks else None
+    return {common} if common and 2 * marks.count(common) >= len(speakers) else set()
+
+
+def _marked_title(text: str, marks: set[tuple[str, str]]) -> bool:
+    """A title-shaped block set in the brackets of the document's speech titles: a speech whose speaker
+    line was lost. A plain sub-heading ("一、聚焦主责主业", "坚持系统观念") stays in the speech it
+    stands in: a speaker's section runs until the next speaker line.
+
+    >>> _marked_title("【让数据多跑路】", {("【", "】")}), _marked_title("坚持系统观念", {("【", "】")})
+    (True, False)
+    """
+    return bool(text) and (text[0], text[-1]) in marks and is_title_shaped(text)
 
 
 def _names_its_speaker(current: Segment, score: dict[int, float]) -> bool:

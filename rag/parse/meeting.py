@@ -14,6 +14,7 @@ _MEETING_WORD = (
     r"年会|峰会|恳谈会|协调会|动员会|部署会|总结会|分析会)"
 )
 _DATE = re.compile(r"(?:(?P<year>(?:19|20)\d{2})\s*年\s*)?(?P<month>1[0-2]|0?[1-9])\s*月\s*(?P<day>3[01]|[12]\d|0?[1-9])\s*日")
+_DATE_AT_MEETING = re.compile(rf"{_DATE.pattern}\s*(?:上午|下午)?\s*在[^，。；]{{2,50}}?{_MEETING_WORD}上")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 # Ordered from the most to the least explicit way a header names its meeting.
 _NAME_PATTERNS = (
@@ -123,9 +124,18 @@ def _is_headline(line: str) -> bool:
 
 
 def _find_date(lines: list[str], year: str | None) -> str | None:
-    """The first date that stands where a meeting's date is written: in a headline or subtitle, or
-    opening a dateline ("7月28日，…召开", "新华社北京3月5日电"). A date inside a sentence is a
-    date the text talks about, not the meeting's."""
+    """The first date that stands where a meeting's date is written: said of the meeting itself
+    ("——2020年5月22日在第十三届全国人民代表大会第三次会议上", before any dateline, which dates the
+    story), else in a headline or subtitle, or opening a dateline ("7月28日，…召开", "新华社北京3月5日电").
+    A date inside a sentence is a date the text talks about, not the meeting's.
+
+    >>> _find_date(["新华社北京5月29日电", "——2020年5月22日在第十三届全国人民代表大会第三次会议上"], "2020")
+    '2020-05-22'
+    """
+    for line in lines:
+        match = _DATE_AT_MEETING.search(line)
+        if match and _is_headline(line) and (match.group("year") or year):
+            return f"{match.group('year') or year}-{int(match.group('month')):02d}-{int(match.group('day')):02d}"
     for line in lines:
         for match in _DATE.finditer(line):
             if not (_is_headline(line) or _DATELINE_LEAD.fullmatch(line[: match.start()])):
