@@ -90,12 +90,13 @@ def clean_lines(physical: Sequence[PhysicalLine], labels: Sequence[str]) -> tupl
     Noise is what the noise rules say (they are general); a line the model alone calls noise stays,
     as body text: dropping text needs a rule, not a guess.
     """
-    toc = noise.toc_span([line.text for line in physical])
+    texts = [line.text for line in physical]
+    skipped = set(noise.toc_span(texts)) | set(noise.front_matter_span(texts))
     publication = None
     lines = []
     for i, (line, label) in enumerate(zip(physical, labels)):
         cleaned = line.text
-        if i in toc or noise.is_noise_line(cleaned) or noise.is_toc_line(cleaned):
+        if i in skipped or noise.is_noise_line(cleaned) or noise.is_toc_line(cleaned):
             continue
         found = parse_publication(cleaned)
         if found:

@@ -53,10 +53,11 @@ OWN = (
     "tail_common_word",  # the last 2–3 characters are a frequent non-name word
     "spaced_tail",  # a space sets the last 2–4 characters off
     "noise_rule", "toc_rule", "publication", "credit",
+    "ends_dash",  # "…代表——": a deputy's entry in a digest, or a profile's name line
     "title_shaped", "numbered_heading", "header_words", "dash_lead", "bracketed", "quote",
     "ends_sentence", "ends_colon", "sentence_inside", "mid_punct", "has_digit", "has_space",
     *(f"len<={n}" for n in _LENGTH_BINS), f"len>{_LENGTH_BINS[-1]}",
-    "blank_before", "blank_after", "first_line", "in_first_3", "last_line",
+    "blank_before", "blank_after", "first_line", "in_first_3", "last_line", "front_matter",
 )
 NEIGHBOUR_BASE = ("listed_post_name", "bracketed_post", "shape_split", "name_only", "post_only", "title_shaped",
                   "numbered_heading", "ends_sentence", f"len>{_LENGTH_BINS[-1]}", "noise_rule", "tail_nr")
@@ -92,7 +93,7 @@ def _own(text: str) -> list[float]:
         short and any(segmenter().frequency(t) >= 200 and not _known(t, "nr") for t in tails[:2]),
         short and bool(re.search(r" [\u4e00-\u9fff](?: {0,3}[\u4e00-\u9fff]){1,3}$", text)),
         noise.is_noise_line(text), noise.is_toc_line(text), short and parse_publication(text) is not None,
-        short and noise.is_credit(text),
+        short and noise.is_credit(text), text.endswith(("——", "—")),
         is_title_shaped(text), is_numbered_heading(text), short and is_header_line(text), text.startswith("——"),
         bool(text) and text[0] in _OPEN_BRACKETS and text[-1] in "】]〗」』》", "“" in text,
         ends_sentence(text), text.endswith(("：", ":")), bool(_SENTENCE_INSIDE.search(text[:-1])),
@@ -110,11 +111,12 @@ def feature_matrix(lines: Sequence[PhysicalLine]) -> np.ndarray:
     """One row of FEATURES per line (n × len(FEATURES), float32)."""
     n = len(lines)
     own = [_own(line.text) for line in lines]
+    front = noise.front_matter_span([line.text for line in lines])
     pick = [_INDEX[name] for name in NEIGHBOUR_BASE]
     rows = []
     for i, line in enumerate(lines):
         values = own[i] + [float(line.blank_before), float(line.blank_after), float(i == 0), float(i < 3),
-                           float(i == n - 1)]
+                           float(i == n - 1), float(i in front)]
         prev = own[i - 1] if i > 0 else None
         after = own[i + 1] if i + 1 < n else None
         values += [prev[k] if prev else 0.0 for k in pick] + [after[k] if after else 0.0 for k in pick]

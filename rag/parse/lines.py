@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rag.parse import noise
-from rag.parse.normalize import normalize_chars
+from rag.parse.normalize import normalize_chars, strip_markdown
 
 
 @dataclass(frozen=True)
 class PhysicalLine:
-    text: str  # normalised, stripped, inline noise (paywall markers, watermarks) removed
+    text: str  # normalised, stripped, Markdown marks and inline noise (paywall markers, watermarks) removed
     start: int  # offsets of the stripped line in the front-door text
     end: int
     number: int  # line number in the front-door text, blank lines counted
@@ -37,7 +37,7 @@ def physical_lines(text: str) -> list[PhysicalLine]:
         if stripped:
             lead = len(piece) - len(piece.lstrip(" "))
             out.append(PhysicalLine(
-                text=noise.strip_inline_noise(normalize_chars(stripped)).strip(),
+                text=noise.strip_inline_noise(normalize_chars(strip_markdown(stripped))).strip(),
                 start=offset + lead, end=offset + lead + len(stripped), number=number,
                 blank_before=number > 0 and blank[number - 1],
                 blank_after=number + 1 < len(pieces) and blank[number + 1]))

@@ -86,3 +86,18 @@ def front_door(raw: str) -> FrontDoor:
         origin.append(i)
     origin.append(len(raw))
     return FrontDoor("".join(chars), tuple(origin))
+
+
+_MARKDOWN_LEAD = re.compile(r"^(?:#{1,6}\s+|>\s*)")
+_MARKDOWN_EMPHASIS = re.compile(r"^\*\*(?P<inner>[^*]+)\*\*$")
+
+
+def strip_markdown(line: str) -> str:
+    """A Markdown line's text without its heading, quote or bold marks (pages saved as .md).
+
+    >>> strip_markdown("### 许某代表——"), strip_markdown("> 《人民日报》（2026年03月05日第 08 版）"), strip_markdown("**记者手记**")
+    ('许某代表——', '《人民日报》（2026年03月05日第 08 版）', '记者手记')
+    """
+    line = _MARKDOWN_LEAD.sub("", line)
+    match = _MARKDOWN_EMPHASIS.match(line)
+    return match.group("inner").strip() if match else line

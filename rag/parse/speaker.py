@@ -126,6 +126,7 @@ def parse_unlisted_post_line(line: str) -> SpeakerLine | None:
 # A pen name (天蚕土豆) has no surname, so the name before a bracketed post may be any 2–6 characters.
 _NAME_BRACKET_POST = re.compile(r"^(?P<name>[\u4e00-\u9fff·]{2,6})[（(](?P<post>[^（）()，。；：！？]{2,40})[）)]$")
 _POST_SPACE_NAME = re.compile(r"^(?P<post>[^ ]{2,40}?) +(?P<name>[\u4e00-\u9fff](?: {0,3}[\u4e00-\u9fff]){1,2})$")
+_DEPUTY_TAIL = re.compile(r"(?:代表|委员)?[—－-]{1,2}$")  # "…汤立新代表——": a deputy's digest entry
 _NAME_SPACE_POST = re.compile(r"^(?P<name>[\u4e00-\u9fff](?: {0,3}[\u4e00-\u9fff]){1,2}) +(?P<post>[^ ]{3,40})$")
 
 
@@ -141,21 +142,45 @@ def bracketed_post(line: str) -> SpeakerLine | None:
 
 def split_speaker_line(line: str) -> SpeakerLine | None:
     """Post and name of a line already judged a speaker line: by the listed post words first, then
-    by shape alone ("name（post）", "post name", "name post" with a name that starts with a surname).
+    by shape alone ("name（post）", "post name", "name post" with a name that starts with a surname,
+    a post and a name jieba cuts off at the end, a name alone). A deputy's "代表——" or a member's
+    "委员——" after the name is not part of it.
 
     >>> split_speaker_line("陈凯歌（导演）"), split_speaker_line("网络作家 唐 三")
     (SpeakerLine(post='导演', name='陈凯歌'), SpeakerLine(post='网络作家', name='唐三'))
+    >>> split_speaker_line("某省农业农村厅一级巡视员兰定国代表——"), split_speaker_line("许庆民代表——")
+    (SpeakerLine(post='某省农业农村厅一级巡视员', name='兰定国'), SpeakerLine(post='', name='许庆民'))
     """
+    line = _DEPUTY_TAIL.sub("", line.strip())
     found = parse_speaker_line(line) or bracketed_post(line)
     if found:
         return found
-    text = _POST_COLON.sub(" ", _LEAD_MARKS.sub("", line.strip()).rstrip("：: "))
+    text = _POST_COLON.sub(" ", _LEAD_MARKS.sub("", line).rstrip("：: "))
+    if _SENTENCE_PUNCT.search(text) or not text:
+        return None
     for pattern in (_POST_SPACE_NAME, _NAME_SPACE_POST):
         match = pattern.match(text)
-        if match and not _SENTENCE_PUNCT.search(text):
+        if match:
             name = match.group("name").replace(" ", "")
             if has_surname(name):
                 return SpeakerLine(post=match.group("post"), name=name)
+    if is_name_only(text):
+        return SpeakerLine(post="", name=text.replace(" ", ""))
+    return _glued_name(text)
+
+
+def _glued_name(text: str) -> SpeakerLine | None:
+    """A post with the name glued on, the name being jieba's last word: unknown to its dictionary or
+    a person's name, and starting with a surname."""
+    words = segmenter().words(text)
+    if len(words) < 2:
+        return None
+    name = words[-1]
+    if len(words) >= 3 and len(words[-2]) == 1 and len(name) <= 2:  # jieba cut a surname off ("汤", "立新")
+        name = words[-2] + name
+    tag = segmenter().tag(name)
+    if 2 <= len(name) <= 3 and has_surname(name) and (tag is None or tag.startswith("nr")) and len(text) > len(name) + 1:
+        return SpeakerLine(post=text[: -len(name)], name=name)
     return None
 
 
