@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 
@@ -26,7 +27,7 @@ from rag.parse.speaker import (
     ROLES, bracketed_post, is_name_only, is_post_only, parse_speaker_line, parse_unlisted_post_line, run_in_head,
     split_speaker_line,
 )
-from rag.zh import SENTENCE_ENDS, segmenter
+from rag.zh import COLONS, SENTENCE_ENDS, segmenter
 
 _SHORT = 70  # longer lines are prose: their shape features are all false (the longest speaker line: 31)
 _LENGTH_BINS = (3, 8, 15, 25, 40, 70)
@@ -34,6 +35,8 @@ _ORGANISATION = re.compile(r"大学|学院|学校|医院|公司|集团|协会|�
 _ROLE = re.compile(ROLES)
 _OPEN_BRACKETS = "【[〖「『《"
 _SENTENCE_INSIDE = re.compile(f"[{SENTENCE_ENDS}]")
+_SENTENCE_PUNCT = re.compile(f"[{SENTENCE_ENDS}{COLONS}]")
+_NAME_COLON = re.compile(r"^([\u4e00-\u9fff]{2,3})[：:]")
 _MID = re.compile(r"[，、；,;]")
 
 # Features of one line alone, in order; NEIGHBOUR_BASE of them are repeated for the lines above and below.
@@ -43,6 +46,7 @@ OWN = (
     "bracketed_post",  # name（anything）
     "shape_split",  # split_speaker_line finds a post and a name by shape
     "run_in_head",  # "post name：" opening the line's text
+    "name_colon_head",  # a surname-led name and a colon open the line (a turn in a conversation: "吕某：…")
     "post_only", "name_only",
     "post_word",  # a listed post word occurs anywhere
     "organisation",
@@ -71,24 +75,28 @@ def _known(word: str, prefix: str) -> bool:
     return tag is not None and tag.startswith(prefix)
 
 
-def _own(text: str) -> list[float]:
+@lru_cache(maxsize=4096)
+def _own(text: str) -> tuple[float, ...]:
+    # A line with sentence punctuation (a colon at its end aside) has none of the speaker-line shapes.
     short = len(text) <= _SHORT
+    shaped = short and not _SENTENCE_PUNCT.search(text.rstrip("：: "))
     bare = text.replace(" ", "")
     tails = [bare[-k:] for k in (2, 3, 4) if len(bare) > k]
     heads = [bare[:k] for k in (2, 3, 4) if len(bare) >= k]
     values = [
-        short and parse_speaker_line(text) is not None,
-        short and parse_unlisted_post_line(text) is not None,
-        short and bracketed_post(text) is not None,
-        short and split_speaker_line(text) is not None,
+        shaped and parse_speaker_line(text) is not None,
+        shaped and parse_unlisted_post_line(text) is not None,
+        shaped and bracketed_post(text) is not None,
+        shaped and split_speaker_line(text) is not None,
         run_in_head(text) is not None,
-        short and is_post_only(text),
-        short and is_name_only(text),
+        bool((m := _NAME_COLON.match(text)) and has_surname(m.group(1))),
+        shaped and is_post_only(text),
+        shaped and is_name_only(text),
         short and bool(_ROLE.search(text)),
         short and bool(_ORGANISATION.search(text)),
         short and any(has_surname(t) for t in tails[:2]),
         short and any(_known(t, "nr") for t in tails),
-        short and any(_known(h, "nr") for h in heads),
+        any(_known(h, "nr") for h in heads),
         short and any(_known(h, "ns") for h in heads[:2]),
         short and any(segmenter().frequency(t) >= 200 and not _known(t, "nr") for t in tails[:2]),
         short and bool(re.search(r" [\u4e00-\u9fff](?: {0,3}[\u4e00-\u9fff]){1,3}$", text)),
@@ -104,7 +112,7 @@ def _own(text: str) -> list[float]:
         values.append(low < len(text) <= high)
         low = high
     values.append(len(text) > _LENGTH_BINS[-1])
-    return [float(v) for v in values]
+    return tuple(float(v) for v in values)
 
 
 def feature_matrix(lines: Sequence[PhysicalLine]) -> np.ndarray:
@@ -115,7 +123,7 @@ def feature_matrix(lines: Sequence[PhysicalLine]) -> np.ndarray:
     pick = [_INDEX[name] for name in NEIGHBOUR_BASE]
     rows = []
     for i, line in enumerate(lines):
-        values = own[i] + [float(line.blank_before), float(line.blank_after), float(i == 0), float(i < 3),
+        values = [*own[i], float(line.blank_before), float(line.blank_after), float(i == 0), float(i < 3),
                            float(i == n - 1), float(i in front)]
         prev = own[i - 1] if i > 0 else None
         after = own[i + 1] if i + 1 < n else None

@@ -293,7 +293,10 @@ def unit_mention_score(text: str, distinctive: str, window: int = _OPENING) -> f
     if len(distinctive) < 2:
         return 0.0
     best = 0.0
+    chars = set(distinctive)
     for start in range(min(window, len(text))):
+        if text[start] not in chars:  # a mention starts with one of the name's characters
+            continue
         length = _subsequence_prefix(text[start:], distinctive)
         if length < 2:
             continue
@@ -324,7 +327,7 @@ def split_glued_slogan(post: str) -> tuple[str | None, str]:
     """
     position = 0
     has_verb = False
-    for word, flag in segmenter().tagged(post):
+    for word, flag in segmenter().tagged(post, hmm=False):  # places and verbs are dictionary words
         if flag == "ns":
             if has_verb and position >= _MIN_SLOGAN:
                 return post[:position], post[position:]
