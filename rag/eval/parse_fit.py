@@ -23,11 +23,11 @@ from typing import Any
 import numpy as np
 
 from rag.config import PROJECT_ROOT
-from rag.parse import line_model, noise
+from rag.parse import line_model
 from rag.parse.decode import read_text
 from rag.parse.line_features import FEATURES, feature_matrix, rules_label
 from rag.parse.line_model import LABELS
-from rag.parse.lines import PhysicalLine, physical_lines
+from rag.parse.lines import PhysicalLine, line_text, physical_lines
 from rag.parse.normalize import front_door, normalize_chars
 
 EVAL = PROJECT_ROOT / "eval"
@@ -79,7 +79,7 @@ def _align(lines: list[PhysicalLine], rows: list[dict[str, Any]]) -> list[str | 
     gold: list[str | None] = [None] * len(lines)
     for row in rows:
         k = row["i"]
-        if 0 <= k < len(lines) and _compact(lines[k].text) == _compact(noise.strip_inline_noise(row["text"])):
+        if 0 <= k < len(lines) and _compact(lines[k].text) == _compact(line_text(row["text"])):
             gold[k] = row["label"]
     return gold
 

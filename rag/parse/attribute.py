@@ -40,6 +40,7 @@ class Speaker:
     title: str | None
     position: int
     distinctive: str
+    closes: bool = False  # a sign-off ("——name（post）") below the speech it ends
 
 
 @dataclass
@@ -70,7 +71,7 @@ def read_speakers(anchors: list[Anchor], home_places: tuple[str, ...]) -> list[S
         title = " ".join(part for part in (anchor.title, slogan) if part) or None
         unit = unit_of_post(post)
         speakers.append(Speaker(anchor.speaker.name, post, unit, title, anchor.position,
-                                distinctive_name(unit or "", home_places)))
+                                distinctive_name(unit or "", home_places), anchor.closes))
     return speakers
 
 
@@ -80,8 +81,11 @@ def attribute(blocks: list[Block], speakers: list[Speaker]) -> list[Segment]:
     scores = [_scores(block, speakers, positions) for block in blocks]
     start = _body_start(blocks, scores, speakers)
     segments = _segments(blocks[start:], scores[start:], speakers)
-    _assign_by_unit(segments, speakers)
-    _assign_by_layout(segments, speakers)
+    if _reads_forward(segments, speakers):
+        segments = _sections(blocks[start:], speakers)
+    else:  # bodies stand above their speaker lines here: match them by the units they name, then by layout
+        _assign_by_unit(segments, speakers)
+        _assign_by_layout(segments, speakers)
     for segment in segments:
         segment.unit = segment.speaker.unit if segment.speaker else _opening_unit(segment.blocks[0].text)
     return segments
@@ -148,6 +152,49 @@ def _segments(blocks: list[Block], scores: list[dict[int, float]], speakers: lis
         else:
             current.add(block)
         previous = block.position
+    return segments
+
+
+def _reads_forward(segments: list[Segment], speakers: list[Speaker]) -> bool:
+    """Each speaker line opens its speech: no body names the unit of a speaker whose line stands below
+    it, and no speaker line is followed straight by another while speech stands above the first."""
+    positions = [s.position for s in speakers]
+    if segments and speakers and segments[0].position < positions[0]:
+        starts = {segment.position for segment in segments} | {b.position for segment in segments for b in segment.blocks}
+        if any(not any(a < p < b for p in starts) for a, b in zip(positions, positions[1:])):
+            return False
+    for segment in segments:
+        if segment.candidates:
+            best = max(segment.candidates, key=lambda i: segment.candidates[i])
+            if speakers[best].position > segment.position:
+                return False
+    return True
+
+
+def _sections(blocks: list[Block], speakers: list[Speaker]) -> list[Segment]:
+    """A speaker's section runs from the speaker line to the next one, sub-headings and all; a
+    sign-off line ("——name（post）") closes the section above it instead. Only a title set like the
+    document's speech titles (a speech whose speaker line was lost) opens a section without a
+    speaker. Blocks before the first speaker line have none."""
+    positions = [s.position for s in speakers]
+    titled = len(speakers) >= 2 and 2 * sum(1 for s in speakers if s.title) >= len(speakers)
+    marks = _title_marks(speakers) if titled else set()
+    segments: list[Segment] = []
+    lost_from = None  # the position of a title whose speaker line is missing
+    for block in blocks:
+        k = bisect.bisect_left(positions, block.position)
+        after = speakers[k] if k < len(speakers) else None
+        before = speakers[k - 1] if k > 0 else None
+        owner = after if after and after.closes else before if before and not before.closes else None
+        if _marked_title(block.text, marks):
+            lost_from = block.position
+        if lost_from is not None and (before is None or before.position < lost_from):
+            owner = None
+        current = segments[-1] if segments else None
+        if current is None or current.speaker is not owner or lost_from == block.position:
+            segments.append(Segment([block], speaker=owner))
+        else:
+            current.add(block)
     return segments
 
 

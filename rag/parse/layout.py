@@ -10,14 +10,14 @@ from __future__ import annotations
 import re
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rag.parse import noise
 from rag.parse.meeting import parse_publication
 from rag.parse.normalize import collapse_spaces
 from rag.parse.lines import PhysicalLine
 from rag.parse.speaker import (
-    SpeakerLine, is_name_only, is_post_only, parse_speaker_line, run_in_head, split_speaker_line,
+    SpeakerLine, is_name_only, is_post_only, parse_speaker_line, speaker_head, split_speaker_line,
 )
 from rag.zh import CLOSING_QUOTES, SENTENCE_ENDS
 
@@ -56,6 +56,7 @@ class Anchor:
     line: Line
     position: int  # index of the speaker line in the cleaned line list
     consumed: tuple[int, ...] = ()  # indices of its title and subtitle lines
+    closes: bool = False  # a sign-off under the speech it ends ("——name（post）" right after a sentence)
 
 
 @dataclass(frozen=True)
@@ -102,15 +103,24 @@ def clean_lines(physical: Sequence[PhysicalLine], labels: Sequence[str]) -> tupl
         if found:
             publication = found if publication is None else publication if found in publication else f"{publication}，{found}"
             continue
-        label = "body" if label == "noise" else label
-        head = run_in_head(cleaned) if label == "speaker" else None
-        if head is None:
-            lines.append(Line(cleaned, line.start, line.end, label))
-            continue
-        rest = len(cleaned) - len(cleaned[head + 1:].lstrip(" "))
-        lines.append(Line(cleaned[:head].rstrip(" "), line.start, line.start + head, "speaker"))
-        lines.append(Line(cleaned[rest:], line.start + rest, line.end, "body"))
+        lines += _read_line(Line(cleaned, line.start, line.end, "body" if label == "noise" else label))
     return join_broken_posts(lines), publication
+
+
+def _read_line(line: Line) -> list[Line]:
+    """A line the model calls a speaker line: a speaker line, or a speaker head and the speech it
+    opens ("post name：…" split at the colon; "post name表示，…" kept whole as speech), or, when no
+    name can be read off it, body text."""
+    if line.label != "speaker" or split_speaker_line(line.text):
+        return [line]
+    head = speaker_head(line.text)
+    if head is None:
+        return [replace(line, label="body")]
+    anchor = Line(line.text[head.start:head.stop].rstrip(" "), line.start + head.start, line.start + head.stop, "speaker")
+    if head.colon is None:
+        return [anchor, replace(line, label="body")]
+    rest = len(line.text) - len(line.text[head.colon + 1:].lstrip(" "))
+    return [anchor, Line(line.text[rest:], line.start + rest, line.end, "body")]
 
 
 def join_broken_posts(lines: list[Line]) -> list[Line]:
@@ -182,7 +192,8 @@ def find_anchors(lines: list[Line]) -> list[Anchor]:
             taken.add(j)
             consumed.append(j)
             j -= 1
-        anchors.append(Anchor(speaker, _join_title(title_lines), lines[i], i, tuple(consumed)))
+        closes = lines[i].text.startswith("—") and not consumed and i > 0 and ends_sentence(lines[i - 1].text)
+        anchors.append(Anchor(speaker, _join_title(title_lines), lines[i], i, tuple(consumed), closes))
     return anchors
 
 

@@ -66,7 +66,7 @@ OWN = (
 NEIGHBOUR_BASE = ("listed_post_name", "bracketed_post", "shape_split", "name_only", "post_only", "title_shaped",
                   "numbered_heading", "ends_sentence", f"len>{_LENGTH_BINS[-1]}", "noise_rule", "tail_nr")
 FEATURES = (*OWN, *(f"prev:{f}" for f in NEIGHBOUR_BASE), *(f"next:{f}" for f in NEIGHBOUR_BASE),
-            "prev2:listed_post_name", "next2:ends_sentence", "rules_speaker")
+            "prev2:listed_post_name", "next2:ends_sentence", "joins_prev", "joins_next", "rules_speaker")
 _INDEX = {name: k for k, name in enumerate(OWN)}
 
 
@@ -130,9 +130,19 @@ def feature_matrix(lines: Sequence[PhysicalLine]) -> np.ndarray:
         values += [prev[k] if prev else 0.0 for k in pick] + [after[k] if after else 0.0 for k in pick]
         values.append(own[i - 2][_INDEX["listed_post_name"]] if i > 1 else 0.0)
         values.append(own[i + 2][_INDEX["ends_sentence"]] if i + 2 < n else 0.0)
+        values.append(float(i > 0 and _joins(lines[i - 1].text, line.text)))
+        values.append(float(i + 1 < n and _joins(line.text, lines[i + 1].text)))
         values.append(float(_rules_speaker(own, i)))
         rows.append(values)
     return np.asarray(rows, dtype=np.float32).reshape(n, len(FEATURES))
+
+
+def _joins(first: str, second: str) -> bool:
+    """Two lines that make one speaker line: a post broken after 、/，, or a name line and a post line
+    in either order (what layout.join_broken_posts joins)."""
+    broken = first.endswith(("、", "，")) and len(first) <= 50
+    paired = (is_name_only(first) and is_post_only(second)) or (is_post_only(first) and is_name_only(second))
+    return (broken or paired) and parse_speaker_line(first + ("" if broken else " ") + second) is not None
 
 
 def _rules_speaker(own: list[list[float]], i: int) -> bool:

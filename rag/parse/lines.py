@@ -22,6 +22,15 @@ class PhysicalLine:
     blank_after: bool
 
 
+def line_text(raw: str) -> str:
+    """A raw line as the parser reads it: Markdown marks off, width-normalised, inline noise removed.
+
+    >>> line_text("**江城大学校长 林远** 说:")
+    '江城大学校长 林远说：'
+    """
+    return noise.strip_inline_noise(normalize_chars(strip_markdown(raw.strip()))).strip()
+
+
 def physical_lines(text: str) -> list[PhysicalLine]:
     """The non-blank lines of a front-door text.
 
@@ -37,7 +46,7 @@ def physical_lines(text: str) -> list[PhysicalLine]:
         if stripped:
             lead = len(piece) - len(piece.lstrip(" "))
             out.append(PhysicalLine(
-                text=noise.strip_inline_noise(normalize_chars(strip_markdown(stripped))).strip(),
+                text=line_text(stripped),
                 start=offset + lead, end=offset + lead + len(stripped), number=number,
                 blank_before=number > 0 and blank[number - 1],
                 blank_after=number + 1 < len(pieces) and blank[number + 1]))

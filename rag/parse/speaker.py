@@ -126,7 +126,9 @@ def parse_unlisted_post_line(line: str) -> SpeakerLine | None:
 # A pen name (天蚕土豆) has no surname, so the name before a bracketed post may be any 2–6 characters.
 _NAME_BRACKET_POST = re.compile(r"^(?P<name>[\u4e00-\u9fff·]{2,6})[（(](?P<post>[^（）()，。；：！？]{2,40})[）)]$")
 _POST_SPACE_NAME = re.compile(r"^(?P<post>[^ ]{2,40}?) +(?P<name>[\u4e00-\u9fff](?: {0,3}[\u4e00-\u9fff]){1,2})$")
-_DEPUTY_TAIL = re.compile(r"(?:代表|委员)?[—－-]{1,2}$")  # "…汤立新代表——": a deputy's digest entry
+# "…汤立新代表——", "王某委员": a deputy's or a member's entry in a digest; the status word is no part of the name
+_DEPUTY_TAIL = re.compile(r"(?:代表|委员)?[—－-]{1,2}$|(?<=[\u4e00-\u9fff]{2})(?:代表|委员)$")
+_CJK_NAME = re.compile(r"[\u4e00-\u9fff]{2,3}")
 _NAME_SPACE_POST = re.compile(r"^(?P<name>[\u4e00-\u9fff](?: {0,3}[\u4e00-\u9fff]){1,2}) +(?P<post>[^ ]{3,40})$")
 
 
@@ -150,13 +152,16 @@ def split_speaker_line(line: str) -> SpeakerLine | None:
     (SpeakerLine(post='导演', name='陈凯歌'), SpeakerLine(post='网络作家', name='唐三'))
     >>> split_speaker_line("某省农业农村厅一级巡视员兰定国代表——"), split_speaker_line("许庆民代表——")
     (SpeakerLine(post='某省农业农村厅一级巡视员', name='兰定国'), SpeakerLine(post='', name='许庆民'))
+    >>> split_speaker_line("王芳委员"), split_speaker_line("【让数据多跑路】")
+    (SpeakerLine(post='', name='王芳'), None)
     """
     line = _DEPUTY_TAIL.sub("", line.strip())
     found = parse_speaker_line(line) or bracketed_post(line)
     if found:
-        return found
+        name = _DEPUTY_TAIL.sub("", found.name)  # "——何某某代表（post）"
+        return SpeakerLine(found.post, name) if len(name) >= 2 else None
     text = _POST_COLON.sub(" ", _LEAD_MARKS.sub("", line).rstrip("：: "))
-    if _SENTENCE_PUNCT.search(text) or not text:
+    if _SENTENCE_PUNCT.search(text) or not text or text[0] in "【[〖「『《":  # a bracketed title, not a name
         return None
     for pattern in (_POST_SPACE_NAME, _NAME_SPACE_POST):
         match = pattern.match(text)
@@ -179,8 +184,50 @@ def _glued_name(text: str) -> SpeakerLine | None:
     if len(words) >= 3 and len(words[-2]) == 1 and len(name) <= 2:  # jieba cut a surname off ("汤", "立新")
         name = words[-2] + name
     tag = segmenter().tag(name)
-    if 2 <= len(name) <= 3 and has_surname(name) and (tag is None or tag.startswith("nr")) and len(text) > len(name) + 1:
+    if _CJK_NAME.fullmatch(name) and has_surname(name) and (tag is None or tag.startswith("nr")) and len(text) > len(name) + 1:
         return SpeakerLine(post=text[: -len(name)], name=name)
+    return None
+
+
+_TRAILING_TITLE = re.compile(r"(?:副教授|教授|研究员|院士|同志|老师|代表|委员)$")  # "王某教授表示": after the name
+_NAME_COLON_HEAD = re.compile(r"^(?P<name>[\u4e00-\u9fff]{2,3})[：:]")
+_NARRATIVE_HEAD = re.compile(
+    r"^(?:[^，。；：“”]{0,20}，)?(?P<head>[^，。；：“”]{2,60}?)(?:在[^，。；：“”]{1,30}?)?"
+    r"(?:指出|表示|说|强调|谈到|谈道|认为|介绍|坦言|感慨|建议|透露)[，：:]"
+)
+
+
+@dataclass(frozen=True)
+class SpeakerHead:
+    """The speaker that opens a line of speech: a run-in head "post name：", a turn "name：", or a
+    reported speaker "post name表示，" (then the whole line is speech, `end` is None)."""
+
+    speaker: SpeakerLine
+    start: int  # where the head's text starts in the line
+    stop: int  # where it ends
+    colon: int | None  # the colon after a run-in head or a turn; None for a reported speaker
+
+
+def speaker_head(text: str) -> SpeakerHead | None:
+    """The speaker opening a line the line model took for a speaker line but which holds speech too.
+
+    >>> speaker_head("吕某某：嘉善位于长三角。").speaker
+    SpeakerLine(post='', name='吕某某')
+    >>> h = speaker_head("作为学生党代表，某学院院长宋华琳教授表示，报告很好。"); (h.speaker.name, h.colon)
+    ('宋华琳', None)
+    """
+    end = run_in_head(text)
+    if end is not None:
+        return SpeakerHead(parse_speaker_line(text[:end]), 0, end, end)
+    match = _NAME_COLON_HEAD.match(text)
+    if match and is_name_only(match.group("name")):
+        return SpeakerHead(SpeakerLine("", match.group("name")), 0, match.end("name"), match.end("name"))
+    match = _NARRATIVE_HEAD.match(text)
+    if match:
+        head = _TRAILING_TITLE.sub("", match.group("head").strip())
+        found = split_speaker_line(head) if len(head) >= 2 else None
+        if found and has_surname(found.name):
+            return SpeakerHead(found, match.start("head"), match.start("head") + len(head), None)
     return None
 
 
