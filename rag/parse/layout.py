@@ -97,6 +97,9 @@ def clean_lines(physical: Sequence[PhysicalLine], labels: Sequence[str]) -> tupl
     lines = []
     for i, (line, label) in enumerate(zip(physical, labels)):
         cleaned = line.text
+        found = line.publication
+        if found and i not in skipped:
+            publication = found if publication is None else publication if found in publication else f"{publication}，{found}"
         if i in skipped or noise.is_noise_line(cleaned) or noise.is_toc_line(cleaned):
             continue
         found = parse_publication(cleaned)

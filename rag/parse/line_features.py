@@ -25,7 +25,7 @@ from rag.parse.meeting import parse_publication
 from rag.parse.names import has_surname
 from rag.parse.speaker import (
     ROLES, bracketed_post, is_name_only, is_post_only, parse_speaker_line, parse_unlisted_post_line, run_in_head,
-    split_speaker_line,
+    speaker_head, split_speaker_line,
 )
 from rag.zh import COLONS, SENTENCE_ENDS, segmenter
 
@@ -47,6 +47,7 @@ OWN = (
     "shape_split",  # split_speaker_line finds a post and a name by shape
     "run_in_head",  # "post name：" opening the line's text
     "name_colon_head",  # a surname-led name and a colon open the line (a turn in a conversation: "吕某：…")
+    "reported_speaker",  # "post name表示，…": a named speaker and a verb of saying open the line
     "post_only", "name_only",
     "post_word",  # a listed post word occurs anywhere
     "organisation",
@@ -90,6 +91,7 @@ def _own(text: str) -> tuple[float, ...]:
         shaped and split_speaker_line(text) is not None,
         run_in_head(text) is not None,
         bool((m := _NAME_COLON.match(text)) and has_surname(m.group(1))),
+        bool((head := speaker_head(text)) and head.colon is None),
         shaped and is_post_only(text),
         shaped and is_name_only(text),
         short and bool(_ROLE.search(text)),

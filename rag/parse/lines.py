@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rag.parse import noise
+from rag.parse.meeting import split_edition
 from rag.parse.normalize import normalize_chars, strip_markdown
 
 
@@ -20,6 +21,7 @@ class PhysicalLine:
     number: int  # line number in the front-door text, blank lines counted
     blank_before: bool
     blank_after: bool
+    publication: str | None = None  # a page line glued to the end of this one ("…《人民日报》（…版）")
 
 
 def line_text(raw: str) -> str:
@@ -28,7 +30,7 @@ def line_text(raw: str) -> str:
     >>> line_text("**江城大学校长 林远** 说:")
     '江城大学校长 林远说：'
     """
-    return noise.strip_inline_noise(normalize_chars(strip_markdown(raw.strip()))).strip()
+    return split_edition(noise.strip_inline_noise(normalize_chars(strip_markdown(raw.strip()))).strip())[0]
 
 
 def physical_lines(text: str) -> list[PhysicalLine]:
@@ -49,6 +51,7 @@ def physical_lines(text: str) -> list[PhysicalLine]:
                 text=line_text(stripped),
                 start=offset + lead, end=offset + lead + len(stripped), number=number,
                 blank_before=number > 0 and blank[number - 1],
-                blank_after=number + 1 < len(pieces) and blank[number + 1]))
+                blank_after=number + 1 < len(pieces) and blank[number + 1],
+                publication=split_edition(normalize_chars(strip_markdown(stripped)))[1]))
         offset += len(piece) + 1
     return out

@@ -47,6 +47,21 @@ _DATELINE_LEAD = re.compile(
 )
 
 
+_TRAILING_EDITION = re.compile(rf"(?<=\S){_PAGE_EDITION.pattern[1:]}")
+
+
+def split_edition(line: str) -> tuple[str, str | None]:
+    """A People's Daily page line glued to the end of another line: the line, and the publication.
+
+    >>> split_edition("国务院总理  李  强《人民日报》（2026年03月14日第 01 版）")
+    ('国务院总理  李  强', '人民日报，2026年03月14日')
+    """
+    match = _TRAILING_EDITION.search(line)
+    if not match:
+        return line, None
+    return line[: match.start()].rstrip(), parse_publication(match.group())
+
+
 def parse_publication(line: str) -> str | None:
     """A publication line → "paper，date"; a web page's source or time field → that part alone.
 
@@ -66,8 +81,31 @@ def parse_publication(line: str) -> str | None:
     return None
 
 
+_CN_DIGITS = {c: str(k) for k, c in enumerate("〇一二三四五六七八九")} | {"零": "0", "○": "0", "Ｏ": "0"}
+_CN_DATE = re.compile(r"([〇○Ｏ零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,2})月([一二三四五六七八九十]{1,3})日")
+
+
+def _cn_number(text: str) -> int:
+    """一 → 1, 十 → 10, 十二 → 12, 二十五 → 25, 三十一 → 31."""
+    if "十" not in text:
+        return int(_CN_DIGITS[text])
+    tens, _, ones = text.partition("十")
+    return int(_CN_DIGITS.get(tens, "1")) * 10 + (int(_CN_DIGITS[ones]) if ones else 0)
+
+
+def arabic_dates(line: str) -> str:
+    """Dates written in Chinese numerals (a report's subtitle) in Arabic ones.
+
+    >>> arabic_dates("——二〇二六年三月五日在第十四届全国人民代表大会第四次会议上")
+    '——2026年3月5日在第十四届全国人民代表大会第四次会议上'
+    """
+    return _CN_DATE.sub(lambda m: f"{''.join(_CN_DIGITS[c] for c in m.group(1))}年{_cn_number(m.group(2))}月"
+                                  f"{_cn_number(m.group(3))}日", line)
+
+
 def find_meeting(header_lines: list[str], publication: str | None = None) -> Meeting:
     """Meeting name, level and date from the lines before the first speech."""
+    header_lines = [arabic_dates(line) for line in header_lines]
     raw = _find_name(header_lines)
     name = _clean_name(raw) if raw else None
     headlines = [line for line in header_lines if _is_headline(line) and re.search(_MEETING_WORD, line)]

@@ -73,8 +73,9 @@ def _segments(blocks: list[Block], speakers: list[Speaker], header: list[str]) -
     report = is_report_header(header)
     if report and speakers:
         return attribute_report(blocks, speakers[0])
-    line = None if speakers else reporter_in_lead(blocks)
-    if line:
+    # A news story on a report names its official in the lead; later lines only say "赵某说，".
+    line = None if any(s.post for s in speakers) else reporter_in_lead(blocks)
+    if line and all(s.name == line.name for s in speakers):
         unit = unit_of_post(line.post)
         return attribute_report(blocks, Speaker(line.name, line.post, unit, None, -1, unit or ""))
     return attribute_report(blocks, None) if report else attribute(blocks, speakers)
