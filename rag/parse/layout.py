@@ -92,7 +92,9 @@ def clean_lines(physical: Sequence[PhysicalLine], labels: Sequence[str]) -> tupl
     as body text: dropping text needs a rule, not a guess.
     """
     texts = [line.text for line in physical]
-    skipped = set(noise.toc_span(texts)) | set(noise.front_matter_span(texts))
+    front = noise.front_matter_span(texts)
+    skipped = set(noise.toc_span(texts)) | set(front)
+    page_date = next(filter(None, (parse_publication(texts[i]) for i in front)), None)  # its "date:" field
     publication = None
     lines = []
     for i, (line, label) in enumerate(zip(physical, labels)):
@@ -107,7 +109,7 @@ def clean_lines(physical: Sequence[PhysicalLine], labels: Sequence[str]) -> tupl
             publication = found if publication is None else publication if found in publication else f"{publication}，{found}"
             continue
         lines += _read_line(Line(cleaned, line.start, line.end, "body" if label == "noise" else label))
-    return join_broken_posts(lines), publication
+    return join_broken_posts(lines), publication or page_date
 
 
 def _read_line(line: Line) -> list[Line]:

@@ -11,17 +11,22 @@ from rag.zh import FULL_STOPS
 
 _MEETING_WORD = (
     r"(?:例会|会议|大会|座谈会|推进会|工作会|全会|研讨会|论坛|联席会|调度会|现场会|纪念会|报告会|表彰会|交流会|"
-    r"年会|峰会|恳谈会|协调会|动员会|部署会|总结会|分析会)"
+    r"年会|峰会|恳谈会|协调会|动员会|部署会|总结会|分析会|发布会|记者会|党代会|教代会|职代会|团代会)"
 )
 _DATE = re.compile(r"(?:(?P<year>(?:19|20)\d{2})\s*年\s*)?(?P<month>1[0-2]|0?[1-9])\s*月\s*(?P<day>3[01]|[12]\d|0?[1-9])\s*日")
 _DATE_AT_MEETING = re.compile(rf"{_DATE.pattern}\s*(?:上午|下午)?\s*在[^，。；]{{2,50}}?{_MEETING_WORD}上")
+# "10月16日上午10时，中国共产党第二十次全国代表大会在人民大会堂开幕": a date said of the meeting's opening
+_DATE_OF_EVENT = re.compile(rf"{_DATE.pattern}\s*(?:上午|下午|晚上?)?(?:\d{{1,2}}时)?[，,]?[^，。；]{{2,50}}?{_MEETING_WORD}"
+                            r"(?:在[^，。；]{1,20}?)?(?:胜利|隆重)?(?:召开|举行|开幕)")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 # Ordered from the most to the least explicit way a header names its meeting.
 _NAME_PATTERNS = (
     re.compile(rf"在(?P<name>[^，。；\s]{{4,50}}?{_MEETING_WORD})上"),
     re.compile(rf"^[—\-\s]*(?P<name>[^，。；“”]{{4,50}}?{_MEETING_WORD})(?:上|交流发言|发言|材料|摘登|摘要|汇编)"),
     re.compile(rf"(?P<place>[^，。；\s]{{0,12}}?)(?:召开|举行)(?:了)?(?:“[^”]{{0,30}}”)?(?P<name>[^，。；“”]{{4,50}}?{_MEETING_WORD})"),
-    re.compile(rf"(?P<name>[^，。；“”\s]{{4,50}}?{_MEETING_WORD})(?:\d{{1,2}}日)?(?:上午|下午)?(?:在[^，。；\s]{{1,12}})?(?:召开|举行)"),
+    re.compile(rf"(?P<name>[^，。；“”\s]{{4,50}}?{_MEETING_WORD})(?:\d{{1,2}}日)?(?:上午|下午)?(?:在[^，。；\s]{{1,12}})?"
+               r"(?:胜利|隆重)?(?:召开|举行|开幕)"),
+    re.compile(rf"向(?P<name>[^，。；“”\s]{{4,50}}?{_MEETING_WORD})(?:作|报告)"),  # "…检察长某某向…会议作工作报告"
 )
 _PUBLICATION = re.compile(
     r"^[（(]?\s*(?P<paper>[^，,（）()]{2,12}(?:报|刊|网|社|杂志|新闻))\s*[，,]?\s*(?P<date>(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)\s*[）)]?$"
@@ -31,7 +36,7 @@ _PAGE_EDITION = re.compile(
     r"\s*(?:第\s*)?\d{0,2}\s*版?\s*[）)]$"
 )  # a People's Daily page line: 《 人民日报 》（ 2019年10月23日 09 版）
 _SOURCE_FIELD = re.compile(r"^(?:来源|稿源|出处)\s*[：:]\s*(?P<paper>[^\s，。：:]{2,20})$")
-_TIME_FIELD = re.compile(r"^(?:发布)?(?:时间|日期)\s*[：:]\s*(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})")
+_TIME_FIELD = re.compile(r"^(?:(?:发布)?(?:时间|日期)|date)\s*[：:]\s*(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})")
 _LEADING_DATE = re.compile(r"^\d{1,2}月\d{1,2}日[，,]?")
 # A news dateline opening a story: "新华社北京3月5日电（记者 …）", "本报北京10月22日电".
 NEWS_DATELINE = re.compile(r"^[^，。；]{0,16}?\d{1,2}月\d{1,2}日电\s*(?:[（(][^（）()]{0,30}[）)])?\s*")
@@ -171,8 +176,8 @@ def _find_date(lines: list[str], year: str | None) -> str | None:
     '2020-05-22'
     """
     for line in lines:
-        match = _DATE_AT_MEETING.search(line)
-        if match and _is_headline(line) and (match.group("year") or year):
+        match = _DATE_AT_MEETING.search(line) or _DATE_OF_EVENT.search(line)
+        if match and (_is_headline(line) or match.re is _DATE_OF_EVENT) and (match.group("year") or year):
             return f"{match.group('year') or year}-{int(match.group('month')):02d}-{int(match.group('day')):02d}"
     for line in lines:
         for match in _DATE.finditer(line):
