@@ -59,6 +59,7 @@ OWN = (
     "spaced_tail",  # a space sets the last 2–4 characters off
     "noise_rule", "toc_rule", "publication", "credit",
     "ends_dash",  # "…代表——": a deputy's entry in a digest, or a profile's name line
+    "speaker_then_dash",  # a post and name, or a name, read by shape, then a dash ("许某代表——")
     "title_shaped", "numbered_heading", "header_words", "dash_lead", "bracketed", "quote",
     "ends_sentence", "ends_colon", "sentence_inside", "mid_punct", "has_digit", "has_space",
     *(f"len<={n}" for n in _LENGTH_BINS), f"len>{_LENGTH_BINS[-1]}",
@@ -104,6 +105,7 @@ def _own(text: str) -> tuple[float, ...]:
         short and bool(re.search(r" [\u4e00-\u9fff](?: {0,3}[\u4e00-\u9fff]){1,3}$", text)),
         noise.is_noise_line(text), noise.is_toc_line(text), short and parse_publication(text) is not None,
         short and noise.is_credit(text), text.endswith(("——", "—")),
+        shaped and text.endswith("—") and split_speaker_line(text) is not None,
         is_title_shaped(text), is_numbered_heading(text), short and is_header_line(text), text.startswith("——"),
         bool(text) and text[0] in _OPEN_BRACKETS and text[-1] in "】]〗」』》", "“" in text,
         ends_sentence(text), text.endswith(("：", ":")), bool(_SENTENCE_INSIDE.search(text[:-1])),
