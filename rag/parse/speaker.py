@@ -387,7 +387,7 @@ def split_glued_slogan(post: str) -> tuple[str | None, str]:
 _CLAUSE_CHARS = r"[^，。；：、“”‘’（）()《》\s\d]"
 _RUNNING = re.compile(
     rf"(?P<post>{_CLAUSE_CHARS}{{2,30}}?(?:{_TITLES}))(?P<name>[\u4e00-\u9fff]{{2,3}})"
-    r"(?=\d{1,2}日|在|代表|作|向|今天|昨天|今日|上午|下午)"
+    r"(?=(?:\d{1,2}月)?\d{1,2}日|在|代表|作|向|今天|昨天|今日|上午|下午)"
 )
 
 
