@@ -11,21 +11,21 @@ from rag.zh import FULL_STOPS
 
 _MEETING_WORD = (
     r"(?:例会|会议|大会|座谈会|推进会|工作会|全会|研讨会|论坛|联席会|调度会|现场会|纪念会|报告会|表彰会|交流会|"
-    r"年会|峰会|恳谈会|协调会|动员会|部署会|总结会|分析会|发布会|记者会|党代会|教代会|职代会|团代会)"
+    r"年会|峰会|恳谈会|协调会|动员会|部署会|总结会|分析会|发布会|记者会|党代会|教代会|职代会|团代会|讨论会|协商会)"
 )
 _DATE = re.compile(r"(?:(?P<year>(?:19|20)\d{2})\s*年\s*)?(?P<month>1[0-2]|0?[1-9])\s*月\s*(?P<day>3[01]|[12]\d|0?[1-9])\s*日")
 _DATE_AT_MEETING = re.compile(rf"{_DATE.pattern}\s*(?:上午|下午)?\s*在[^，。；]{{2,50}}?{_MEETING_WORD}上")
 # "10月16日上午10时，中国共产党第二十次全国代表大会在人民大会堂开幕": a date said of the meeting's opening
 # … or of a report made to it: "李某3月5日向十四届全国人大四次会议作关于…的说明"
-_DATE_OF_EVENT = re.compile(rf"{_DATE.pattern}\s*(?:上午|下午|晚上?)?(?:\d{{1,2}}时)?[，,]?(?:[^，。；]{{2,50}}?{_MEETING_WORD}"
-                            rf"(?:在[^，。；]{{1,20}}?)?(?:胜利|隆重)?(?:召开|举行|开幕)|向[^，。；]{{2,50}}?{_MEETING_WORD}作)")
+_DATE_OF_EVENT = re.compile(rf"{_DATE.pattern}\s*(?:上午|下午|晚上?)?(?:\d{{1,2}}时)?[，,]?(?:(?=[^。；]{{0,80}}?{_MEETING_WORD})"
+                            rf"[^，。；]{{2,60}}?(?:胜利|隆重)?(?:召开|举行|开幕)|向[^，。；]{{2,50}}?{_MEETING_WORD}作)")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 # Ordered from the most to the least explicit way a header names its meeting.
 _NAME_PATTERNS = (
     re.compile(rf"在(?P<name>[^，。；\s]{{4,50}}?{_MEETING_WORD})上"),
     re.compile(rf"向(?P<name>[^，。；“”\s]{{4,50}}?{_MEETING_WORD})(?:作|报告)"),  # "…检察长某某向…会议作工作报告"
     re.compile(rf"^[—\-\s]*(?P<name>[^，。；“”]{{4,50}}?{_MEETING_WORD})(?:上|交流发言|发言|材料|摘登|摘要|汇编)"),
-    re.compile(rf"(?P<place>[^，。；\s]{{0,12}}?)(?:召开|举行)(?:了)?(?:“[^”]{{0,30}}”)?(?P<name>[^，。；“”]{{4,50}}?{_MEETING_WORD})"),
+    re.compile(rf"(?P<place>[^，。；\s]{{0,12}}?)(?:召开|举行)(?:了)?(?:“[^”]{{0,30}}”)?(?P<name>[^，。；“”]{{2,50}}?{_MEETING_WORD})"),
     re.compile(rf"(?P<name>[^，。；“”\s]{{4,50}}?{_MEETING_WORD})(?:\d{{1,2}}日)?(?:上午|下午)?(?:在[^，。；\s]{{1,12}})?"
                r"(?:胜利|隆重)?(?:召开|举行|开幕)"),
 )
