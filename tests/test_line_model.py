@@ -97,3 +97,13 @@ def test_line_scores_on_a_labelled_folder(tmp_path):
     assert [d.gold for d in docs] == [["heading", "speaker", "body"]] and docs[0].part == "tune"
     scores = score_lines(line_model.load(), docs)
     assert scores["lines"] == 3 and scores["speaker"]["gold"] == 1
+
+
+def test_a_heading_under_a_profile_name_line_is_no_speaker():
+    text = "\n".join(["---", 'title: "履职故事"', "---", "", "### 韩立新代表——", "", "# 带出干部好作风", "",
+                      "> 本报记者  王  明《北岭日报》（2026年02月10日第 04 版）", "", "冬天的北岭，雪山环绕。", "",
+                      "在全国人大代表、北岭县委书记韩立新看来，作风就是生产力。", "", "带出干部好作风", "",
+                      "他每月下村调研，带出一支能打硬仗的干部队伍。", ""])
+    speeches = parse_text(text, "profile.md")
+    assert "好作风" not in {s.speaker for s in speeches}
+    assert speeches[0].meeting.publication == "北岭日报，2026年02月10日"

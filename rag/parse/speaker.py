@@ -152,11 +152,14 @@ def split_speaker_line(line: str) -> SpeakerLine | None:
     (SpeakerLine(post='导演', name='陈凯歌'), SpeakerLine(post='网络作家', name='唐三'))
     >>> split_speaker_line("某省农业农村厅一级巡视员兰定国代表——"), split_speaker_line("许庆民代表——")
     (SpeakerLine(post='某省农业农村厅一级巡视员', name='兰定国'), SpeakerLine(post='', name='许庆民'))
-    >>> split_speaker_line("王芳委员"), split_speaker_line("【让数据多跑路】")
-    (SpeakerLine(post='', name='王芳'), None)
+    >>> split_speaker_line("王芳委员"), split_speaker_line("【让数据多跑路】"), split_speaker_line("带出干部好作风")
+    (SpeakerLine(post='', name='王芳'), None, None)
     """
     line = _DEPUTY_TAIL.sub("", line.strip())
-    found = parse_speaker_line(line) or bracketed_post(line)
+    listed = parse_speaker_line(line)
+    if listed and not has_surname(listed.name) and not _typeset_apart(line, listed.name):
+        return None  # "带出干部好作风": a slogan ending in a post word and two or three characters, no name
+    found = listed or bracketed_post(line)
     if found:
         name = _DEPUTY_TAIL.sub("", found.name)  # "——何某某代表（post）"
         return SpeakerLine(found.post, name) if len(name) >= 2 else None
@@ -172,6 +175,12 @@ def split_speaker_line(line: str) -> SpeakerLine | None:
     if is_name_only(text):
         return SpeakerLine(post="", name=text.replace(" ", ""))
     return _glued_name(text)
+
+
+def _typeset_apart(line: str, name: str) -> bool:
+    """The name stands after a space or a colon, set apart from the post as names are."""
+    bare = line.rstrip("：: ")
+    return bool(re.search(rf"[ ：:]\s*{' *'.join(map(re.escape, name))}$", bare))
 
 
 def _glued_name(text: str) -> SpeakerLine | None:
