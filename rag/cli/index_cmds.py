@@ -107,7 +107,7 @@ def info(
 
 def eval_cmd(
     domain: list[str] = typer.Option(["seeds", "cmrc"], "--domain", "-d",
-                                     help="评测领域：seeds（种子讲话）、cmrc（CMRC 2018 公开集），可重复"),
+                                     help="评测领域：seeds（种子讲话）、cmrc（CMRC 2018 公开集）、real（真实体裁文档，按问题类型计分），可重复"),
     fit: bool = typer.Option(False, "--fit", help="在两个领域的 tune 部分重新拟合可答性模型并写入 rag/answer/answerability.json；"
                                                    "与 --parse 同用时在行标注的 tune 部分重新拟合行模型并写入 rag/parse/line_weights.json"),
     limit: Optional[int] = typer.Option(None, "--limit", min=1,
