@@ -107,3 +107,13 @@ def test_a_heading_under_a_profile_name_line_is_no_speaker():
     speeches = parse_text(text, "profile.md")
     assert "好作风" not in {s.speaker for s in speeches}
     assert speeches[0].meeting.publication == "北岭日报，2026年02月10日"
+
+
+def test_posts_no_list_holds_are_read_by_shape():
+    text = "\n".join(["北岭省文艺创作座谈会发言摘编", "", "守住舞台的初心", "苏晚晴（北岭歌舞剧院演员）",
+                      "我们每年下乡演出120场，观众超过10万人次。", "", "写给年轻人的故事", "青山客（网络作家）",
+                      "我的小说连载三年，读者留言有40万条。", "", "拍好身边的人", "陆远（导演）",
+                      "这部纪录片跟拍了8位乡村教师。", "一、慢下来", "我们在山村住了两年。", ""])
+    speeches = parse_text(text, "arts.txt")
+    assert [(s.speaker, s.speaker_title, len(s.paragraphs)) for s in speeches] == [
+        ("苏晚晴", "北岭歌舞剧院演员", 1), ("青山客", "网络作家", 1), ("陆远", "导演", 3)]
