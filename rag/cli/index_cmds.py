@@ -18,6 +18,7 @@ from rag.errors import UsageError
 from rag.eval.sets import DOMAINS
 from rag.eval.run import run_eval, summary
 from rag.eval.parse import run_parse_eval, table as parse_table
+from rag.eval.parse_fit import fit_and_save, lines_table
 from rag.ingest.chunk import index_versions
 from rag.labels import attribution
 from rag.query_check import check_query
@@ -103,7 +104,8 @@ def info(
 def eval_cmd(
     domain: list[str] = typer.Option(["seeds", "cmrc"], "--domain", "-d",
                                      help="评测领域：seeds（种子讲话）、cmrc（CMRC 2018 公开集）、real（真实体裁文档，按问题类型计分），可重复"),
-    fit: bool = typer.Option(False, "--fit", help="在两个领域的 tune 部分重新拟合可答性模型并写入 rag/answer/answerability.json"),
+    fit: bool = typer.Option(False, "--fit", help="在两个领域的 tune 部分重新拟合可答性模型并写入 rag/answer/answerability.json；"
+                                                   "与 --parse 同用时在行标注的 tune 部分重新拟合行模型并写入 rag/parse/line_weights.json"),
     limit: Optional[int] = typer.Option(None, "--limit", min=1,
                                         help="每个部分、每类问题只取按哈希固定的前 N 个（快速检查用，不是报告数字）"),
     tune_limit: Optional[int] = typer.Option(None, "--tune-limit", min=1,
@@ -115,6 +117,9 @@ def eval_cmd(
 ) -> None:
     """评测：各领域 tune/report 两部分的检索（BM25、各向量模型、各融合）、回答准确率与拒答精确率/召回率；--parse 只评解析器。"""
     if parse:
+        if fit:
+            lines = fit_and_save()
+            typer.echo(lines_table(lines))
         data, path = run_parse_eval(out=out)
         typer.echo(parse_table(data))
         typer.echo(f"结果已保存: {path}")
