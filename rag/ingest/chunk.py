@@ -16,8 +16,12 @@ from rag.zh import CLOSING_QUOTES, SENTENCE_ENDS
 
 # The text pipeline's version (parser and the chunking rules below): an index built by another is
 # rebuilt, never mixed. Bump the second number when the rules below or the BM25 tokens change.
-CHUNKER_VERSION = f"p{PARSER_VERSION}-c6"  # c5: units resolved (rag/units.py), endless sentences cut (MAX_SENTENCE_CHARS); c6: fragment ends from rag.zh
-MAX_CHARS = 300  # a paragraph up to this long stays whole; longer ones are windowed
+CHUNKER_VERSION = f"p{PARSER_VERSION}-c7"  # c5: units resolved (rag/units.py), endless sentences cut (MAX_SENTENCE_CHARS); c6: fragment ends from rag.zh; c7: windows of MAX_CHARS = 512
+# A paragraph up to this long stays whole; longer ones are windowed. 512 = the embedding models'
+# window (512 tokens; e5-small's tokenizer gives ~0.75 token per Chinese character, so a full window
+# plus its header fits). 300 lost to the bare libraries on long passages: a passage cut in two is
+# matched by neither half (docs/LONG_PASSAGES.md, chosen on the tune parts).
+MAX_CHARS = 512
 MIN_TAIL = 60  # a last window adding fewer new characters than this merges into the previous one
 TINY_PARAGRAPH = 20  # shorter paragraphs not ending a sentence (headings, "各位代表：") join the next one
 # A "sentence" longer than this has no end (a table dump, a page without punctuation) and is cut
@@ -69,8 +73,8 @@ def _cut_endless(text: str, span: tuple[int, int], limit: int = MAX_SENTENCE_CHA
     return pieces
 
 
-def windows(text: str, max_chars: int = MAX_CHARS, min_tail: int = MIN_TAIL) -> list[tuple[int, int]]:
-    """Sentence-aligned windows [start, end) over `text`, consecutive windows sharing one sentence.
+def windows(text: str, max_chars: int = MAX_CHARS, min_tail: int = MIN_TAIL, overlap: int = 1) -> list[tuple[int, int]]:
+    """Sentence-aligned windows [start, end) over `text`, consecutive windows sharing `overlap` sentences.
 
     Text up to `max_chars` is one window; a single sentence longer than `max_chars` stays whole.
 
@@ -92,7 +96,7 @@ def windows(text: str, max_chars: int = MAX_CHARS, min_tail: int = MIN_TAIL) -> 
         out.append((spans[i][0], spans[j - 1][1]))
         if j == len(spans):
             break
-        i = j - 1 if j - 1 > i else j  # one sentence of overlap, unless that would not advance
+        i = j - overlap if j - overlap > i else j  # the overlap, unless that would not advance
     return out
 
 
@@ -160,7 +164,7 @@ def _source_offset(paragraphs: list[Paragraph], local: int, is_end: bool) -> int
     return paragraphs[-1].end if paragraphs else 0
 
 
-def chunk_speech(speech: Speech, max_chars: int = MAX_CHARS, tiny: int = TINY_PARAGRAPH) -> list[Chunk]:
+def chunk_speech(speech: Speech, max_chars: int = MAX_CHARS, tiny: int = TINY_PARAGRAPH, overlap: int = 1) -> list[Chunk]:
     """The chunks of one speech, in reading order; the unit is resolved against the meeting (rag/units.py)."""
     speech = resolved_speech(speech)
     head = header(speech)
@@ -168,7 +172,7 @@ def chunk_speech(speech: Speech, max_chars: int = MAX_CHARS, tiny: int = TINY_PA
     for group in _groups(speech.paragraphs, tiny):
         paras = [speech.paragraphs[i] for i in group.members]
         text = "\n".join(p.text for p in paras)
-        for part, (a, b) in enumerate(windows(text, max_chars)):
+        for part, (a, b) in enumerate(windows(text, max_chars, overlap=overlap)):
             chunks.append(Chunk(
                 chunk_id=f"{speech.source}:{speech.index}:{group.anchor}:{part}",
                 text=text[a:b], header=head,
