@@ -1,5 +1,5 @@
-"""Long paragraphs (issue 22): windows of MAX_CHARS = 512, one hit per paragraph, and an index of the
-previous windows (chunker c6, 300 characters) rebuilt from the embedding cache."""
+"""Long paragraphs (issue 22): a search returns one hit per paragraph, its best window; the window
+overlap the ablation varies (bench/long_passages.py)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,8 @@ import pytest
 
 from _index_support import FILE_A
 from rag.config import Settings
-from rag.ingest.chunk import CHUNKER_VERSION, MAX_CHARS, chunk_speeches
 from rag.ingest.pipeline import ingest_paths
 from rag.retrieve.retriever import Retriever
-from rag.store.faiss.index import read_manifest
 
 SHORT = "我们新建高标准农田8000亩，推广玉米大豆带状复合种植，村集体经济收入平均增长18%。"
 
@@ -29,35 +27,15 @@ def corpus(tmp_path: Path, sentences: int) -> Path:
     return folder
 
 
-def test_a_paragraph_up_to_the_model_window_is_one_chunk(tmp_path):
-    from rag.parse import load_corpus
+def test_windows_share_the_overlap_asked_for():
+    from rag.ingest.chunk import windows
 
-    text = long_paragraph(12)
-    assert 300 < len(text) <= MAX_CHARS
-    chunks = chunk_speeches(load_corpus([corpus(tmp_path, 12)]).speeches)
-    assert [c.text for c in chunks if "高标准农田片区" in c.text] == [text]
-
-
-def test_an_index_of_300_character_windows_is_rebuilt_from_the_embedding_cache(tmp_path, e5, monkeypatch):
-    import rag.ingest.pipeline
-    import rag.store.faiss.index
-
-    folder = corpus(tmp_path, 12)
-    settings = Settings(index_dir=tmp_path / "index", embed_model="e5-small")
-    old_version = CHUNKER_VERSION.rsplit("-c", 1)[0] + "-c6"
-    monkeypatch.setattr(rag.ingest.pipeline, "chunk_speeches", lambda speeches: chunk_speeches(speeches, 300))
-    monkeypatch.setattr(rag.store.faiss.index, "CHUNKER_VERSION", old_version)
-    old = ingest_paths([folder], settings, embedders=[e5])
-    assert read_manifest(settings.index_dir)["chunker_version"] == old_version
-    monkeypatch.undo()
-
-    e5.passages = 0
-    report = ingest_paths([folder], settings, embedders=[e5])
-    assert report.warnings  # the old index is rebuilt, and says so
-    assert read_manifest(settings.index_dir)["chunker_version"] == CHUNKER_VERSION
-    assert report.total_chunks == old.total_chunks - 1  # the long paragraph's two windows became one
-    assert report.embedded == e5.passages == 1  # only the new whole-paragraph text was encoded
-    assert report.reused == report.total_chunks - 1
+    text = long_paragraph(40)
+    for overlap in (0, 1):
+        spans = windows(text, overlap=overlap)
+        assert len(spans) > 2 and spans[0][0] == 0 and spans[-1][1] == len(text)
+        shared = [prev[1] - nxt[0] for prev, nxt in zip(spans, spans[1:])]
+        assert all(n == 0 for n in shared) if overlap == 0 else all(n > 0 for n in shared)
 
 
 @pytest.mark.parametrize("k", [1, 3, 10])

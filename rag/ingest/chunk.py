@@ -16,12 +16,11 @@ from rag.zh import CLOSING_QUOTES, SENTENCE_ENDS
 
 # The text pipeline's version (parser and the chunking rules below): an index built by another is
 # rebuilt, never mixed. Bump the second number when the rules below or the BM25 tokens change.
-CHUNKER_VERSION = f"p{PARSER_VERSION}-c7"  # c5: units resolved (rag/units.py), endless sentences cut (MAX_SENTENCE_CHARS); c6: fragment ends from rag.zh; c7: windows of MAX_CHARS = 512
-# A paragraph up to this long stays whole; longer ones are windowed. 512 = the embedding models'
-# window (512 tokens; e5-small's tokenizer gives ~0.75 token per Chinese character, so a full window
-# plus its header fits). 300 lost to the bare libraries on long passages: a passage cut in two is
-# matched by neither half (docs/LONG_PASSAGES.md, chosen on the tune parts).
-MAX_CHARS = 512
+CHUNKER_VERSION = f"p{PARSER_VERSION}-c6"  # c5: units resolved (rag/units.py), endless sentences cut (MAX_SENTENCE_CHARS); c6: fragment ends from rag.zh
+# A paragraph up to this long stays whole; longer ones are windowed. Windows of 512 (the models' window)
+# were measured against it on long passages and rejected on the seeds' tune part: e5 and the fusion
+# fell there (docs/LONG_PASSAGES.md).
+MAX_CHARS = 300
 MIN_TAIL = 60  # a last window adding fewer new characters than this merges into the previous one
 TINY_PARAGRAPH = 20  # shorter paragraphs not ending a sentence (headings, "各位代表：") join the next one
 # A "sentence" longer than this has no end (a table dump, a page without punctuation) and is cut
