@@ -17,6 +17,14 @@ from rag.zh import CLOSING_QUOTES, SENTENCE_ENDS
 # The text pipeline's version (parser and the chunking rules below): an index built by another is
 # rebuilt, never mixed. Bump the second number when the rules below or the BM25 tokens change.
 CHUNKER_VERSION = f"p{PARSER_VERSION}-c6"  # c5: units resolved (rag/units.py), endless sentences cut (MAX_SENTENCE_CHARS); c6: fragment ends from rag.zh
+
+
+def index_versions() -> dict[str, int | str]:
+    """The versions an index records at commit and a reader requires (rag.errors.check_versions): a
+    change to either means the stored chunks are not what this code would make."""
+    return {"parser_version": PARSER_VERSION, "chunker_version": CHUNKER_VERSION}
+
+
 # A paragraph up to this long stays whole; longer ones are windowed. Windows of 512 (the models' window)
 # were measured against it on long passages and rejected on the seeds' tune part: e5 and the fusion
 # fell there (docs/LONG_PASSAGES.md).
