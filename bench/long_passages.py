@@ -24,13 +24,13 @@ import math
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
 
 from bench.long_data import CACHE, Passage, PassageSet, Question, cmrc_long, real_docs
 from bench.save import save_result
-from rag.eval.sets import PARTS, git_commit
+from rag.eval.sets import EVAL_DIR, PARTS, git_commit
 from rag.ingest.chunk import MAX_CHARS, TINY_PARAGRAPH, chunk_speech
 from rag.ingest.vector_cache import VectorCache, text_key
 from rag.parse import load_corpus
@@ -294,7 +294,7 @@ def main(argv: Iterable[str] | None = None) -> None:
     parser.add_argument("--set", default="cmrc-long", choices=("cmrc-long", "real"))
     parser.add_argument("--articles", type=int, default=250, help="cmrc-long: articles sampled (seeded order)")
     parser.add_argument("--encode-only", action="store_true", help="fill the e5 cache, in the order the table needs it")
-    parser.add_argument("--questions", type=Path, default=Path("eval/real_qa/questions.jsonl"), help="real: the question file")
+    parser.add_argument("--questions", type=Path, default=EVAL_DIR / "real_qa" / "questions.jsonl", help="real: the question file")
     parser.add_argument("--no-dense", action="store_true", help="BM25 rows only (no model)")
     args = parser.parse_args(list(argv) if argv is not None else None)
     pset = cmrc_long(args.articles) if args.set == "cmrc-long" else real_docs(args.questions)
