@@ -78,13 +78,20 @@ class Retriever:
     def hits(self, query: str, ranked: Mapping[str, Ranking], k: int, fusion: Fusion | None = None,
              index: Store | None = None) -> list[Hit]:
         """Fuse component rankings into Hits (score = fused score; each component's raw score rides along:
-        the best dense cosine, and BM25)."""
+        the best dense cosine, and BM25), one per paragraph: a paragraph windowed into several chunks is
+        ranked by its best window, so its other windows do not crowd other paragraphs out of the top k
+        (measured in docs/LONG_PASSAGES.md)."""
         index = index or self.index
-        fused = fuse(ranked, fusion or self.fusion, query)[:k]
         raw = {name: dict(zip(ids.tolist(), scores.tolist())) for name, (ids, scores) in ranked.items()}
-        hits = []
-        for row, score in fused:
+        hits: list[Hit] = []
+        seen: set[tuple[str, int, int]] = set()
+        for row, score in fuse(ranked, fusion or self.fusion, query):
+            chunk = index.chunk(row)
+            if (key := (chunk.source, chunk.speech_index, chunk.paragraph)) in seen:
+                continue
+            seen.add(key)
             dense = [raw[n][row] for n in raw if n != BM25 and row in raw[n]]
-            bm25 = raw.get(BM25, {}).get(row)
-            hits.append(Hit(index.chunk(row), score, dense_score=max(dense) if dense else None, bm25_score=bm25))
+            hits.append(Hit(chunk, score, dense_score=max(dense) if dense else None, bm25_score=raw.get(BM25, {}).get(row)))
+            if len(hits) == k:
+                break
         return hits
