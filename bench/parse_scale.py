@@ -4,7 +4,7 @@ Generates a multi-speaker digest of the seeds' genre (title, speaker line, body 
 open with their unit) until it reaches each size in MB of UTF-8, parses it once with whatever
 `rag` is on PYTHONPATH, and writes bench/results/parse_scale-<time>.json. The speaker count grows
 with the size, which is what made attribution quadratic (every paragraph scored against every
-speaker). A run can be capped with --timeout (seconds per size; a capped size is reported as such).
+speaker). Each size reports wall and CPU seconds (the machine is shared). A run can be capped with --timeout (seconds per size; a capped size is reported as such).
 """
 
 from __future__ import annotations
@@ -48,9 +48,11 @@ def digest(size_mb: float) -> str:
 def _parse(text: str, queue: multiprocessing.Queue) -> None:
     from rag.parse.parser import parse_text
 
-    start = time.perf_counter()
+    parse_text("某大学校长 林远\n我们坚持立德树人。\n", "warm.txt")  # load jieba and the line model first
+    start, cpu = time.perf_counter(), time.process_time()
     speeches = parse_text(text, "bench.txt")
-    queue.put((time.perf_counter() - start, len(speeches), sum(len(s.paragraphs) for s in speeches)))
+    queue.put((time.perf_counter() - start, time.process_time() - cpu, len(speeches),
+               sum(len(s.paragraphs) for s in speeches)))
 
 
 def time_parse(text: str, timeout: float) -> dict:
@@ -62,8 +64,9 @@ def time_parse(text: str, timeout: float) -> dict:
         worker.terminate()
         worker.join()
         return {"seconds": None, "timed_out_after": timeout}
-    seconds, speeches, paragraphs = queue.get()
-    return {"seconds": round(seconds, 2), "speeches": speeches, "paragraphs": paragraphs}
+    seconds, cpu, speeches, paragraphs = queue.get()
+    # On a shared machine the wall time depends on the load; the process's CPU time does not.
+    return {"seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2), "speeches": speeches, "paragraphs": paragraphs}
 
 
 def main() -> None:

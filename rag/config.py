@@ -9,6 +9,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SEEDS = PROJECT_ROOT / "seeds"
 DEFAULT_INDEX = PROJECT_ROOT / "embeddings"
+DEFAULT_MAX_UPLOAD_MB = 20  # the app's upload size limit unless `rag serve --max-upload-mb` says otherwise
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,12 @@
 
 A citation never guesses: a chunk without a known speaker says `UNKNOWN_SPEAKER`, and so on.
 `cell(label)` is how a table or list shows one where a value would stand: "（讲话人未知）".
+`attribution(chunk)` is the one 「speaker · post · meeting · date」 label of a passage.
 """
+
+from __future__ import annotations
+
+from rag.records import Chunk
 
 NOT_FOUND = "资料中未找到"  # opens every refusal; the LLM is asked to say it too
 UNKNOWN_SPEAKER = "讲话人未知"
@@ -15,3 +20,21 @@ UNKNOWN_DATE = "日期未知"
 def cell(label: str) -> str:
     """A missing value in a table cell or list item, set apart from real values by brackets: "（讲话人未知）"."""
     return f"（{label}）"
+
+
+def attribution(chunk: Chunk, placeholders: bool = False) -> list[str]:
+    """Who said a passage, where: speaker · post (the unit when there is no post) · meeting · date, the
+    label of every source list, search result and card. A missing speaker is shown as `cell`; the
+    other missing fields are left out, or named (`placeholders`, as the answers' numbered sources do).
+
+    >>> c = Chunk("a.txt:0:0:0", "正文", "", "林晓", None, "柳塘镇", "例会", None, "a.txt", 0, 0, 0, 0, 2)
+    >>> " · ".join(attribution(c))
+    '林晓 · 柳塘镇 · 例会'
+    >>> " · ".join(attribution(c, placeholders=True))
+    '林晓 · 柳塘镇 · 例会 · 日期未知'
+    """
+    if placeholders:
+        return [chunk.speaker or UNKNOWN_SPEAKER, chunk.speaker_title or chunk.unit or UNKNOWN_POST,
+                chunk.meeting or UNKNOWN_MEETING, chunk.meeting_date or UNKNOWN_DATE]
+    fields = (chunk.speaker or cell(UNKNOWN_SPEAKER), chunk.speaker_title or chunk.unit, chunk.meeting, chunk.meeting_date)
+    return [f for f in fields if f]

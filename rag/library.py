@@ -21,6 +21,7 @@ from typing import Any
 from rag.config import Settings
 from rag.store.embed import Embedder, embedder_names, load_embedder
 from rag.errors import IndexMissingError
+from rag.ingest.chunk import index_versions
 from rag.ingest.pipeline import IngestReport, Progress, ingest_paths
 from rag.labels import UNKNOWN_MEETING, cell
 from rag.records import Chunk, Speech
@@ -50,7 +51,7 @@ class Library:
         if self._store is None:
             with self._lock:
                 if self._store is None:
-                    self._store = open_store(self.settings)
+                    self._store = open_store(self.settings, index_versions())
         return self._store
 
     @property
@@ -115,10 +116,10 @@ class Library:
         if self._retriever is None:
             self._store = None
             return
-        store = open_store(self.settings)
+        store = open_store(self.settings, index_versions())
         with self._lock:
             self._store = store
-            self._retriever.index = store
+            self._retriever.swap(store)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from rag.dates import range_bound
+from rag.errors import UsageError
+
 
 @dataclass(frozen=True)
 class Meeting:
@@ -57,6 +60,23 @@ class Speech:
             "offsets": [[p.start, p.end] for p in self.paragraphs],
         }
 
+    def stored_json(self) -> dict[str, Any]:
+        """What a store keeps of a speech (both backends): `to_json` plus its index and publication."""
+        return {**self.to_json(), "index": self.index, "publication": self.meeting.publication}
+
+    @classmethod
+    def from_stored(cls, d: dict[str, Any]) -> "Speech":
+        """The inverse of `stored_json`.
+
+        >>> s = Speech(Meeting("全会", "市", "2023-07-28"), "刘佳", None, None, None, (Paragraph("正文。", 0, 3),), "a.txt", 1)
+        >>> Speech.from_stored(s.stored_json()) == s
+        True
+        """
+        meeting = Meeting(d["meeting"], d.get("meeting_level"), d.get("meeting_date"), d.get("publication"))
+        paragraphs = tuple(Paragraph(t, a, b) for t, (a, b) in zip(d["paragraphs"], d["offsets"]))
+        return cls(meeting, d["speaker"], d["speaker_title"], d["unit"], d["title"], paragraphs, d["source"],
+                   d.get("index", 0))
+
 
 @dataclass(frozen=True)
 class Chunk:
@@ -104,6 +124,27 @@ class Filters:
 
     def is_empty(self) -> bool:
         return not any(asdict(self).values())
+
+    @classmethod
+    def parse(cls, speaker: str | None = None, unit: str | None = None, meeting: str | None = None,
+              source: str | None = None, date_from: str | None = None, date_to: str | None = None,
+              exclude_sources: frozenset[str] = frozenset()) -> "Filters":
+        """Filters from text fields, the CLI's options and the app's form alike: blank fields do not
+        filter; dates are range bounds (`rag.dates.range_bound`: a day, month or year). A bad date, or
+        a start after the end, is a UsageError.
+
+        >>> Filters.parse(speaker=" 林晓 ", date_from="2023", date_to="2023-07")
+        Filters(speaker='林晓', unit=None, meeting=None, source=None, date_from='2023-01-01', date_to='2023-07-31', exclude_sources=frozenset())
+        >>> Filters.parse(date_from="2024", date_to="2023")
+        Traceback (most recent call last):
+        ...
+        rag.errors.UsageError: 起始日期 2024-01-01 晚于结束日期 2023-12-31 — 请交换两者 (start after end)
+        """
+        lo, hi = range_bound(date_from, end=False), range_bound(date_to, end=True)
+        if lo and hi and lo > hi:
+            raise UsageError(f"起始日期 {lo} 晚于结束日期 {hi} — 请交换两者 (start after end)")
+        text = [(v or "").strip() or None for v in (speaker, unit, meeting, source)]
+        return cls(*text, lo, hi, frozenset(exclude_sources))
 
 
 @dataclass(frozen=True)

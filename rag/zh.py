@@ -108,9 +108,10 @@ class Segmenter:
         """Search-mode words: long words also give their dictionary sub-words (jieba `lcut_for_search`)."""
         return self._tokenizer.lcut_for_search(text)
 
-    def tagged(self, text: str) -> list[tuple[str, str]]:
-        """(word, part-of-speech flag) pairs, jieba's ICTCLAS flags ("ns" place, "nr" person, "v" verb)."""
-        return [(t.word, t.flag) for t in self._pos.cut(text)]
+    def tagged(self, text: str, hmm: bool = True) -> list[tuple[str, str]]:
+        """(word, part-of-speech flag) pairs, jieba's ICTCLAS flags ("ns" place, "nr" person, "v" verb).
+        `hmm=False` tags dictionary words only (unknown runs come out a character at a time), ~10× faster."""
+        return [(t.word, t.flag) for t in self._pos.cut(text, HMM=hmm)]
 
     def tag(self, word: str) -> str | None:
         """The dictionary's part-of-speech flag for a whole word, or None when it is not in the dictionary."""

@@ -3,6 +3,7 @@ a speech builder, and the `rag` command run in-process. Fixtures live in conftes
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from rag.cli import main
 from rag.config import Settings
 from rag.ingest.pipeline import ingest_paths
 from rag.records import Meeting, Paragraph, Speech
+from rag.store.embed import normalise
 
 FILE_A = """江岸区镇街和部门负责同志2023年第二季度例会上这样说
 
@@ -49,6 +51,36 @@ FILE_B = """区县和部门负责同志2023年第一季度例会发言摘要
 
 云溪区推动数字化转型，新建5G基站600个，培育智能工厂3家。
 """
+
+
+class HashEmbedder:
+    """A deterministic stand-in for the e5-small slot (same name and dimension) for tests that judge
+    storage, not model quality: each character and character pair of a text is hashed to one of `dim`
+    buckets, and the counts are L2-normalised, so texts sharing characters have a positive cosine.
+    Loads nothing and encodes thousands of texts a second.
+
+    >>> m = HashEmbedder()
+    >>> v = m.encode_passages(["营商环境持续优化", "营商环境"])
+    >>> v.shape, bool(0 < float(v[0] @ v[1]) < 1), bool(abs(float(v[0] @ v[0]) - 1) < 1e-6)
+    ((2, 384), True, True)
+    """
+
+    def __init__(self, name: str = "e5-small", dim: int = 384) -> None:
+        self.name, self.dim = name, dim
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), np.float32)
+        for i, text in enumerate(texts):
+            for gram in [*text, *(text[j:j + 2] for j in range(len(text) - 1))]:
+                digest = hashlib.blake2b(gram.encode("utf-8"), digest_size=4).digest()
+                out[i, int.from_bytes(digest, "little") % self.dim] += 1.0
+        return normalise(out)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts)
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts)
 
 
 class CountingEmbedder:

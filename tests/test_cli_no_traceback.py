@@ -148,11 +148,11 @@ def test_serve_on_a_port_in_use_names_the_port_and_the_way_out():
 
 
 def test_an_unexpected_defect_is_one_line_not_a_traceback(capsys, monkeypatch):
-    from rag.cli import index_cmds
+    from rag.config import Settings
 
     def broken(*args, **kwargs):
         raise KeyError("boom")
 
-    monkeypatch.setattr(index_cmds.Settings, "from_env", broken)
+    monkeypatch.setattr(Settings, "from_env", broken)
     code, out, err = run(["info"], capsys, monkeypatch)
     assert code == 1 and "Traceback" not in err and "内部错误" in err and "RAG_DEBUG" in err

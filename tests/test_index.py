@@ -32,10 +32,10 @@ def segment_dir(settings: Settings, i: int = 0) -> Path:
     return settings.index_dir / read_manifest(settings.index_dir)["segments"][i]["name"]
 
 
-def test_ingest_writes_manifest_and_plain_files(tmp_path, corpus_dir, e5):
-    report = ingest_paths([corpus_dir], settings_for(tmp_path), embedders=[e5])
+def test_ingest_writes_manifest_and_plain_files(tmp_path, corpus_dir, embedder):
+    report = ingest_paths([corpus_dir], settings_for(tmp_path), embedders=[embedder])
     manifest = read_manifest(tmp_path / "index")
-    assert report.total_chunks == manifest["chunks"] == e5.passages == 4
+    assert report.total_chunks == manifest["chunks"] == embedder.passages == 4
     assert manifest["dim"] == 384 and manifest["speeches"] == 2 and manifest["sources"] == ["a.txt"]
     assert manifest["embedding_model"] == "e5-small" and manifest["ann"] == "flat" and manifest["backend"] == "faiss"
     assert manifest["source_files"] == {"a.txt": str((corpus_dir / "a.txt").resolve())}
@@ -47,12 +47,12 @@ def test_ingest_writes_manifest_and_plain_files(tmp_path, corpus_dir, e5):
     assert "亩均效益" in (segment_dir(settings_for(tmp_path)) / "userdict.txt").read_text(encoding="utf-8").split("\n")
 
 
-def test_store_keeps_the_parsed_speeches_beside_the_chunks(tmp_path, corpus_dir, e5):
+def test_store_keeps_the_parsed_speeches_beside_the_chunks(tmp_path, corpus_dir, embedder):
     from rag.parse import load_corpus
     from rag.store.base import open_store
 
     settings = settings_for(tmp_path)
-    ingest_paths([corpus_dir], settings, embedders=[e5])
+    ingest_paths([corpus_dir], settings, embedders=[embedder])
     store = open_store(settings)
     assert store.backend == "faiss" and store.models == ["e5-small"] and len(store.chunks) == 4
     assert store.speeches() == load_corpus([corpus_dir]).speeches
@@ -61,50 +61,50 @@ def test_store_keeps_the_parsed_speeches_beside_the_chunks(tmp_path, corpus_dir,
     assert info["backend"] == "faiss" and info["disk_bytes"] > 0 and info["stale_tmp"] == []
 
 
-def test_reingesting_the_same_file_changes_nothing(tmp_path, corpus_dir, e5):
+def test_reingesting_the_same_file_changes_nothing(tmp_path, corpus_dir, embedder):
     settings = settings_for(tmp_path)
-    ingest_paths([corpus_dir], settings, embedders=[e5])
+    ingest_paths([corpus_dir], settings, embedders=[embedder])
     before = (tmp_path / "index" / "manifest.json").read_text(encoding="utf-8")
-    e5.passages = 0
-    report = ingest_paths([corpus_dir], settings, embedders=[e5])
-    assert report.unchanged and report.embedded == 0 and e5.passages == 0
+    embedder.passages = 0
+    report = ingest_paths([corpus_dir], settings, embedders=[embedder])
+    assert report.unchanged and report.embedded == 0 and embedder.passages == 0
     assert (tmp_path / "index" / "manifest.json").read_text(encoding="utf-8") == before
 
 
-def test_adding_a_file_embeds_only_its_chunks(tmp_path, corpus_dir, e5):
+def test_adding_a_file_embeds_only_its_chunks(tmp_path, corpus_dir, embedder):
     settings = settings_for(tmp_path)
-    ingest_paths([corpus_dir], settings, embedders=[e5])
+    ingest_paths([corpus_dir], settings, embedders=[embedder])
     old_ids = [c.chunk_id for c in load(settings).chunks]
     (corpus_dir / "b.txt").write_text(FILE_B, encoding="utf-8")
-    e5.passages = 0
-    report = ingest_paths([corpus_dir / "b.txt"], settings, embedders=[e5])
+    embedder.passages = 0
+    report = ingest_paths([corpus_dir / "b.txt"], settings, embedders=[embedder])
     index = load(settings)
     new_ids = [c.chunk_id for c in index.chunks if c.source == "b.txt"]
-    assert report.added == e5.passages == report.embedded == len(new_ids) == 2
+    assert report.added == embedder.passages == report.embedded == len(new_ids) == 2
     assert report.reused == len(old_ids) and report.removed == 0
     assert [c.chunk_id for c in index.chunks] == old_ids + new_ids
     assert len(read_manifest(settings.index_dir)["segments"]) == 2  # the first segment was not rewritten
     assert not list(settings.index_dir.glob("*.tmp*"))
 
 
-def test_changed_file_replaces_its_chunks_and_reembeds_only_new_text(tmp_path, corpus_dir, e5):
+def test_changed_file_replaces_its_chunks_and_reembeds_only_new_text(tmp_path, corpus_dir, embedder):
     settings = settings_for(tmp_path)
-    ingest_paths([corpus_dir], settings, embedders=[e5])
+    ingest_paths([corpus_dir], settings, embedders=[embedder])
     path = corpus_dir / "a.txt"
     path.write_text(path.read_text(encoding="utf-8").replace("惠及居民860户", "惠及居民900户"), encoding="utf-8")
-    e5.passages = 0
-    report = ingest_paths([corpus_dir], settings, embedders=[e5])
+    embedder.passages = 0
+    report = ingest_paths([corpus_dir], settings, embedders=[embedder])
     texts = [c.text for c in load(settings).chunks]
-    assert report.removed == 4 and report.added == 4 and e5.passages == report.embedded == 1
+    assert report.removed == 4 and report.added == 4 and embedder.passages == report.embedded == 1
     assert any("900户" in t for t in texts) and not any("860户" in t for t in texts)
 
 
-def test_a_copied_index_gives_identical_hits(tmp_path, corpus_dir, e5):
+def test_a_copied_index_gives_identical_hits(tmp_path, corpus_dir, embedder):
     settings = settings_for(tmp_path)
-    ingest_paths([corpus_dir], settings, embedders=[e5])
-    first = Retriever(load(settings), {"e5-small": e5})
+    ingest_paths([corpus_dir], settings, embedders=[embedder])
+    first = Retriever(load(settings), {"e5-small": embedder})
     shutil.copytree(settings.index_dir, tmp_path / "copy")
-    second = Retriever(FaissStore.load(tmp_path / "copy"), {"e5-small": e5})
+    second = Retriever(FaissStore.load(tmp_path / "copy"), {"e5-small": embedder})
     for q in ("桂山镇协议引资多少亿元？", "柳塘镇亩均效益改革"):
         a, b = first.search(q, 4), second.search(q, 4)
         assert [(h.chunk, h.score) for h in a] == [(h.chunk, h.score) for h in b]
@@ -173,28 +173,28 @@ DAMAGE = ["garbage", "no_segment", "old_format", "truncated_vectors", "swapped_r
 
 
 @pytest.mark.parametrize("damage", DAMAGE)
-def test_damaged_index_is_refused_then_rebuilt(tmp_path, corpus_dir, e5, damage):
+def test_damaged_index_is_refused_then_rebuilt(tmp_path, corpus_dir, embedder, damage):
     settings = settings_for(tmp_path)
-    ingest_paths([corpus_dir], settings, embedders=[e5])
+    ingest_paths([corpus_dir], settings, embedders=[embedder])
     _damage(settings, damage)
     with pytest.raises(IndexMismatchError, match="rag ingest --rebuild"):
         store = load(settings)
         [c.text for c in store.chunks]  # edited text is caught when the chunk is read
-    e5.passages = 0
+    embedder.passages = 0
     # edited text is found on reading a chunk (not at every open): the message asks for --rebuild
-    report = ingest_paths([corpus_dir], settings, embedders=[e5], rebuild=damage == "edited_text")
+    report = ingest_paths([corpus_dir], settings, embedders=[embedder], rebuild=damage == "edited_text")
     assert not report.unchanged and report.total_chunks == 4
     assert damage == "edited_text" or (report.warnings and "重建索引" in report.warnings[0])
-    assert e5.passages == 0  # vectors come from the cache
+    assert embedder.passages == 0  # vectors come from the cache
     assert len(load(settings).chunks) == 4
 
 
 @pytest.mark.parametrize("damage", ["swapped_rows", "swapped_whole_rows"])
-def test_swapped_rows_are_refused_where_read_and_by_a_full_check(tmp_path, corpus_dir, e5, damage):
+def test_swapped_rows_are_refused_where_read_and_by_a_full_check(tmp_path, corpus_dir, embedder, damage):
     """Opening does not hash every row (that grows with the index); each row is checked where it is read,
     and `verify` (writers, `rag info --check`) checks them all against the commit's fingerprint."""
     settings = settings_for(tmp_path)
-    ingest_paths([corpus_dir], settings, embedders=[e5])
+    ingest_paths([corpus_dir], settings, embedders=[embedder])
     untouched = load(settings).chunk(2)
     _damage(settings, damage)
     store = load(settings)  # opens: sizes, counts and the manifest are intact
@@ -206,18 +206,19 @@ def test_swapped_rows_are_refused_where_read_and_by_a_full_check(tmp_path, corpu
         FaissStore.load(settings.index_dir, verify=True)
 
 
-def test_index_built_with_another_model_is_refused(tmp_path, corpus_dir, e5):
+def test_index_built_with_another_model_is_refused(tmp_path, corpus_dir, embedder):
     settings = settings_for(tmp_path)
-    ingest_paths([corpus_dir], settings, embedders=[e5])
+    ingest_paths([corpus_dir], settings, embedders=[embedder])
     with pytest.raises(IndexMismatchError, match="m3e-small"):
         FaissStore.load(settings.index_dir, expect_model="m3e-small")
 
 
-def test_missing_input_path_is_an_input_error(tmp_path, e5):
+def test_missing_input_path_is_an_input_error(tmp_path, embedder):
     with pytest.raises(InputError, match="不存在"):
-        ingest_paths([tmp_path / "missing.txt"], settings_for(tmp_path), embedders=[e5])
+        ingest_paths([tmp_path / "missing.txt"], settings_for(tmp_path), embedders=[embedder])
 
 
+@pytest.mark.slow  # trains HNSW and IVF-PQ indexes over many vectors
 @pytest.mark.parametrize("kind", ["hnsw", "ivfpq"])
 def test_ann_index_matches_exact_search_with_and_without_a_filter(kind):
     rng = np.random.default_rng(0)
@@ -242,26 +243,26 @@ def test_ann_index_matches_exact_search_with_and_without_a_filter(kind):
     assert len(set(ids) & set(exact_ids)) >= 8
 
 
-def test_rebuild_after_a_format_change_reuses_cached_vectors(tmp_path, corpus_dir, e5):
+def test_rebuild_after_a_format_change_reuses_cached_vectors(tmp_path, corpus_dir, embedder):
     settings = settings_for(tmp_path)
-    ingest_paths([corpus_dir], settings, embedders=[e5])
+    ingest_paths([corpus_dir], settings, embedders=[embedder])
     manifest_path = settings.index_dir / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     manifest_path.write_text(json.dumps({**manifest, "chunker_version": -1}), encoding="utf-8")
-    e5.passages = 0
-    report = ingest_paths([corpus_dir], settings, embedders=[e5])
+    embedder.passages = 0
+    report = ingest_paths([corpus_dir], settings, embedders=[embedder])
     assert report.warnings and report.total_chunks == 4
-    assert report.embedded == e5.passages == 0 and report.reused == 4
+    assert report.embedded == embedder.passages == 0 and report.reused == 4
 
 
-def test_a_killed_embedding_resumes_from_the_cache(tmp_path, corpus_dir, e5, monkeypatch):
+def test_a_killed_embedding_resumes_from_the_cache(tmp_path, corpus_dir, embedder, monkeypatch):
     import rag.ingest.pipeline
 
     (corpus_dir / "b.txt").write_text(FILE_B, encoding="utf-8")
     monkeypatch.setattr(rag.ingest.pipeline, "EMBED_BATCH", 2)
     settings = settings_for(tmp_path)
     calls = {"n": 0}
-    encode = e5.encode_passages
+    encode = embedder.encode_passages
 
     def dies_on_the_third_batch(texts):
         calls["n"] += 1
@@ -269,89 +270,90 @@ def test_a_killed_embedding_resumes_from_the_cache(tmp_path, corpus_dir, e5, mon
             raise KeyboardInterrupt  # as a kill between two batches
         return encode(texts)
 
-    e5.encode_passages = dies_on_the_third_batch
+    embedder.encode_passages = dies_on_the_third_batch
     with pytest.raises(KeyboardInterrupt):
-        ingest_paths([corpus_dir], settings, embedders=[e5])
+        ingest_paths([corpus_dir], settings, embedders=[embedder])
     assert not (settings.index_dir / "manifest.json").exists()  # nothing committed
-    assert e5.passages == 4
-    e5.encode_passages, e5.passages = encode, 0
-    report = ingest_paths([corpus_dir], settings, embedders=[e5])
-    assert report.total_chunks == 6 and report.embedded == e5.passages == 2 and report.reused == 4
+    assert embedder.passages == 4
+    embedder.encode_passages, embedder.passages = encode, 0
+    report = ingest_paths([corpus_dir], settings, embedders=[embedder])
+    assert report.total_chunks == 6 and report.embedded == embedder.passages == 2 and report.reused == 4
 
 
-def test_a_second_writer_is_told_the_index_is_busy(tmp_path, corpus_dir, e5):
+def test_a_second_writer_is_told_the_index_is_busy(tmp_path, corpus_dir, embedder):
     settings = settings_for(tmp_path)
     with index_lock(settings.index_dir):
         with pytest.raises(IndexBusyError, match=f"pid {os.getpid()}"):
-            ingest_paths([corpus_dir], settings, embedders=[e5])
-    assert ingest_paths([corpus_dir], settings, embedders=[e5]).total_chunks == 4  # released
+            ingest_paths([corpus_dir], settings, embedders=[embedder])
+    assert ingest_paths([corpus_dir], settings, embedders=[embedder]).total_chunks == 4  # released
 
 
-def test_stale_leftovers_go_and_live_segments_stay(tmp_path, corpus_dir, e5):
+def test_stale_leftovers_go_and_live_segments_stay(tmp_path, corpus_dir, embedder):
     settings = settings_for(tmp_path)
-    ingest_paths([corpus_dir], settings, embedders=[e5])
+    ingest_paths([corpus_dir], settings, embedders=[embedder])
     live = segment_dir(settings).name
     for leftover in ("s-20000101T000000-aaaaaa.tmp", "s-20000101T000000-bbbbbb", "g-20000101T000000-cccccc"):
         (settings.index_dir / leftover).mkdir()
     (corpus_dir / "b.txt").write_text(FILE_B, encoding="utf-8")
-    ingest_paths([corpus_dir / "b.txt"], settings, embedders=[e5])
+    ingest_paths([corpus_dir / "b.txt"], settings, embedders=[embedder])
     names = {p.name for p in settings.index_dir.iterdir()}
     assert live in names and segment_dir(settings, 1).name in names
     assert not any(n.startswith(("g-", "s-2000")) for n in names) and not any(n.endswith(".tmp") for n in names)
 
 
-def test_a_failed_file_is_not_recorded_and_is_retried(tmp_path, corpus_dir, e5):
+def test_a_failed_file_is_not_recorded_and_is_retried(tmp_path, corpus_dir, embedder):
     settings = settings_for(tmp_path)
     (corpus_dir / "empty.txt").write_text("", encoding="utf-8")
-    report = ingest_paths([corpus_dir], settings, embedders=[e5])
+    report = ingest_paths([corpus_dir], settings, embedders=[embedder])
     assert report.failed == (str((corpus_dir / "empty.txt").resolve()),)
     assert set(read_manifest(settings.index_dir)["inputs"]) == {str((corpus_dir / "a.txt").resolve())}
     (corpus_dir / "empty.txt").write_text(FILE_B, encoding="utf-8")
-    report = ingest_paths([corpus_dir], settings, embedders=[e5])
+    report = ingest_paths([corpus_dir], settings, embedders=[embedder])
     assert not report.unchanged and report.sources == ("empty.txt",) and report.total_chunks == 6
 
 
-def test_only_failed_files_is_an_input_error(tmp_path, e5):
+def test_only_failed_files_is_an_input_error(tmp_path, embedder):
     (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02" * 50)
     with pytest.raises(InputError, match="binary.txt"):
-        ingest_paths([tmp_path / "binary.txt"], settings_for(tmp_path), embedders=[e5])
+        ingest_paths([tmp_path / "binary.txt"], settings_for(tmp_path), embedders=[embedder])
     assert not (tmp_path / "index" / "manifest.json").exists()
 
 
-def test_a_file_of_the_same_name_elsewhere_cannot_replace_another_files_chunks(tmp_path, corpus_dir, e5):
+def test_a_file_of_the_same_name_elsewhere_cannot_replace_another_files_chunks(tmp_path, corpus_dir, embedder):
     settings = settings_for(tmp_path)
-    ingest_paths([corpus_dir], settings, embedders=[e5])
+    ingest_paths([corpus_dir], settings, embedders=[embedder])
     other = tmp_path / "other"
     other.mkdir()
     (other / "a.txt").write_text(FILE_B, encoding="utf-8")
     with pytest.raises(InputError, match="已属于"):
-        ingest_paths([other / "a.txt"], settings, embedders=[e5])
+        ingest_paths([other / "a.txt"], settings, embedders=[embedder])
     assert [c.speaker for c in load(settings).chunks] == ["林晓", "林晓", "何峰", "何峰"]
     shutil.copy(corpus_dir / "a.txt", other / "a.txt")  # the same document, moved: allowed
-    assert ingest_paths([other / "a.txt"], settings, embedders=[e5]).total_chunks == 4
+    assert ingest_paths([other / "a.txt"], settings, embedders=[embedder]).total_chunks == 4
 
 
-def test_a_jsonl_record_claiming_another_files_name_is_refused(tmp_path, corpus_dir, e5):
+def test_a_jsonl_record_claiming_another_files_name_is_refused(tmp_path, corpus_dir, embedder):
     settings = settings_for(tmp_path)
-    ingest_paths([corpus_dir], settings, embedders=[e5])
+    ingest_paths([corpus_dir], settings, embedders=[embedder])
     record = {"source": "a.txt", "meeting": "某会议", "speaker": "张三", "text": "冒名顶替的段落，内容完全不同。"}
     own = {**record, "source": "own.txt", "text": "自己的段落，增长百分之五。"}
     (tmp_path / "records.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in (record, own)),
                                             encoding="utf-8")
-    report = ingest_paths([tmp_path / "records.jsonl"], settings, embedders=[e5])
+    report = ingest_paths([tmp_path / "records.jsonl"], settings, embedders=[embedder])
     assert any("已属于" in w for w in report.warnings) and report.sources == ("own.txt",)
     texts = [c.text for c in load(settings).chunks]
     assert not any("冒名顶替" in t for t in texts) and sum("亩均效益" in t for t in texts) == 1
 
 
-def test_many_small_ingests_are_compacted_and_answer_the_same(tmp_path, corpus_dir, e5):
+@pytest.mark.slow  # enough ingests to trigger a compaction
+def test_many_small_ingests_are_compacted_and_answer_the_same(tmp_path, corpus_dir, embedder):
     settings = settings_for(tmp_path)
-    ingest_paths([corpus_dir], settings, embedders=[e5])
+    ingest_paths([corpus_dir], settings, embedders=[embedder])
     for i in range(MAX_SEGMENTS + 1):
         (corpus_dir / f"b{i}.txt").write_text(FILE_B.replace("5000户", f"{5000 + i}户"), encoding="utf-8")
-        ingest_paths([corpus_dir / f"b{i}.txt"], settings, embedders=[e5])
+        ingest_paths([corpus_dir / f"b{i}.txt"], settings, embedders=[embedder])
     (corpus_dir / "a.txt").write_text(FILE_A.replace("860户", "870户"), encoding="utf-8")  # a deletion too
-    ingest_paths([corpus_dir / "a.txt"], settings, embedders=[e5])
+    ingest_paths([corpus_dir / "a.txt"], settings, embedders=[embedder])
     manifest = read_manifest(settings.index_dir)
     assert len(manifest["segments"]) <= MAX_SEGMENTS and manifest["chunks"] == 4 + 2 * (MAX_SEGMENTS + 1)
     store = load(settings)
@@ -359,13 +361,13 @@ def test_many_small_ingests_are_compacted_and_answer_the_same(tmp_path, corpus_d
     assert len(texts) == len(set(c.chunk_id for c in store.chunks)) == manifest["chunks"]
     assert any("870户" in t for t in texts) and not any("860户" in t for t in texts)
     assert len({p.name for p in settings.index_dir.glob("s-*")}) <= MAX_SEGMENTS + len(manifest["retired"])
-    hits = Retriever(store, {"e5-small": e5}).search("新增市场主体5003户", 1)
+    hits = Retriever(store, {"e5-small": embedder}).search("新增市场主体5003户", 1)
     assert "5003户" in hits[0].chunk.text
 
 
-def test_an_index_of_the_previous_format_is_rebuilt_from_its_vectors(tmp_path, corpus_dir, e5):
+def test_an_index_of_the_previous_format_is_rebuilt_from_its_vectors(tmp_path, corpus_dir, embedder):
     settings = settings_for(tmp_path)
-    ingest_paths([corpus_dir], settings, embedders=[e5])
+    ingest_paths([corpus_dir], settings, embedders=[embedder])
     store = load(settings)
     chunks = list(store.chunks)
     vectors = np.asarray(store.segments[0].dense["e5-small"].vectors)
@@ -378,7 +380,7 @@ def test_an_index_of_the_previous_format_is_rebuilt_from_its_vectors(tmp_path, c
     (legacy / "manifest.json").write_text(json.dumps({
         "format_version": 1, "chunker_version": 0, "generation": "g-1", "embedding_model_spec": "e5-small",
         "models": [{"name": "e5-small", "dim": 384, "files": {"vectors": "dense-0.npy"}}]}), encoding="utf-8")
-    e5.passages = 0
-    report = ingest_paths([corpus_dir], Settings(index_dir=legacy, embed_model="e5-small"), embedders=[e5])
-    assert report.total_chunks == 4 and e5.passages == 0 and "重建索引" in report.warnings[0]
+    embedder.passages = 0
+    report = ingest_paths([corpus_dir], Settings(index_dir=legacy, embed_model="e5-small"), embedders=[embedder])
+    assert report.total_chunks == 4 and embedder.passages == 0 and "重建索引" in report.warnings[0]
     assert not (legacy / "g-1").exists() and len(FaissStore.load(legacy).chunks) == 4

@@ -9,10 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from _index_support import FILE_A, FILE_B, CountingEmbedder
+pytestmark = pytest.mark.slow  # milvus-lite starts a server process for each connection
+
+from _index_support import FILE_A, FILE_B, CountingEmbedder, HashEmbedder
 from rag.store.keyword import Tokenizer, user_terms
 from rag.config import Settings
-from rag.errors import IndexMissingError
+from rag.errors import IndexCorruptError, IndexMissingError
 from rag.ingest.pipeline import ingest_paths
 from rag.store.milvus.schema import field_name, filter_expr, is_local, segmented
 from rag.store.milvus.store import MilvusStore
@@ -21,7 +23,7 @@ from rag.store.base import open_store
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory, e5_model):
+def ingested(tmp_path_factory):
     """Two files ingested into milvus-lite, then a third added, then the first changed."""
     root = tmp_path_factory.mktemp("milvus")
     corpus = root / "corpus"
@@ -29,7 +31,7 @@ def built(tmp_path_factory, e5_model):
     (corpus / "a.txt").write_text(FILE_A, encoding="utf-8")
     (corpus / "b.txt").write_text(FILE_B, encoding="utf-8")
     settings = Settings(index_dir=root / "index", embed_model="e5-small", vector_store="milvus")
-    e5 = CountingEmbedder(e5_model)
+    e5 = CountingEmbedder(HashEmbedder())
     reports = [ingest_paths([corpus], settings, embedders=[e5])]
     reports.append(ingest_paths([corpus], settings, embedders=[e5]))
     (corpus / "c.txt").write_text(FILE_B.replace("云溪区", "长寿区").replace("陈国栋", "赵世庆"), encoding="utf-8")
@@ -43,8 +45,8 @@ def built(tmp_path_factory, e5_model):
     return settings, reports, added_embeddings, e5.passages - before_change
 
 
-def test_ingest_is_incremental_by_file(built):
-    _, (first, again, added, changed), added_embeddings, changed_embeddings = built
+def test_ingest_is_incremental_by_file(ingested):
+    _, (first, again, added, changed), added_embeddings, changed_embeddings = ingested
     assert first.total_chunks == 6 and first.embedded == 6
     assert again.unchanged and again.embedded == 0
     assert added.sources == ("c.txt",) and added.added == 2 and added_embeddings == 2 and added.total_chunks == 8
@@ -52,8 +54,8 @@ def test_ingest_is_incremental_by_file(built):
     assert changed_embeddings == 1 and changed.reused == 7 and changed.total_chunks == 8
 
 
-def test_replaced_source_answers_with_its_new_text_only(built, e5_model):
-    settings = built[0]
+def test_replaced_source_answers_with_its_new_text_only(ingested):
+    settings = ingested[0]
     store = open_store(settings)
     rows, _ = store.keyword_search("老旧小区改造", 10)
     texts = [store.chunk(r).text for r in rows]
@@ -65,7 +67,7 @@ def test_replaced_source_answers_with_its_new_text_only(built, e5_model):
     assert set(store.manifest["inputs"]) == {str(p.resolve()) for p in (Path(settings.index_dir).parent / "corpus").iterdir()}
     found = store.find("c.txt:0:0:0")
     assert found is not None and found.speaker == "赵世庆" and store.find("nope:0:0:0") is None
-    q = e5_model.encode_queries(["长寿区数字化转型"])[0]
+    q = HashEmbedder().encode_queries(["长寿区数字化转型"])[0]
     rows, scores = store.dense_search("e5-small", q, 3, Filters(source="c"))
     assert {store.chunk(r).source for r in rows} == {"c.txt"} and 0 < scores[0] <= 1.0001
     rows, _ = store.dense_search("e5-small", q, 3, Filters(exclude_sources=frozenset({"c.txt"})))
@@ -85,11 +87,11 @@ def test_filter_expressions_follow_the_faiss_semantics():
     assert is_local("./zhengyan.db") and not is_local("http://milvus:19530")
 
 
-def test_a_second_process_on_the_same_lite_file_is_told_what_to_do(built):
+def test_a_second_process_on_the_same_lite_file_is_told_what_to_do(ingested):
     import subprocess
     import sys
 
-    uri = built[0].index_dir / "zhengyan.db"
+    uri = ingested[0].index_dir / "zhengyan.db"
     code = ("from rag.store.milvus.store import MilvusStore\n"
             f"MilvusStore.connect({str(uri)!r})")
     holder = MilvusStore.connect(str(uri))  # this process holds the milvus-lite lock
@@ -100,14 +102,30 @@ def test_a_second_process_on_the_same_lite_file_is_told_what_to_do(built):
     assert result.returncode != 0 and "milvus-lite server" in result.stderr
 
 
-def test_missing_collection_is_refused_and_rebuild_recreates(tmp_path, built, e5_model):
+def test_missing_collection_is_refused_and_rebuild_recreates(tmp_path, ingested):
     with pytest.raises(IndexMissingError, match="rag ingest"):
         open_store(Settings(index_dir=tmp_path, vector_store="milvus"))
-    settings = built[0]
-    e5 = CountingEmbedder(e5_model)
+    settings = ingested[0]
+    e5 = CountingEmbedder(HashEmbedder())
     report = ingest_paths([Path(settings.index_dir).parent / "corpus"], settings, rebuild=True, embedders=[e5])
     assert report.total_chunks == 8 and e5.passages == 0  # vectors from the local embedding cache
     assert open_store(settings).info()["sources"] == ["a.txt", "b.txt", "c.txt"]
+
+
+def test_verify_catches_a_lost_row(tmp_path):
+    """`verify()` (what `rag info --check` and every writer run) checks each source's rows against the
+    fingerprint its commit recorded."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(FILE_A, encoding="utf-8")
+    settings = Settings(index_dir=tmp_path / "index", embed_model="e5-small", vector_store="milvus")
+    ingest_paths([corpus], settings, embedders=[HashEmbedder()])
+    store = open_store(settings, verify=True)
+    store._client.delete(store._chunks, filter='chunk_id == "a.txt:0:1:0"')
+    with pytest.raises(IndexCorruptError, match="a.txt: 3 rows") as damaged:
+        open_store(settings, verify=True)
+    assert damaged.value.location.endswith("_chunks")
+    store.close()
 
 
 def _chunk(source: str, text: str, unit: str) -> Chunk:

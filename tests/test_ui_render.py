@@ -10,7 +10,7 @@ import pytest
 from rag.errors import UsageError
 from rag.records import Answer, Chunk, Citation, Filters, Hit, Meeting, Paragraph, Speech
 from rag.retrieve.similar import SimilarResult
-from ui.tabs.chat import form_filters, make_filters
+from ui.tabs.chat import form_filters
 from ui.render.cards import (
     answer_markdown,
     esc,
@@ -119,7 +119,7 @@ def test_rewritten_question_is_shown():
 def test_markdown_export_lists_sources():
     md = answer_markdown(make_answer())
     assert md.startswith("## 问题")
-    assert "[1] 周明远 · 青石区委书记 · 青石区" in md
+    assert "[1] 周明远 · 青石区委书记 · 重庆市区县和部门负责同志2023年第一季度例会 · 2023-04-23" in md
     assert "> 青石区一季度新增城镇就业2.36万人。" in md
 
 
@@ -132,13 +132,16 @@ def test_speaker_page_separates_posts():
     assert "甲区区长" in html and "乙局局长" in html and "2 个不同职务" in html
 
 
-def test_make_filters():
-    assert make_filters("", None, " ", "", "") == Filters()
-    assert make_filters("例会", "青石", "周明远", "2023", "2023").date_to == "2023-12-31"
+def test_the_form_is_read_by_filters_parse_as_the_cli_options_are():
+    services = SimpleNamespace(uploads=None)
+    assert form_filters(services, "", None, " ", "", "") == Filters()
+    assert form_filters(services, "例会", "青石", "周明远", "2023", "2023") == \
+        Filters.parse(speaker="周明远", unit="青石", meeting="例会", date_from="2023", date_to="2023")
+    assert form_filters(services, None, None, None, "2023", "2023").date_to == "2023-12-31"
     with pytest.raises(UsageError):
-        make_filters(None, None, None, "昨天", None)
-    with pytest.raises(UsageError):
-        make_filters(None, None, None, "2024", "2023")
+        form_filters(services, None, None, None, "昨天", None)
+    with pytest.raises(UsageError, match="晚于"):
+        form_filters(services, None, None, None, "2024", "2023")
 
 
 def test_no_uploads_box_leaves_the_uploaded_files_out():

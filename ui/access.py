@@ -16,9 +16,8 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 
+from rag.config import DEFAULT_MAX_UPLOAD_MB
 from rag.errors import UsageError
-
-DEFAULT_MAX_UPLOAD_MB = 20
 
 
 @dataclass(frozen=True)

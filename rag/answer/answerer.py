@@ -177,11 +177,14 @@ def open_answerer(settings, use_llm: bool = True, config: AnswerConfig | None = 
     return answerer_for(Retriever.open(settings), settings, use_llm, config)
 
 
-def answerer_for(retriever, settings, use_llm: bool = True, config: AnswerConfig | None = None) -> Answerer:
-    """An Answerer on an open Retriever, with the index's term statistics for term weights, its speeches'
-    first chunks for known places and names (no chunk text is read: this scales to millions of chunks),
-    the shipped answerability model, and the LLM from settings when configured and `use_llm`."""
-    llm = load_llm(settings) if use_llm else None
+def answerer_for(retriever, settings=None, use_llm: bool = True, config: AnswerConfig | None = None,
+                 model: answerability.Model | None = None) -> Answerer:
+    """The one way to build an Answerer on an open Retriever (the CLI, the app, `rag eval` and the
+    benches alike): the index's term statistics for term weights, its speeches' first chunks for
+    known places and names (no chunk text is read: this scales to millions of chunks), the shipped
+    answerability model unless `model` is given (`rag eval --fit` measures others), and the LLM from
+    `settings` when configured and `use_llm` (no settings: extractive)."""
+    llm = load_llm(settings) if use_llm and settings is not None else None
     heads = retriever.index.speech_heads()
     return Answerer(retriever, llm=llm, config=config, term_weights=TermWeights(stats=retriever.index.term_stats()),
-                    known_places=corpus_places(heads), lexicon=Lexicon.from_chunks(heads))
+                    model=model, known_places=corpus_places(heads), lexicon=Lexicon.from_chunks(heads))

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.answer.injection import statements
-from rag.labels import UNKNOWN_DATE, UNKNOWN_MEETING, UNKNOWN_POST, UNKNOWN_SPEAKER
+from rag.labels import UNKNOWN_SPEAKER, attribution
 from rag.places import place_in, places
 from rag.records import Chunk, Hit
 from rag.zh import CLOSING_QUOTES, FIGURE, NUMBER, SENTENCE_ENDS
@@ -251,7 +251,5 @@ def who(chunk: Chunk) -> str:
 def source_line(marker: int, hit: Hit, sentence: str = "") -> str:
     """One entry of the numbered source list: speaker · post · meeting · date, then the cited sentence."""
     c = hit.chunk
-    parts = [c.speaker or UNKNOWN_SPEAKER, c.speaker_title or c.unit or UNKNOWN_POST,
-             c.meeting or UNKNOWN_MEETING, c.meeting_date or UNKNOWN_DATE]
     quote = sentence or c.text
-    return f"[{marker}] {' · '.join(parts)}\n    “{quote}”（{c.source} 第{c.paragraph + 1}段）"
+    return f"[{marker}] {' · '.join(attribution(c, placeholders=True))}\n    “{quote}”（{c.source} 第{c.paragraph + 1}段）"

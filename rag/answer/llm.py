@@ -1,7 +1,7 @@
 """LLM backends behind one streaming interface, and the cited-answer prompt.
 
 Backends: an OpenAI-compatible HTTP endpoint through llama-index's OpenAILike (vLLM, Ollama,
-llama.cpp server …), or a local GGUF file through llama-cpp-python (imported only when used).
+llama.cpp server …; the optional extra `zhengyan-rag[llamaindex]`), or a local GGUF file through llama-cpp-python (imported only when used).
 No backend is configured by default: the answerer is then extractive.
 """
 
@@ -91,8 +91,13 @@ class OpenAICompatibleLLM:
 
     def __init__(self, base_url: str, model: str, api_key: str | None = None,
                  timeout: float = 120.0, temperature: float = 0.0) -> None:
-        from llama_index.llms.openai_like import OpenAILike
-
+        try:
+            from llama_index.llms.openai_like import OpenAILike
+        except ImportError as exc:
+            raise ModelUnavailableError(
+                "RAG_LLM_BASE_URL 已设置但未安装 llama-index — 运行 `pip install zhengyan-rag[llamaindex]` "
+                "（或 `pip install -r requirements.lock`），或取消 RAG_LLM_BASE_URL 以使用抽取式回答"
+            ) from exc
         self.name = model
         self.finish_reason: str | None = None
         self._base_url = base_url

@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import json
 import sys
-from pathlib import Path
 from typing import Optional
 
 import typer
@@ -14,7 +13,6 @@ from rag.answer.answerer import open_answerer
 from rag.answer.citations import source_line
 from rag.cli import options
 from rag.answer.compose import Delta
-from rag.config import Settings
 from rag.query_check import check_query
 from rag.records import Answer, Filters
 
@@ -22,8 +20,8 @@ _TOP_K = typer.Option(None, "--top-k", "-k", min=1, help="检索的段落数（�
 _NO_LLM = typer.Option(False, "--no-llm", help="即使配置了 LLM 也只用抽取式回答")
 
 
-def _answerer(index: Optional[Path], no_llm: bool):
-    return open_answerer(Settings.from_env(index_dir=index), use_llm=not no_llm)
+def _answerer(where: options.IndexChoice, no_llm: bool):
+    return open_answerer(where.settings(), use_llm=not no_llm)
 
 
 def render(answer: Answer) -> str:
@@ -60,19 +58,20 @@ def _stream_plain(answerer, question: str, filters: Filters, history, top_k) -> 
     return final
 
 
+@options.with_index
 @options.with_filters
 def ask(
     question: str = typer.Argument(..., help="问题；`-` 表示从标准输入逐行读取，每行输出一个 JSON"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
     top_k: Optional[int] = _TOP_K,
     filters: Filters = None,  # the filter options (options.with_filters)
-    index: Optional[Path] = options.INDEX,
+    where: options.IndexChoice = None,  # --index, --store, --milvus-uri (options.with_index)
     no_llm: bool = _NO_LLM,
 ) -> None:
     """带引用的回答：每句附来源编号，资料不能回答时明确说“资料中未找到”。"""
     if question != "-":
         question = check_query(question)  # before loading the index and model: a bad question fails fast
-    answerer = _answerer(index, no_llm)
+    answerer = _answerer(where, no_llm)
     if question == "-":
         lines = options.StdinQueries()
         for line in lines:
@@ -85,16 +84,17 @@ def ask(
     _stream_plain(answerer, question, filters, (), top_k)
 
 
+@options.with_index
 @options.with_filters
 def chat(
     as_json: bool = typer.Option(False, "--json", help="每轮输出一个 JSON 对象"),
     top_k: Optional[int] = _TOP_K,
     filters: Filters = None,  # the filter options (options.with_filters)
-    index: Optional[Path] = options.INDEX,
+    where: options.IndexChoice = None,  # --index, --store, --milvus-uri (options.with_index)
     no_llm: bool = _NO_LLM,
 ) -> None:
     """多轮问答：追问（“那铜梁呢？”“他还提到了什么？”）先改写为完整问题再检索。空行或 exit 结束。"""
-    answerer = _answerer(index, no_llm)
+    answerer = _answerer(where, no_llm)
     interactive = sys.stdin.isatty()
     lines = options.StdinQueries()
     history: list[Answer] = []

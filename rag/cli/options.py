@@ -1,4 +1,5 @@
-"""Options and input shared by several commands: the index folder, the metadata filters, stdin queries."""
+"""Options and input shared by several commands: the index (folder, backend, Milvus URI), the metadata
+filters, stdin queries."""
 
 from __future__ import annotations
 
@@ -6,11 +7,13 @@ import functools
 import inspect
 import sys
 from collections.abc import Callable, Iterator
-from typing import BinaryIO, Optional
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO, Optional
 
 import typer
 
-from rag.dates import range_bound
+from rag.config import Settings
 from rag.errors import UsageError
 from rag.query_check import check_query
 from rag.records import Filters
@@ -26,34 +29,53 @@ DATE_FROM = typer.Option(None, "--date-from", help="会议日期下限（2023-07
 DATE_TO = typer.Option(None, "--date-to", help="会议日期上限（2023-07-28、2023-07 或 2023）")
 
 
-def filters_from(speaker: str | None, unit: str | None, meeting: str | None, source: str | None,
-                 date_from: str | None, date_to: str | None) -> Filters:
-    """Filters from the command line; the dates are range bounds as rag.dates reads them (the UI's
-    forms too), and one that is not a real day, month or year is a UsageError."""
-    return Filters(speaker, unit, meeting, source, range_bound(date_from, end=False), range_bound(date_to, end=True))
+@dataclass(frozen=True)
+class IndexChoice:
+    """Which index a command opens: --index, --store, --milvus-uri (each None: the environment's, as
+    `Settings.from_env` reads it)."""
+
+    index: Optional[Path] = None
+    store: Optional[str] = None
+    milvus_uri: Optional[str] = None
+
+    def settings(self, **overrides) -> Settings:
+        return Settings.from_env(index_dir=self.index, vector_store=self.store, milvus_uri=self.milvus_uri, **overrides)
 
 
 _FILTERS = {"speaker": SPEAKER, "unit": UNIT, "meeting": MEETING, "source": SOURCE, "date_from": DATE_FROM,
             "date_to": DATE_TO}
+_INDEX = {"index": (INDEX, Optional[Path]), "store": (STORE, Optional[str]), "milvus_uri": (MILVUS_URI, Optional[str])}
 
 
-def with_filters(command: Callable) -> Callable:
-    """The metadata-filter options (--speaker … --date-to) declared once: a command takes `filters:
-    Filters`, and Typer sees the six options in its place, read into one Filters by `filters_from`."""
-    signature = inspect.signature(command, eval_str=True)
-    parameters = []
-    for p in signature.parameters.values():
-        parameters += [inspect.Parameter(name, p.POSITIONAL_OR_KEYWORD, default=option, annotation=Optional[str])
-                       for name, option in _FILTERS.items()] if p.name == "filters" else [p]
+def _option_group(param: str, options: dict[str, tuple[Any, Any]], build: Callable[..., Any]) -> Callable:
+    """A decorator declaring several options once: a command takes one parameter `param`, and Typer sees
+    `options` (name → (option, type)) in its place, read into one value by `build(**values)`."""
 
-    @functools.wraps(command)
-    def wrapper(**kwargs):
-        filters = filters_from(**{name: kwargs.pop(name) for name in _FILTERS})
-        return command(filters=filters, **kwargs)
+    def decorate(command: Callable) -> Callable:
+        signature = inspect.signature(command, eval_str=True)
+        parameters = []
+        for p in signature.parameters.values():
+            parameters += [inspect.Parameter(name, p.POSITIONAL_OR_KEYWORD, default=option, annotation=kind)
+                           for name, (option, kind) in options.items()] if p.name == param else [p]
 
-    wrapper.__signature__ = signature.replace(parameters=parameters)
-    wrapper.__annotations__ = {p.name: p.annotation for p in parameters}
-    return wrapper
+        @functools.wraps(command)
+        def wrapper(**kwargs):
+            value = build(**{name: kwargs.pop(name) for name in options})
+            return command(**{param: value}, **kwargs)
+
+        wrapper.__signature__ = signature.replace(parameters=parameters)
+        wrapper.__annotations__ = {p.name: p.annotation for p in parameters}
+        return wrapper
+
+    return decorate
+
+
+# The metadata-filter options (--speaker … --date-to): a command takes `filters: Filters`, read by
+# `Filters.parse` (the app's form uses it too: a bad date or a start after the end is a UsageError).
+with_filters = _option_group("filters", {k: (v, Optional[str]) for k, v in _FILTERS.items()}, Filters.parse)
+# The index options (--index, --store, --milvus-uri) of every command that opens an index: a command
+# takes `where: IndexChoice`, so `rag ingest --store milvus` and `rag ask --store milvus` name one index.
+with_index = _option_group("where", _INDEX, IndexChoice)
 
 
 class StdinQueries:

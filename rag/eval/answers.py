@@ -16,11 +16,9 @@ from typing import Any, Sequence
 import numpy as np
 
 from rag.answer import answerability
-from rag.answer.answerer import Answerer
+from rag.answer import answerer_for
 from rag.answer.compose import extractive, not_found
 from rag.eval.sets import PARTS, TUNE, EvalQuestion, git_commit
-from rag.answer.evidence import TermWeights
-from rag.places import corpus_places
 from rag.records import Answer
 
 
@@ -144,10 +142,8 @@ def dev_checks(answerer, questions: Sequence[EvalQuestion]) -> dict[str, Any]:
 
 
 def answerer_for_run(run, model: answerability.Model | None = None):
-    """The extractive Answerer over a DomainRun's shipped retrieval (BM25 + e5-small)."""
-    retriever = run.production()
-    return Answerer(retriever, term_weights=TermWeights(stats=retriever.index.term_stats()), model=model,
-                    known_places=corpus_places(retriever.index.speech_heads()))
+    """The extractive Answerer of `rag ask` (`answerer_for`) over a DomainRun's shipped retrieval (BM25 + e5-small)."""
+    return answerer_for(run.production(), model=model)
 
 
 def fit_answerability(runs: Sequence[Any], assessed: dict[str, dict[str, Assessed]]) -> answerability.Model:

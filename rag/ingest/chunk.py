@@ -17,7 +17,18 @@ from rag.zh import CLOSING_QUOTES, SENTENCE_ENDS
 # The text pipeline's version (parser and the chunking rules below): an index built by another is
 # rebuilt, never mixed. Bump the second number when the rules below or the BM25 tokens change.
 CHUNKER_VERSION = f"p{PARSER_VERSION}-c6"  # c5: units resolved (rag/units.py), endless sentences cut (MAX_SENTENCE_CHARS); c6: fragment ends from rag.zh
-MAX_CHARS = 300  # a paragraph up to this long stays whole; longer ones are windowed
+
+
+def index_versions() -> dict[str, int | str]:
+    """The versions an index records at commit and a reader requires (rag.errors.check_versions): a
+    change to either means the stored chunks are not what this code would make."""
+    return {"parser_version": PARSER_VERSION, "chunker_version": CHUNKER_VERSION}
+
+
+# A paragraph up to this long stays whole; longer ones are windowed. Windows of 512 (the models' window)
+# were measured against it on long passages and rejected on the seeds' tune part: e5 and the fusion
+# fell there (docs/LONG_PASSAGES.md).
+MAX_CHARS = 300
 MIN_TAIL = 60  # a last window adding fewer new characters than this merges into the previous one
 TINY_PARAGRAPH = 20  # shorter paragraphs not ending a sentence (headings, "各位代表：") join the next one
 # A "sentence" longer than this has no end (a table dump, a page without punctuation) and is cut
@@ -69,8 +80,8 @@ def _cut_endless(text: str, span: tuple[int, int], limit: int = MAX_SENTENCE_CHA
     return pieces
 
 
-def windows(text: str, max_chars: int = MAX_CHARS, min_tail: int = MIN_TAIL) -> list[tuple[int, int]]:
-    """Sentence-aligned windows [start, end) over `text`, consecutive windows sharing one sentence.
+def windows(text: str, max_chars: int = MAX_CHARS, min_tail: int = MIN_TAIL, overlap: int = 1) -> list[tuple[int, int]]:
+    """Sentence-aligned windows [start, end) over `text`, consecutive windows sharing `overlap` sentences.
 
     Text up to `max_chars` is one window; a single sentence longer than `max_chars` stays whole.
 
@@ -92,7 +103,7 @@ def windows(text: str, max_chars: int = MAX_CHARS, min_tail: int = MIN_TAIL) -> 
         out.append((spans[i][0], spans[j - 1][1]))
         if j == len(spans):
             break
-        i = j - 1 if j - 1 > i else j  # one sentence of overlap, unless that would not advance
+        i = j - overlap if j - overlap > i else j  # the overlap, unless that would not advance
     return out
 
 
@@ -160,7 +171,7 @@ def _source_offset(paragraphs: list[Paragraph], local: int, is_end: bool) -> int
     return paragraphs[-1].end if paragraphs else 0
 
 
-def chunk_speech(speech: Speech, max_chars: int = MAX_CHARS, tiny: int = TINY_PARAGRAPH) -> list[Chunk]:
+def chunk_speech(speech: Speech, max_chars: int = MAX_CHARS, tiny: int = TINY_PARAGRAPH, overlap: int = 1) -> list[Chunk]:
     """The chunks of one speech, in reading order; the unit is resolved against the meeting (rag/units.py)."""
     speech = resolved_speech(speech)
     head = header(speech)
@@ -168,7 +179,7 @@ def chunk_speech(speech: Speech, max_chars: int = MAX_CHARS, tiny: int = TINY_PA
     for group in _groups(speech.paragraphs, tiny):
         paras = [speech.paragraphs[i] for i in group.members]
         text = "\n".join(p.text for p in paras)
-        for part, (a, b) in enumerate(windows(text, max_chars)):
+        for part, (a, b) in enumerate(windows(text, max_chars, overlap=overlap)):
             chunks.append(Chunk(
                 chunk_id=f"{speech.source}:{speech.index}:{group.anchor}:{part}",
                 text=text[a:b], header=head,

@@ -27,15 +27,14 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
-from rag.ingest.chunk import chunk_speeches
 from rag.config import Settings
-from rag.store.embed import Embedder, embedder_names, load_embedder, loadable_name
 from rag.errors import IndexBusyError, IndexMismatchError, IndexMissingError, InputError
-from rag.store.faiss.index import legacy_vectors, remove_stale
+from rag.ingest.chunk import chunk_speeches, index_versions
+from rag.ingest.vector_cache import VectorCache, text_key
 from rag.parse import expand_paths, load_corpus, sidecar_path
 from rag.records import Chunk, Speech
 from rag.store.base import Store, create_store, open_store
-from rag.ingest.vector_cache import VectorCache, text_key
+from rag.store.embed import Embedder, embedder_names, load_embedder, loadable_name
 
 Progress = Callable[[int, int, str], None]  # (done, total, what: includes chunks/s and time left)
 EMBED_BATCH = 64  # texts per encode call and per cache append: a kill loses at most this many
@@ -111,14 +110,16 @@ def ingest_paths(paths: Sequence[Path], settings: Settings, progress: Progress |
     index_dir = Path(settings.index_dir)
     files = input_files(paths)
     with index_lock(index_dir):
-        remove_stale(index_dir)
         return _ingest_locked(files, index_dir, settings, progress, rebuild, embedders)
 
 
 def _ingest_locked(files: list[Path], index_dir: Path, settings: Settings, progress: Progress | None,
                    rebuild: bool, embedders: Sequence[Embedder] | None) -> IngestReport:
     hashes = file_hashes(files)
-    previous, warnings = (None, []) if rebuild else _previous(settings)
+    previous, stale = (None, None) if rebuild else _previous(settings)
+    warnings = [] if stale is None else [_rebuilt(stale)]
+    if previous is not None:
+        previous.cleanup()
     old = previous.manifest if previous is not None else None
     spec = settings.embed_model
     same_model = old is not None and old["embedding_model_spec"] == spec
@@ -139,16 +140,15 @@ def _ingest_locked(files: list[Path], index_dir: Path, settings: Settings, progr
 
     models = list(embedders) if embedders is not None else [load_embedder(n) for n in embedder_names(spec)]
     caches = {m.name: VectorCache(index_dir / "cache", m.name, m.dim) for m in models}
-    if previous is None:  # an index of the previous format: its vectors fill the cache
-        for name, keys, vectors in legacy_vectors(index_dir):
-            if name in caches and caches[name].dim == vectors.shape[1]:
-                missing = caches[name].rows(keys) < 0
-                caches[name].append([k for k, m in zip(keys, missing) if m], vectors[missing])
     done = {str(f) for f, _ in loaded}
     replaced = {c.source for c in new_chunks} | {s.source for s in speeches} | \
         {name for name, path in source_files.items() if path in done}
     store, kept_chunks, kept_speeches, removed = _store_for_write(settings, models, previous, same_model, replaced,
-                                                                  rebuild)
+                                                                  rebuild or stale is not None)
+    for name, keys, vectors in store.carried_vectors():  # e.g. an older format's: they fill the cache
+        if name in caches and caches[name].dim == vectors.shape[1]:
+            missing = caches[name].rows(keys) < 0
+            caches[name].append([k for k, m in zip(keys, missing) if m], vectors[missing])
     to_add = kept_chunks + new_chunks
     embedded = sum(embed_missing(m, caches[m.name], to_add, progress) for m in models)
     for start in range(0, len(to_add), ADD_BATCH):
@@ -210,15 +210,17 @@ def _store_for_write(settings: Settings, models: Sequence[Embedder], previous: S
                      replaced: set[str], rebuild: bool) -> tuple[Store, list[Chunk], list[Speech], int]:
     """The store to write into, with the chunks and speeches to carry over, and the chunks removed.
 
-    Same model: the committed store itself (replaced sources removed). Another model, or a rebuild: a
-    fresh store; with another model, the old store's other chunks are carried over and re-embedded
-    (read before the fresh store is created: a Milvus one replaces the old collections)."""
+    Same model: the committed store itself (replaced sources removed). Another model, or a rebuild
+    (asked for, or of a stale index): a fresh store that replaces the old one; with another model, the
+    old store's other chunks are carried over and re-embedded (read before the fresh store is created:
+    a Milvus one replaces the old collections)."""
     if previous is not None and same_model:
         return previous, [], [], sum(previous.remove_source(s) for s in sorted(replaced))
     kept = [c for c in previous.chunks if c.source not in replaced] if previous is not None else []
     speeches = [s for s in previous.speeches() if s.source not in replaced] if previous is not None else []
     removed = len(previous.chunks) - len(kept) if previous is not None else 0
     store = create_store(settings, [(m.name, m.dim) for m in models], replace=rebuild or previous is not None)
+    store.cleanup()
     return store, kept, speeches, removed
 
 
@@ -251,20 +253,19 @@ def rate_text(done: int, total: int, seconds: float) -> str:
     return f"{rate:.1f} 块/秒，剩余 {left // 3600}:{left // 60 % 60:02d}:{left % 60:02d}"
 
 
-def _previous(settings: Settings) -> tuple[Store | None, list[str]]:
-    """The committed store if usable; a stale or broken index is rebuilt, with a warning."""
-    try:
-        return open_store(settings, verify=True), []  # a writer checks every row (readers: those they read)
+def _previous(settings: Settings) -> tuple[Store | None, IndexMismatchError | None]:
+    """The committed store if usable, else why not: a stale or broken index is rebuilt (with a warning)."""
+    try:  # a writer checks every row (readers: those they read)
+        return open_store(settings, index_versions(), verify=True), None
     except IndexMissingError:
-        return None, []
+        return None, None
     except IndexMismatchError as exc:
-        return None, [_rebuilt(exc)]
+        return None, exc
 
 
 def _rebuilt(exc: IndexMismatchError) -> str:
-    """The mismatch message tells other commands to rebuild; here the rebuild is already happening."""
-    reason = str(exc).split(" — ")[0]
-    return f"重建索引（已自动重建，复用已缓存的向量）: {reason}"
+    """The mismatch's fix tells other commands to rebuild; here the rebuild is already happening."""
+    return f"重建索引（已自动重建，复用已缓存的向量）: {exc.reason}"
 
 
 def _manifest_keys(spec: str, models: Sequence[Embedder], inputs: dict[str, str],
@@ -277,4 +278,5 @@ def _manifest_keys(spec: str, models: Sequence[Embedder], inputs: dict[str, str]
         "sources": sorted(source_files),
         "inputs": inputs,
         "source_files": source_files,
+        **index_versions(),
     }

@@ -22,6 +22,7 @@ _HEAD = 40  # the opening searched for a unit: the 16-character window plus the 
 # either way leaves room for bodies whose speaker lines were lost, and keeps the work per paragraph
 # constant (scoring every paragraph against every speaker made parsing quadratic in the length).
 NEAR_SPEAKERS = 8
+_OPENING_MARKS, _CLOSING_MARKS = "【[〖「『《", "】]〗」』》"
 _MEETING_INTRO = re.compile(r"召开|举行|以下是|发言摘|摘登|交流发言")
 _OPENING_UNIT = re.compile(
     r"^(?:[^，。；]{0,10}[，,])?(?P<unit>(?![全本我各该这两一])(?:[\u4e00-\u9fff]{2,6}?[区县市])?"
@@ -39,6 +40,7 @@ class Speaker:
     title: str | None
     position: int
     distinctive: str
+    closes: bool = False  # a sign-off ("——name（post）") below the speech it ends
 
 
 @dataclass
@@ -69,7 +71,7 @@ def read_speakers(anchors: list[Anchor], home_places: tuple[str, ...]) -> list[S
         title = " ".join(part for part in (anchor.title, slogan) if part) or None
         unit = unit_of_post(post)
         speakers.append(Speaker(anchor.speaker.name, post, unit, title, anchor.position,
-                                distinctive_name(unit or "", home_places)))
+                                distinctive_name(unit or "", home_places), anchor.closes))
     return speakers
 
 
@@ -79,8 +81,11 @@ def attribute(blocks: list[Block], speakers: list[Speaker]) -> list[Segment]:
     scores = [_scores(block, speakers, positions) for block in blocks]
     start = _body_start(blocks, scores, speakers)
     segments = _segments(blocks[start:], scores[start:], speakers)
-    _assign_by_unit(segments, speakers)
-    _assign_by_layout(segments, speakers)
+    if _reads_forward(segments, speakers):
+        segments = _sections(blocks[start:], speakers)
+    else:  # bodies stand above their speaker lines here: match them by the units they name, then by layout
+        _assign_by_unit(segments, speakers)
+        _assign_by_layout(segments, speakers)
     for segment in segments:
         segment.unit = segment.speaker.unit if segment.speaker else _opening_unit(segment.blocks[0].text)
     return segments
@@ -128,6 +133,7 @@ def _is_header_block(text: str) -> bool:
 def _segments(blocks: list[Block], scores: list[dict[int, float]], speakers: list[Speaker]) -> list[Segment]:
     multi = len(speakers) >= 2
     titled = multi and 2 * sum(1 for s in speakers if s.title) >= len(speakers)  # speeches here carry titles
+    marks = _title_marks(speakers) if titled else set()
     positions = [s.position for s in speakers]
     segments: list[Segment] = []
     previous = -1
@@ -139,7 +145,7 @@ def _segments(blocks: list[Block], scores: list[dict[int, float]], speakers: lis
             or bool(between)
             or bool(score) and score.keys() != current.candidates.keys() and not _names_its_speaker(current, score)
             or multi and _restarts_enumeration(current, block)
-            or titled and is_title_shaped(block.text)  # a titled speech whose speaker line we could not read
+            or _marked_title(block.text, marks)  # a titled speech whose speaker line we could not read
         )
         if starts_new:
             segments.append(Segment([block], candidates=score, under=between[-1] if between else None))
@@ -147,6 +153,67 @@ def _segments(blocks: list[Block], scores: list[dict[int, float]], speakers: lis
             current.add(block)
         previous = block.position
     return segments
+
+
+def _reads_forward(segments: list[Segment], speakers: list[Speaker]) -> bool:
+    """Each speaker line opens its speech: no body names the unit of a speaker whose line stands below
+    it, and no speaker line is followed straight by another while speech stands above the first."""
+    positions = [s.position for s in speakers]
+    if segments and speakers and segments[0].position < positions[0]:
+        starts = {segment.position for segment in segments} | {b.position for segment in segments for b in segment.blocks}
+        if any(not any(a < p < b for p in starts) for a, b in zip(positions, positions[1:])):
+            return False
+    for segment in segments:
+        if segment.candidates:
+            best = max(segment.candidates, key=lambda i: segment.candidates[i])
+            if speakers[best].position > segment.position:
+                return False
+    return True
+
+
+def _sections(blocks: list[Block], speakers: list[Speaker]) -> list[Segment]:
+    """A speaker's section runs from the speaker line to the next one, sub-headings and all; a
+    sign-off line ("——name（post）") closes the section above it instead. Only a title set like the
+    document's speech titles (a speech whose speaker line was lost) opens a section without a
+    speaker. Blocks before the first speaker line have none."""
+    positions = [s.position for s in speakers]
+    titled = len(speakers) >= 2 and 2 * sum(1 for s in speakers if s.title) >= len(speakers)
+    marks = _title_marks(speakers) if titled else set()
+    segments: list[Segment] = []
+    lost_from = None  # the position of a title whose speaker line is missing
+    for block in blocks:
+        k = bisect.bisect_left(positions, block.position)
+        after = speakers[k] if k < len(speakers) else None
+        before = speakers[k - 1] if k > 0 else None
+        owner = after if after and after.closes else before if before and not before.closes else None
+        if _marked_title(block.text, marks):
+            lost_from = block.position
+        if lost_from is not None and (before is None or before.position < lost_from):
+            owner = None
+        current = segments[-1] if segments else None
+        if current is None or current.speaker is not owner or lost_from == block.position:
+            segments.append(Segment([block], speaker=owner))
+        else:
+            current.add(block)
+    return segments
+
+
+def _title_marks(speakers: list[Speaker]) -> set[tuple[str, str]]:
+    """The brackets this document's speech titles are set in ("【…】"), when most titles have the same."""
+    marks = [(t[0], t[-1]) for s in speakers if (t := s.title) and t[0] in _OPENING_MARKS and t[-1] in _CLOSING_MARKS]
+    common = max(set(marks), key=marks.count) if marks else None
+    return {common} if common and 2 * marks.count(common) >= len(speakers) else set()
+
+
+def _marked_title(text: str, marks: set[tuple[str, str]]) -> bool:
+    """A title-shaped block set in the brackets of the document's speech titles: a speech whose speaker
+    line was lost. A plain sub-heading ("一、聚焦主责主业", "坚持系统观念") stays in the speech it
+    stands in: a speaker's section runs until the next speaker line.
+
+    >>> _marked_title("【让数据多跑路】", {("【", "】")}), _marked_title("坚持系统观念", {("【", "】")})
+    (True, False)
+    """
+    return bool(text) and (text[0], text[-1]) in marks and is_title_shaped(text)
 
 
 def _names_its_speaker(current: Segment, score: dict[int, float]) -> bool:

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import re
 import statistics
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from rag.parse import noise
 from rag.parse.meeting import parse_publication
-from rag.parse.normalize import collapse_spaces, normalize_chars
+from rag.parse.normalize import collapse_spaces
+from rag.parse.lines import PhysicalLine
 from rag.parse.speaker import (
-    SpeakerLine, is_name_only, is_post_only, parse_speaker_line, parse_unlisted_post_line, run_in_head,
+    SpeakerLine, is_name_only, is_post_only, parse_speaker_line, speaker_head, split_speaker_line,
 )
 from rag.zh import CLOSING_QUOTES, SENTENCE_ENDS
 
@@ -42,6 +44,7 @@ class Line:
     text: str
     start: int
     end: int
+    label: str = "body"  # the line model's label (rag/parse/line_model.py)
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class Anchor:
     line: Line
     position: int  # index of the speaker line in the cleaned line list
     consumed: tuple[int, ...] = ()  # indices of its title and subtitle lines
+    closes: bool = False  # a sign-off under the speech it ends ("——name（post）" right after a sentence)
 
 
 @dataclass(frozen=True)
@@ -73,57 +77,70 @@ class Layout:
     publication: str | None
 
 
-def read_layout(text: str) -> Layout:
-    lines, publication = clean_lines(text)
+def read_layout(physical: Sequence[PhysicalLine], labels: Sequence[str]) -> Layout:
+    """Lines, speaker anchors and paragraphs from the physical lines and the line model's labels."""
+    lines, publication = clean_lines(physical, labels)
     anchors = find_anchors(lines)
     blocks = build_paragraphs(lines, anchors)
     return Layout(lines=lines, anchors=anchors, blocks=blocks, publication=publication)
 
 
-def clean_lines(text: str) -> tuple[list[Line], str | None]:
-    """Normalised, stripped, non-noise lines with their offsets; plus the publication line if any."""
-    raw: list[Line] = []
-    offset = 0
-    for piece in text.split("\n"):
-        stripped = piece.strip(" ")  # the front door made every space " "
-        lead = len(piece) - len(piece.lstrip(" "))
-        raw.append(Line(normalize_chars(stripped), offset + lead, offset + lead + len(stripped)))
-        offset += len(piece) + 1
-    toc = noise.toc_span([line.text for line in raw])
+def clean_lines(physical: Sequence[PhysicalLine], labels: Sequence[str]) -> tuple[list[Line], str | None]:
+    """Non-noise lines with their offsets and labels; plus the publication line if any.
+
+    Noise is what the noise rules say (they are general); a line the model alone calls noise stays,
+    as body text: dropping text needs a rule, not a guess.
+    """
+    texts = [line.text for line in physical]
+    front = noise.front_matter_span(texts)
+    skipped = set(noise.toc_span(texts)) | set(front)
+    page_date = next(filter(None, (parse_publication(texts[i]) for i in front)), None)  # its "date:" field
     publication = None
     lines = []
-    for i, line in enumerate(raw):
-        if i in toc:
-            continue
-        cleaned = noise.strip_inline_noise(line.text).strip()
-        if noise.is_noise_line(cleaned) or noise.is_toc_line(cleaned):
+    for i, (line, label) in enumerate(zip(physical, labels)):
+        cleaned = line.text
+        found = line.publication
+        if found and i not in skipped:
+            publication = found if publication is None else publication if found in publication else f"{publication}，{found}"
+        if i in skipped or noise.is_noise_line(cleaned) or noise.is_toc_line(cleaned):
             continue
         found = parse_publication(cleaned)
         if found:
             publication = found if publication is None else publication if found in publication else f"{publication}，{found}"
             continue
-        head = run_in_head(cleaned)
-        if head is None:
-            lines.append(Line(cleaned, line.start, line.end))
-            continue
-        rest = len(cleaned) - len(cleaned[head + 1:].lstrip(" "))
-        lines.append(Line(cleaned[:head].rstrip(" "), line.start, line.start + head))
-        lines.append(Line(cleaned[rest:], line.start + rest, line.end))
-    return join_broken_posts(lines), publication
+        lines += _read_line(Line(cleaned, line.start, line.end, "body" if label == "noise" else label))
+    return join_broken_posts(lines), publication or page_date
+
+
+def _read_line(line: Line) -> list[Line]:
+    """A line the model calls a speaker line: a speaker line, or a speaker head and the speech it
+    opens ("post name：…" split at the colon; "post name表示，…" kept whole as speech), or, when no
+    name can be read off it, body text."""
+    if line.label != "speaker" or split_speaker_line(line.text):
+        return [line]
+    head = speaker_head(line.text)
+    if head is None:
+        return [replace(line, label="body")]
+    anchor = Line(line.text[head.start:head.stop].rstrip(" "), line.start + head.start, line.start + head.stop, "speaker")
+    if head.colon is None:
+        return [anchor, replace(line, label="body")]
+    rest = len(line.text) - len(line.text[head.colon + 1:].lstrip(" "))
+    return [anchor, Line(line.text[rest:], line.start + rest, line.end, "body")]
 
 
 def join_broken_posts(lines: list[Line]) -> list[Line]:
-    """One speaker line from a post broken after 、/，, or from a post line and a name line (either order)."""
+    """One speaker line from a post broken after 、/，, or from a post line and a name line (either
+    order), where the model took either part for a speaker line."""
     joined: list[Line] = []
     for line in lines:
         previous = joined[-1] if joined else None
-        if previous and not parse_speaker_line(previous.text):
+        if previous and "speaker" in (previous.label, line.label) and not parse_speaker_line(previous.text):
             broken = previous.text.endswith(("、", "，")) and len(previous.text) <= _MAX_TITLE_LINE
             glue = "" if broken else " "
             name_first = is_name_only(previous.text) and is_post_only(line.text)
             if (broken or name_first or (is_post_only(previous.text) and is_name_only(line.text))) \
                     and parse_speaker_line(previous.text + glue + line.text):
-                joined[-1] = Line(previous.text + glue + line.text, previous.start, line.end)
+                joined[-1] = Line(previous.text + glue + line.text, previous.start, line.end, "speaker")
                 continue
         joined.append(line)
     return joined
@@ -148,13 +165,21 @@ def is_title_shaped(text: str) -> bool:
             and not _MID_PUNCT.search(text) and not _ENUMERATOR.match(text))
 
 
+def is_numbered_heading(text: str) -> bool:
+    """A short numbered section heading ("一、2024年工作回顾", "（二）坚持创新驱动").
+
+    >>> is_numbered_heading("一、2024年工作回顾"), is_numbered_heading("（一）坚持创新驱动。新增企业1800家。")
+    (True, False)
+    """
+    return bool(_ENUMERATOR.match(text)) and len(text) <= _MAX_HEADING and not ends_sentence(text) \
+        and not _MID_PUNCT.search(_ENUMERATOR.sub("", text))
+
+
 def find_anchors(lines: list[Line]) -> list[Anchor]:
-    speaker_at = {i: parsed for i, line in enumerate(lines) if (parsed := parse_speaker_line(line.text))}
-    for i in range(1, len(lines) - 1):  # a post we do not list, where speaker lines stand
-        unlisted = None if i in speaker_at or i - 1 in speaker_at else parse_unlisted_post_line(lines[i].text)
-        if unlisted and is_title_shaped(lines[i - 1].text) and _is_body_line(lines[i + 1].text):
-            speaker_at[i] = unlisted
-    speaker_at = dict(sorted(speaker_at.items()))
+    """Speaker lines (as the line model labelled them, when a post and a name can be read off) and
+    the title lines above each."""
+    speaker_at = {i: parsed for i, line in enumerate(lines)
+                  if line.label == "speaker" and (parsed := split_speaker_line(line.text))}
     anchors = []
     taken: set[int] = set()
     for i, speaker in speaker_at.items():
@@ -172,12 +197,9 @@ def find_anchors(lines: list[Line]) -> list[Anchor]:
             taken.add(j)
             consumed.append(j)
             j -= 1
-        anchors.append(Anchor(speaker, _join_title(title_lines), lines[i], i, tuple(consumed)))
+        closes = lines[i].text.startswith("—") and not consumed and i > 0 and ends_sentence(lines[i - 1].text)
+        anchors.append(Anchor(speaker, _join_title(title_lines), lines[i], i, tuple(consumed), closes))
     return anchors
-
-
-def _is_body_line(text: str) -> bool:
-    return ends_sentence(text) or len(text) > _MAX_TITLE_LINE
 
 
 def _join_title(parts: list[str]) -> str | None:

@@ -93,3 +93,18 @@ def toc_span(lines: list[str]) -> range:
         if i - end <= 6:  # entries wrap over a few lines; a far-away dotted line is not this TOC
             end = i
     return range(start, end + 1)
+
+
+_FRONT_MATTER_LINES = 60  # a page's metadata block (YAML between "---" lines) is short
+
+
+def front_matter_span(lines: list[str]) -> range:
+    """Indices of a Markdown page's metadata block: a "---" first line to the next "---".
+
+    >>> front_matter_span(["---", "title: 发言席", "date: 2026-03-05", "---", "# 发言席"])
+    range(0, 4)
+    """
+    if not lines or lines[0].strip() != "---":
+        return range(0)
+    end = next((i for i, text in enumerate(lines[1:_FRONT_MATTER_LINES], 1) if text.strip() == "---"), None)
+    return range(end + 1) if end else range(0)

@@ -86,3 +86,18 @@ def front_door(raw: str) -> FrontDoor:
         origin.append(i)
     origin.append(len(raw))
     return FrontDoor("".join(chars), tuple(origin))
+
+
+_MARKDOWN_LEAD = re.compile(r"^(?:#{1,6}\s+|>\s*)")
+_MARKDOWN_BOLD = re.compile(r"\*\*(?P<inner>[^*]+)\*\*\s*")
+
+
+def strip_markdown(line: str) -> str:
+    """A Markdown line's text without its heading, quote or bold marks (pages saved as .md).
+
+    >>> strip_markdown("### 许某代表——"), strip_markdown("> 《人民日报》（2026年03月05日第 08 版）")
+    ('许某代表——', '《人民日报》（2026年03月05日第 08 版）')
+    >>> strip_markdown("**记者手记**"), strip_markdown("**某学院院长王某教授** 认为，要……")
+    ('记者手记', '某学院院长王某教授认为，要……')
+    """
+    return _MARKDOWN_BOLD.sub(lambda m: m.group("inner").strip(), _MARKDOWN_LEAD.sub("", line)).strip()

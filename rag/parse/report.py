@@ -16,7 +16,7 @@ from rag.parse.speaker import SpeakerLine, running_speaker
 from rag.zh import FULL_STOPS
 
 _REPORT_TITLE = re.compile(r"工作报告|^——.{0,20}在.{2,40}(?:人民代表大会|人代会).{0,24}上")
-_DELIVERS_REPORT = re.compile(r"作[^，。；]{0,12}报告|报告工作")
+_DELIVERS_REPORT = re.compile(r"作[^，。；]{0,12}报告|报告工作|作关于[^，。；]{0,60}的说明")
 _LEAD_BLOCKS = 3  # a news story names the reporting official in its lead, the first few paragraphs
 
 

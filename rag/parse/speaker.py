@@ -19,12 +19,12 @@ _TITLES = (
     "院士|教授|讲师|教师|研究员|科学家|设计师|经济师|工程师|会计师|医师"
 )
 _MODIFIERS = r"(?:常务|第一|驻村|执行|荣誉|名誉|终身|首席|特聘|专职|资深|[一二三]级|代理|代|副|总|党组|党委|党工委|总支|支部|党支部)"
-_ROLES = rf"{_MODIFIERS}*(?:{_TITLES})"
+ROLES = rf"{_MODIFIERS}*(?:{_TITLES})"
 _NAME = r"[\u4e00-\u9fff](?: {0,3}[\u4e00-\u9fff·]){1,3}"
-_SPEAKER_LINE = re.compile(rf"^(?P<post>.*(?:{_ROLES})) *(?P<name>{_NAME})$")
-_NAME_THEN_POST = re.compile(rf"^(?P<name>{_NAME}) +(?P<post>[^ ]{{3,}}(?:{_ROLES}))$")
+_SPEAKER_LINE = re.compile(rf"^(?P<post>.*(?:{ROLES})) *(?P<name>{_NAME})$")
+_NAME_THEN_POST = re.compile(rf"^(?P<name>{_NAME}) +(?P<post>[^ ]{{3,}}(?:{ROLES}))$")
 _POST_COLON = re.compile(rf"(?<=[\u4e00-\u9fff]) *[：:] *(?={_NAME}$)")
-_NAME_FIRST_LINE = re.compile(rf"^(?P<name>{_NAME}) *[（(](?P<post>[^（）()]*(?:{_ROLES}))[）)]$")
+_NAME_FIRST_LINE = re.compile(rf"^(?P<name>{_NAME}) *[（(](?P<post>[^（）()]*(?:{ROLES}))[）)]$")
 _LEAD_MARKS = re.compile(r"^[■□●○◎◆◇▲△★☆·•—\-\s]+")
 _NOT_IN_NAMES = set("的了们这那是在")
 # Line-shape limits, in characters. The longest speaker line in the seeds and genre documents has
@@ -45,7 +45,7 @@ _ORGANISATION = re.compile(
 )
 _NAME_ONLY = re.compile(r"^[\u4e00-\u9fff](?: {0,3}[\u4e00-\u9fff]){1,2}$")
 _SENTENCE_PUNCT = re.compile(f"[{SENTENCE_ENDS}{COLONS}]")
-_ROLE_SUFFIX = re.compile(rf"(?:{_ROLES})$")
+_ROLE_SUFFIX = re.compile(rf"(?:{ROLES})$")
 # A party organ inside a unit, not a unit: 党工委 of 高新区. A 工委 on its own is a unit (法工委, 机关工委).
 _ORGAN_SUFFIX = re.compile(r"(?:党工委|党委|党组|党总支|党支部)$")
 _PARTY_COMMITTEE = re.compile(r"([区县市])\1?委$")
@@ -122,6 +122,124 @@ def parse_unlisted_post_line(line: str) -> SpeakerLine | None:
     return SpeakerLine(post=match.group("post"), name=name) if has_surname(name) else None
 
 
+# Lexicon-free shapes of a speaker line, read only where the line model says a speaker line stands.
+# A pen name (天蚕土豆) has no surname, so the name before a bracketed post may be any 2–6 characters.
+_NAME_BRACKET_POST = re.compile(r"^(?P<name>[\u4e00-\u9fff·]{2,6})[（(](?P<post>[^（）()，。；：！？]{2,40})[）)]$")
+_POST_SPACE_NAME = re.compile(r"^(?P<post>[^ ]{2,40}?) +(?P<name>[\u4e00-\u9fff](?: {0,3}[\u4e00-\u9fff]){1,2})$")
+# "…汤立新代表——", "王某委员": a deputy's or a member's entry in a digest; the status word is no part of the name
+_DEPUTY_TAIL = re.compile(r"(?:代表|委员)?[—－-]{1,2}$|(?<=[\u4e00-\u9fff]{2})(?:代表|委员)$")
+_CJK_NAME = re.compile(r"[\u4e00-\u9fff]{2,3}")
+_NAME_SPACE_POST = re.compile(r"^(?P<name>[\u4e00-\u9fff](?: {0,3}[\u4e00-\u9fff]){1,2}) +(?P<post>[^ ]{3,40})$")
+
+
+def bracketed_post(line: str) -> SpeakerLine | None:
+    """ "name（post）" whatever the post and the name ("天蚕土豆（网络作家）"): the shape alone.
+
+    >>> bracketed_post("冯远征（北京人民艺术剧院演员）")
+    SpeakerLine(post='北京人民艺术剧院演员', name='冯远征')
+    """
+    match = _NAME_BRACKET_POST.match(_LEAD_MARKS.sub("", line.strip()).rstrip("：: "))
+    return SpeakerLine(post=match.group("post"), name=match.group("name")) if match else None
+
+
+def split_speaker_line(line: str) -> SpeakerLine | None:
+    """Post and name of a line already judged a speaker line: by the listed post words first, then
+    by shape alone ("name（post）", "post name", "name post" with a name that starts with a surname,
+    a post and a name jieba cuts off at the end, a name alone). A deputy's "代表——" or a member's
+    "委员——" after the name is not part of it.
+
+    >>> split_speaker_line("陈凯歌（导演）"), split_speaker_line("网络作家 唐 三")
+    (SpeakerLine(post='导演', name='陈凯歌'), SpeakerLine(post='网络作家', name='唐三'))
+    >>> split_speaker_line("某省农业农村厅一级巡视员兰定国代表——"), split_speaker_line("许庆民代表——")
+    (SpeakerLine(post='某省农业农村厅一级巡视员', name='兰定国'), SpeakerLine(post='', name='许庆民'))
+    >>> split_speaker_line("王芳委员"), split_speaker_line("【让数据多跑路】"), split_speaker_line("带出干部好作风")
+    (SpeakerLine(post='', name='王芳'), None, None)
+    """
+    line = _DEPUTY_TAIL.sub("", line.strip())
+    listed = parse_speaker_line(line)
+    if listed and not has_surname(listed.name) and not _typeset_apart(line, listed.name):
+        return None  # "带出干部好作风": a slogan ending in a post word and two or three characters, no name
+    found = listed or bracketed_post(line)
+    if found:
+        name = _DEPUTY_TAIL.sub("", found.name)  # "——何某某代表（post）"
+        return SpeakerLine(found.post, name) if len(name) >= 2 else None
+    text = _POST_COLON.sub(" ", _LEAD_MARKS.sub("", line).rstrip("：: "))
+    if _SENTENCE_PUNCT.search(text) or not text or text[0] in "【[〖「『《":  # a bracketed title, not a name
+        return None
+    for pattern in (_POST_SPACE_NAME, _NAME_SPACE_POST):
+        match = pattern.match(text)
+        if match:
+            name = match.group("name").replace(" ", "")
+            if has_surname(name):
+                return SpeakerLine(post=match.group("post"), name=name)
+    if is_name_only(text):
+        return SpeakerLine(post="", name=text.replace(" ", ""))
+    return _glued_name(text)
+
+
+def _typeset_apart(line: str, name: str) -> bool:
+    """The name stands after a space or a colon, set apart from the post as names are."""
+    bare = line.rstrip("：: ")
+    return bool(re.search(rf"[ ：:]\s*{' *'.join(map(re.escape, name))}$", bare))
+
+
+def _glued_name(text: str) -> SpeakerLine | None:
+    """A post with the name glued on, the name being jieba's last word: unknown to its dictionary or
+    a person's name, and starting with a surname."""
+    words = segmenter().words(text)
+    if len(words) < 2:
+        return None
+    name = words[-1]
+    if len(words) >= 3 and len(words[-2]) == 1 and len(name) <= 2:  # jieba cut a surname off ("汤", "立新")
+        name = words[-2] + name
+    tag = segmenter().tag(name)
+    if _CJK_NAME.fullmatch(name) and has_surname(name) and (tag is None or tag.startswith("nr")) and len(text) > len(name) + 1:
+        return SpeakerLine(post=text[: -len(name)], name=name)
+    return None
+
+
+_TRAILING_TITLE = re.compile(r"(?:副教授|教授|研究员|院士|同志|老师|代表|委员)$")  # "王某教授表示": after the name
+_NAME_COLON_HEAD = re.compile(r"^(?P<name>[\u4e00-\u9fff]{2,3})[：:]")
+_NARRATIVE_HEAD = re.compile(
+    r"^(?:[^，。；：“”]{0,20}，)?(?P<head>[^，。；：“”]{2,60}?)(?:在[^，。；：“”]{1,30}?)?"
+    r"(?:指出|表示|说|强调|谈到|谈道|认为|介绍|坦言|感慨|建议|透露)[，：:]"
+)
+
+
+@dataclass(frozen=True)
+class SpeakerHead:
+    """The speaker that opens a line of speech: a run-in head "post name：", a turn "name：", or a
+    reported speaker "post name表示，" (then the whole line is speech, `end` is None)."""
+
+    speaker: SpeakerLine
+    start: int  # where the head's text starts in the line
+    stop: int  # where it ends
+    colon: int | None  # the colon after a run-in head or a turn; None for a reported speaker
+
+
+def speaker_head(text: str) -> SpeakerHead | None:
+    """The speaker opening a line the line model took for a speaker line but which holds speech too.
+
+    >>> speaker_head("吕某某：嘉善位于长三角。").speaker
+    SpeakerLine(post='', name='吕某某')
+    >>> h = speaker_head("作为学生党代表，某学院院长宋华琳教授表示，报告很好。"); (h.speaker.name, h.colon)
+    ('宋华琳', None)
+    """
+    end = run_in_head(text)
+    if end is not None:
+        return SpeakerHead(parse_speaker_line(text[:end]), 0, end, end)
+    match = _NAME_COLON_HEAD.match(text)
+    if match and is_name_only(match.group("name")):
+        return SpeakerHead(SpeakerLine("", match.group("name")), 0, match.end("name"), match.end("name"))
+    match = _NARRATIVE_HEAD.match(text)
+    if match:
+        head = _TRAILING_TITLE.sub("", match.group("head").strip())
+        found = split_speaker_line(head) if len(head) >= 2 else None
+        if found and has_surname(found.name):
+            return SpeakerHead(found, match.start("head"), match.start("head") + len(head), None)
+    return None
+
+
 def run_in_head(text: str) -> int | None:
     """Where a speaker head that opens a paragraph ("某院长曲青山：正文…") ends (its colon), if any.
 
@@ -175,7 +293,7 @@ def unit_of_post(post: str) -> str | None:
         if len(unit) >= 2:
             # "中共中央台办、国务院台办主任": organisations before a shared post word are its units too
             while k >= 2 and parts[k - 1].strip() == "、" and _ORGANISATION.search(parts[k - 2]) \
-                    and not re.search(_ROLES, parts[k - 2]):
+                    and not re.search(ROLES, parts[k - 2]):
                 k -= 2
                 unit = f"{parts[k]}、{unit}"
             return unit
@@ -231,7 +349,10 @@ def unit_mention_score(text: str, distinctive: str, window: int = _OPENING) -> f
     if len(distinctive) < 2:
         return 0.0
     best = 0.0
+    chars = set(distinctive)
     for start in range(min(window, len(text))):
+        if text[start] not in chars:  # a mention starts with one of the name's characters
+            continue
         length = _subsequence_prefix(text[start:], distinctive)
         if length < 2:
             continue
@@ -262,7 +383,7 @@ def split_glued_slogan(post: str) -> tuple[str | None, str]:
     """
     position = 0
     has_verb = False
-    for word, flag in segmenter().tagged(post):
+    for word, flag in segmenter().tagged(post, hmm=False):  # places and verbs are dictionary words
         if flag == "ns":
             if has_verb and position >= _MIN_SLOGAN:
                 return post[:position], post[position:]
@@ -275,7 +396,7 @@ def split_glued_slogan(post: str) -> tuple[str | None, str]:
 _CLAUSE_CHARS = r"[^，。；：、“”‘’（）()《》\s\d]"
 _RUNNING = re.compile(
     rf"(?P<post>{_CLAUSE_CHARS}{{2,30}}?(?:{_TITLES}))(?P<name>[\u4e00-\u9fff]{{2,3}})"
-    r"(?=\d{1,2}日|在|代表|作|向|今天|昨天|今日|上午|下午)"
+    r"(?=(?:\d{1,2}月)?\d{1,2}日|在|代表|作|向|今天|昨天|今日|上午|下午)"
 )
 
 

@@ -1,10 +1,13 @@
 """Zhengyan's retrieval behind llama-index's interfaces: chunks as `TextNode`s, the Retriever as a
 `BaseRetriever`, so llama-index query engines, postprocessors and synthesizers compose on top.
+Needs the optional extra: `pip install zhengyan-rag[llamaindex]`.
 
     from llama_index.core.query_engine import RetrieverQueryEngine
     engine = RetrieverQueryEngine.from_args(ZhengyanRetriever(Retriever.open(settings), k=5), llm=llm)
+    response = engine.query("桂山镇协议引资多少？")  # response.source_nodes carry speaker, meeting, source
 
-Import this module only where llama-index is wanted: importing llama-index takes seconds. The
+(tested as written in tests/test_llamaindex.py). Import this module only where llama-index is
+wanted: importing llama-index takes seconds. The
 project's own answerer (rag/answer/answerer.py) does not go through it; see docs/ARCHITECTURE.md for why.
 """
 

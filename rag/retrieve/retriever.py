@@ -9,10 +9,11 @@ from __future__ import annotations
 from typing import Mapping, Sequence
 
 from rag.config import Settings
-from rag.store.embed import Embedder, load_embedder
-from rag.retrieve.fusion import BM25, Fusion, fuse
+from rag.ingest.chunk import index_versions
 from rag.records import Filters, Hit
+from rag.retrieve.fusion import BM25, Fusion, fuse
 from rag.store.base import Ranking, Store, open_store
+from rag.store.embed import Embedder, load_embedder
 
 # The fusion shipped, chosen by `rag eval` on the tune parts of the seeds and CMRC 2018 (the table
 # that decided it: docs/FUSION.md): min–max normalised scores, BM25 and e5-small weighed equally,
@@ -40,10 +41,18 @@ class Retriever:
     @classmethod
     def open(cls, settings: Settings, embedders: Mapping[str, Embedder] | None = None, **kwargs) -> "Retriever":
         """Load the index at `settings.index_dir` and the models it was built with."""
-        index = open_store(settings)
+        index = open_store(settings, index_versions())
         if embedders is None:
             embedders = {name: load_embedder(name) for name in index.models}
         return cls(index, embedders, **kwargs)
+
+    def swap(self, index: Store) -> None:
+        """Search `index` from now on (a newer commit of the same models); searches already running
+        finish on the store they started with (each reads `self.index` once)."""
+        unknown = [c for c in self.components if c != BM25 and c not in index.models]
+        if unknown:
+            raise ValueError(f"the new index has no dense vectors for {unknown}")
+        self.index = index
 
     def rankings(self, query: str, n: int, filters: Filters | None = None,
                  index: Store | None = None) -> dict[str, Ranking]:
@@ -69,13 +78,20 @@ class Retriever:
     def hits(self, query: str, ranked: Mapping[str, Ranking], k: int, fusion: Fusion | None = None,
              index: Store | None = None) -> list[Hit]:
         """Fuse component rankings into Hits (score = fused score; each component's raw score rides along:
-        the best dense cosine, and BM25)."""
+        the best dense cosine, and BM25), one per paragraph: a paragraph windowed into several chunks is
+        ranked by its best window, so its other windows do not crowd other paragraphs out of the top k
+        (measured in docs/LONG_PASSAGES.md)."""
         index = index or self.index
-        fused = fuse(ranked, fusion or self.fusion, query)[:k]
         raw = {name: dict(zip(ids.tolist(), scores.tolist())) for name, (ids, scores) in ranked.items()}
-        hits = []
-        for row, score in fused:
+        hits: list[Hit] = []
+        seen: set[tuple[str, int, int]] = set()
+        for row, score in fuse(ranked, fusion or self.fusion, query):
+            chunk = index.chunk(row)
+            if (key := (chunk.source, chunk.speech_index, chunk.paragraph)) in seen:
+                continue
+            seen.add(key)
             dense = [raw[n][row] for n in raw if n != BM25 and row in raw[n]]
-            bm25 = raw.get(BM25, {}).get(row)
-            hits.append(Hit(index.chunk(row), score, dense_score=max(dense) if dense else None, bm25_score=bm25))
+            hits.append(Hit(chunk, score, dense_score=max(dense) if dense else None, bm25_score=raw.get(BM25, {}).get(row)))
+            if len(hits) == k:
+                break
         return hits

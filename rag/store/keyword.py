@@ -190,12 +190,12 @@ class Bm25:
     scores every document before its top-k, and the segments' own statistics rule out its index.
     """
 
-    def __init__(self, segments: Sequence[TermCounts], tokenizer: Tokenizer) -> None:
+    def __init__(self, segments: Sequence[TermCounts], tokenizer: Tokenizer, k1: float = K1, b: float = B) -> None:
         self.segments = list(segments)
         self.tokenizer = tokenizer
         self.docs = sum(len(s.lengths) for s in self.segments)
         self.mean_length = float(sum(float(s.lengths.sum()) for s in self.segments) / max(self.docs, 1))
-        self._norms = [K1 * ((1 - B) + B * np.asarray(s.lengths) / self.mean_length) for s in self.segments]
+        self._norms = [k1 * ((1 - b) + b * np.asarray(s.lengths) / self.mean_length) for s in self.segments]
         self._least_norm = [float(n.min()) if len(n) else 0.0 for n in self._norms]
         self._max_parts: list[dict[int, float]] = [{} for _ in self.segments]  # column → max tf/(norm + tf)
 

@@ -9,7 +9,7 @@ import html
 import re
 from collections.abc import Callable, Iterable, Sequence
 
-from rag.labels import NOT_FOUND, UNKNOWN_SPEAKER, cell
+from rag.labels import NOT_FOUND, attribution
 from rag.records import Answer, Chunk, Citation, Filters, Hit
 from rag.zh import clip
 
@@ -66,15 +66,9 @@ def _md_plain(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
 
 
-def meta_parts(chunk: Chunk) -> list[str]:
-    """The non-empty attribution fields, in display order: speaker · post · unit · meeting · date."""
-    speaker = chunk.speaker or cell(UNKNOWN_SPEAKER)
-    return [p for p in (speaker, chunk.speaker_title, chunk.unit, chunk.meeting, chunk.meeting_date) if p]
-
-
 def meta_line(chunk: Chunk) -> str:
-    """Escaped 'speaker · post · unit · meeting · date' line."""
-    return " · ".join(esc(p) for p in meta_parts(chunk))
+    """Escaped 'speaker · post · meeting · date' line (`rag.labels.attribution`)."""
+    return " · ".join(esc(p) for p in attribution(chunk))
 
 
 def highlight(text: str, sentence: str | None) -> str:
@@ -261,7 +255,7 @@ def render_sources(answers: Sequence[Answer], number: Numbering | None = None) -
 def md_source_line(marker: int | None, chunk: Chunk, number: Numbering | None = None) -> str:
     """Attribution for the Markdown export, placed as the app places it (document fields escaped by md_escape)."""
     head = f"[{marker}] " if marker is not None else "- "
-    fields = " · ".join(md_escape(part) for part in meta_parts(chunk))
+    fields = " · ".join(md_escape(part) for part in attribution(chunk))
     return f"{head}{fields}（{md_escape(place_text(chunk, number))}）"
 
 

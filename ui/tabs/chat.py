@@ -17,7 +17,6 @@ from typing import Any
 import gradio as gr
 
 from rag.answer.compose import Delta
-from rag.dates import range_bound
 from rag.errors import RagError, UsageError
 from rag.query_check import MAX_QUERY_CHARS
 from rag.records import Answer, Filters
@@ -55,28 +54,12 @@ CONVERSATION_JS = static_text("conversation.js")
 NO_UPLOADS = "不用上传的文档作答"  # the checkbox leaving every uploaded document out of answers
 
 
-def make_filters(meeting: str | None, unit: str | None, speaker: str | None, date_from: str | None, date_to: str | None,
-                 exclude_sources: frozenset[str] = frozenset()) -> Filters:
-    """Filters from the form; blank fields do not filter. Bad dates raise UsageError."""
-    lo, hi = range_bound(date_from, end=False), range_bound(date_to, end=True)
-    if lo and hi and lo > hi:
-        raise UsageError(f"起始日期 {lo} 晚于结束日期 {hi}")
-    return Filters(
-        meeting=(meeting or "").strip() or None,
-        unit=(unit or "").strip() or None,
-        speaker=(speaker or "").strip() or None,
-        date_from=lo,
-        date_to=hi,
-        exclude_sources=exclude_sources,
-    )
-
-
 def form_filters(services: Any, meeting: str | None, unit: str | None, speaker: str | None, date_from: str | None,
                  date_to: str | None, no_uploads: bool = False) -> Filters:
-    """The chat form's filters; with `no_uploads` ticked, the uploaded documents (upload ledger) are left out."""
+    """The chat form's filters (`Filters.parse`, as the CLI reads its options); with `no_uploads` ticked, the uploaded documents (upload ledger) are left out."""
     uploads = services.uploads if no_uploads else None
-    return make_filters(meeting, unit, speaker, date_from, date_to,
-                        uploads.uploaded_sources() if uploads is not None else frozenset())
+    return Filters.parse(speaker, unit, meeting, date_from=date_from, date_to=date_to,
+                         exclude_sources=uploads.uploaded_sources() if uploads is not None else frozenset())
 
 
 def turns_of(answers: list[Answer], catalogue: Catalogue | None = None) -> list[tuple[str, str]]:

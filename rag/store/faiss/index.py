@@ -38,11 +38,10 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
-from rag.store.keyword import Bm25, TermCounts, TermStats, Tokenizer, tokenize_all, user_terms
-from rag.ingest.chunk import CHUNKER_VERSION
-from rag.errors import IndexMismatchError, IndexMissingError
-from rag.records import Chunk, Filters, Meeting, Paragraph, Speech
+from rag.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, check_versions
+from rag.records import Chunk, Filters, Speech
 from rag.store.faiss.vectors import ANN_THRESHOLD, IVF_THRESHOLD, DenseIndex, index_kind
+from rag.store.keyword import Bm25, TermCounts, TermStats, Tokenizer, tokenize_all, user_terms
 
 FORMAT_VERSION = 3  # 3: chunks carry row_hash (a row is checked where it is read, not all at every open)
 MANIFEST = "manifest.json"
@@ -106,18 +105,6 @@ def filter_sql(f: Filters) -> tuple[str, list[str]]:
             where.append("meeting_date <= ?")
             args.append(f.date_to)
     return " AND ".join(where) or "1", args
-
-
-def speech_from_json(d: dict[str, Any]) -> Speech:
-    """The inverse of `speech_json`."""
-    meeting = Meeting(d["meeting"], d.get("meeting_level"), d.get("meeting_date"), d.get("publication"))
-    paragraphs = tuple(Paragraph(t, a, b) for t, (a, b) in zip(d["paragraphs"], d["offsets"]))
-    return Speech(meeting, d["speaker"], d["speaker_title"], d["unit"], d["title"], paragraphs, d["source"],
-                  d.get("index", 0))
-
-
-def speech_json(s: Speech) -> dict[str, Any]:
-    return {**s.to_json(), "index": s.index, "publication": s.meeting.publication}
 
 
 # ---- one committed segment ------------------------------------------------------------------------
@@ -228,32 +215,31 @@ class FaissStore:
 
     # ---- opening ----------------------------------------------------------------------------------
     @classmethod
-    def load(cls, index_dir: Path, expect_model: str | None = None, verify: bool = False) -> "FaissStore":
+    def load(cls, index_dir: Path, expect_model: str | None = None, verify: bool = False,
+             versions: Mapping[str, Any] | None = None) -> "FaissStore":
         """Open the committed index; a read that fails while a commit replaces the manifest is retried once.
-        Opening checks the manifest, file sizes and row counts; each chunk is checked when read
-        (`Segment.checked`). `verify` also hashes every segment's rows against the fingerprint written
-        at commit (O(rows): what a writer and `rag info --check` do, not every reader)."""
+        Opening checks the manifest, its `versions` (rag.errors.check_versions), file sizes and row
+        counts; each chunk is checked when read (`Segment.checked`). `verify`: `self.verify()` too."""
         index_dir = Path(index_dir)
         try:
-            return cls._load(index_dir, expect_model, verify)
-        except IndexMismatchError as first:
-            if "索引已损坏" not in str(first):
-                raise
+            store = cls._load(index_dir, expect_model, versions)
+        except IndexCorruptError:
             time.sleep(0.2)
-            return cls._load(index_dir, expect_model, verify)
+            store = cls._load(index_dir, expect_model, versions)
+        if verify:
+            store.verify()
+        return store
 
     @classmethod
-    def _load(cls, index_dir: Path, expect_model: str | None, verify: bool) -> "FaissStore":
+    def _load(cls, index_dir: Path, expect_model: str | None, versions: Mapping[str, Any] | None) -> "FaissStore":
         manifest = read_manifest(index_dir)
+        check_versions(index_dir, manifest, versions)
         if expect_model is not None and manifest["embedding_model_spec"] != expect_model:
             raise model_mismatch(index_dir, manifest["embedding_model_spec"], expect_model)
         segments: list[Segment] = []
         try:
             for entry in manifest["segments"]:
-                seg = Segment(index_dir / entry["name"], entry, manifest["models"])
-                segments.append(seg)
-                if verify:
-                    seg.verify(entry["fingerprint"])
+                segments.append(Segment(index_dir / entry["name"], entry, manifest["models"]))
         except (OSError, ValueError, TypeError, KeyError, RuntimeError, sqlite3.Error) as exc:  # RuntimeError: FAISS
             for seg in segments:
                 seg.close()
@@ -266,8 +252,7 @@ class FaissStore:
     @classmethod
     def create(cls, index_dir: Path, spec: str, models: Sequence[tuple[str, int]]) -> "FaissStore":
         """An empty store to fill and commit; its commit replaces whatever index is there (a rebuild)."""
-        manifest = {"format_version": FORMAT_VERSION, "chunker_version": CHUNKER_VERSION,
-                    "embedding_model_spec": spec,
+        manifest = {"format_version": FORMAT_VERSION, "embedding_model_spec": spec,
                     "models": [{"name": n, "dim": int(d)} for n, d in models], "segments": [], "chunks": 0,
                     "inputs": {}, "source_files": {}}
         return cls(Path(index_dir), manifest, [])
@@ -336,7 +321,7 @@ class FaissStore:
         out = []
         for seg in self.segments:
             deleted = self._deleted_sources(seg)
-            out += [speech_from_json(json.loads(d)) for source, d in
+            out += [Speech.from_stored(json.loads(d)) for source, d in
                     seg.db.execute("SELECT source, data FROM speeches ORDER BY pos") if source not in deleted]
         return out
 
@@ -357,7 +342,23 @@ class FaissStore:
                 "corpus_fingerprint": m["corpus_fingerprint"], "disk_bytes": disk_usage(self.index_dir),
                 "stale_tmp": sorted(p.name for p in self.index_dir.glob("*.tmp"))}
 
+    def verify(self) -> None:
+        """Hash every segment's rows against the fingerprint written at commit (O(rows): what a writer
+        and `rag info --check` do, not every reader)."""
+        for seg, entry in zip(self.segments, self.manifest["segments"]):
+            try:
+                seg.verify(entry["fingerprint"])
+            except (ValueError, sqlite3.Error) as exc:
+                raise corrupt(self.index_dir, f"{type(exc).__name__}: {exc}") from exc
+
     # ---- writing ------------------------------------------------------------------------------------
+    def cleanup(self) -> list[str]:
+        return remove_stale(self.index_dir)
+
+    def carried_vectors(self) -> Iterator[tuple[str, list[bytes], np.ndarray]]:
+        """The previous format's vectors (`legacy_vectors`) while this store has not committed yet."""
+        return legacy_vectors(self.index_dir) if not self.segments else iter(())
+
     def sources_of(self) -> dict[str, str]:
         """Indexed source name → the input file it came from (empty string when unknown)."""
         return dict(self.manifest.get("source_files", {}))
@@ -397,7 +398,7 @@ class FaissStore:
         live = sum(e["rows"] - _deleted_count(e) for e in entries)
         new["speeches"] = sum(e["speeches"] for e in entries)
         new.update({
-            "format_version": FORMAT_VERSION, "chunker_version": CHUNKER_VERSION, "backend": self.backend,
+            "format_version": FORMAT_VERSION, "backend": self.backend,
             "segments": entries, "chunks": live,
             "corpus_fingerprint": hashlib.sha256(json.dumps([[e["fingerprint"], e["deleted"]] for e in entries]).encode()).hexdigest(),
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -431,7 +432,7 @@ class FaissStore:
                 chunks = [seg.chunk(int(r)) for r in rows]
                 staging.add(chunks, {m: np.asarray(seg.dense[m].vectors[rows]) for m in self.models}, ())
             deleted = self._deleted_sources(seg, live)
-            staging.add_speeches(speech_from_json(json.loads(d)) for source, d in
+            staging.add_speeches(Speech.from_stored(json.loads(d)) for source, d in
                                  seg.db.execute("SELECT source, data FROM speeches ORDER BY pos") if source not in deleted)
         merged = staging.finish(self.index_dir, terms)
         first = entries.index(group[0])
@@ -481,7 +482,7 @@ class _Staging:
     def add_speeches(self, speeches: Iterable[Speech]) -> None:
         for s in speeches:
             self.db.execute("INSERT INTO speeches VALUES (?,?,?)",
-                            (self.speech_count, s.source, json.dumps(speech_json(s), ensure_ascii=False)))
+                            (self.speech_count, s.source, json.dumps(s.stored_json(), ensure_ascii=False)))
             self.speech_count += 1
 
     def _texts(self) -> Iterator[str]:
@@ -531,11 +532,7 @@ def read_manifest(index_dir: Path) -> dict[str, Any]:
         raise corrupt(index_dir, f"manifest.json unreadable: {exc}") from exc
     if not isinstance(manifest, dict):
         raise corrupt(index_dir, "manifest.json is not an object")
-    if manifest.get("format_version") != FORMAT_VERSION or manifest.get("chunker_version") != CHUNKER_VERSION:
-        raise IndexMismatchError(
-            f"索引格式过旧: {index_dir} (format {manifest.get('format_version')}, chunker "
-            f"{manifest.get('chunker_version')}; 需要 {FORMAT_VERSION}/{CHUNKER_VERSION}) — 运行 `rag ingest --rebuild`"
-        )
+    check_versions(index_dir, manifest, {"format_version": FORMAT_VERSION})
     if missing:
         raise corrupt(index_dir, f"manifest.json lacks {', '.join(missing)}")
     for entry in manifest["segments"]:
@@ -564,15 +561,14 @@ def legacy_vectors(index_dir: Path) -> Iterator[tuple[str, list[bytes], np.ndarr
         return
 
 
-def corrupt(index_dir: Path, why: str) -> IndexMismatchError:
-    return IndexMismatchError(f"索引已损坏: {index_dir} ({why}) — 运行 `rag ingest --rebuild` 重建 (rebuild the index)")
+def corrupt(index_dir: Path, why: str) -> IndexCorruptError:
+    return IndexCorruptError(index_dir, why)
 
 
 def model_mismatch(index_dir: Path, built: str, wanted: str) -> IndexMismatchError:
-    return IndexMismatchError(
-        f"索引模型不符: {index_dir} 由 {built} 构建，当前要求 {wanted} — 运行 `rag ingest --rebuild`，"
-        f"或设 RAG_EMBED_MODEL 为构建时的模型 (index built with another embedding model)"
-    )
+    return IndexMismatchError(f"索引模型不符: {index_dir} 由 {built} 构建，当前要求 {wanted}",
+                              "运行 `rag ingest --rebuild`，或设 RAG_EMBED_MODEL 为构建时的模型 "
+                              "(index built with another embedding model)")
 
 
 def remove_stale(index_dir: Path) -> list[str]:

@@ -48,14 +48,13 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
-from rag.store.keyword import Tokenizer, user_terms
 from rag.config import Settings
-from rag.errors import IndexMismatchError, IndexMissingError, InputError
-from rag.store.faiss.index import speech_from_json
-from rag.store.milvus.schema import (BM25_B, BM25_K1, HNSW_EF, INT_FIELDS, SCALAR_FIELDS, chunk_of, chunk_row,
-                               create_collections, field_name, filter_expr, is_local, like_substring, quote, row_key,
-                               segmented, token_expr)
+from rag.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, InputError, check_versions
 from rag.records import Chunk, Filters, Speech
+from rag.store.keyword import Tokenizer, user_terms
+from rag.store.milvus.schema import (BM25_B, BM25_K1, HNSW_EF, INT_FIELDS, SCALAR_FIELDS, chunk_of, chunk_row,
+                                     create_collections, field_name, filter_expr, is_local, like_substring, quote,
+                                     row_key, segmented, token_expr)
 
 FORMAT_VERSION = 1
 INDEX_KEY = "@index"
@@ -111,12 +110,14 @@ class MilvusStore:
         return cls(client, uri, prefix)
 
     @classmethod
-    def open(cls, settings: Settings) -> "MilvusStore":
-        """The committed index, or IndexMissingError when the collections do not exist yet."""
+    def open(cls, settings: Settings, versions: Mapping[str, Any] | None = None) -> "MilvusStore":
+        """The committed index, or IndexMissingError when the collections do not exist yet; IndexStaleError
+        when its format or its recorded `versions` (rag.errors.check_versions) are not these."""
         store = cls.connect(*milvus_settings(settings))
         if store._record is None:
             raise IndexMissingError(f"Milvus 中没有索引: {store.uri} ({store._chunks}) — 先运行 `rag ingest` "
                                     "(no index in Milvus; run `rag ingest`)")
+        check_versions(store._chunks, store._record, {"format_version": FORMAT_VERSION, **(versions or {})})
         return store
 
     @classmethod
@@ -148,9 +149,6 @@ class MilvusStore:
             self._client.load_collection(name)
         rows = self._client.query(self._meta, ids=[INDEX_KEY], output_fields=["data"])
         self._record = rows[0]["data"] if rows else None
-        if self._record and self._record.get("format_version") != FORMAT_VERSION:
-            raise IndexMismatchError(f"Milvus 索引格式不符: {self._chunks} (format {self._record.get('format_version')}, "
-                                     f"需要 {FORMAT_VERSION}) — 运行 `rag ingest --rebuild`")
 
     # ---- the Store read side ---------------------------------------------------------------------------
     @property
@@ -223,7 +221,7 @@ class MilvusStore:
         rows = self._iterate(self._speeches, ["speech_id", "data"])
         best: dict[str, Speech] = {}
         for r in rows:  # a source being replaced may briefly hold two batches: keep one per speech id
-            best.setdefault(r["speech_id"], speech_from_json(r["data"]))
+            best.setdefault(r["speech_id"], Speech.from_stored(r["data"]))
         return sorted(best.values(), key=lambda s: (s.source, s.index))
 
     def info(self) -> dict[str, Any]:
@@ -235,7 +233,34 @@ class MilvusStore:
                 "built_at": m["built_at"], "ann": m["ann"], "bm25": "Milvus BM25 function over rag.store.keyword.Tokenizer tokens",
                 "corpus_fingerprint": m["corpus_fingerprint"]}
 
+    def verify(self) -> None:
+        """Every committed source against its meta row: the chunk ids of its batch must hash to the
+        fingerprint written at commit (rows lost, added or moved to another source are caught), and
+        every row must decode to a chunk."""
+        ids: dict[tuple[str, int], list[str]] = {}
+        for row in self._iterate(self._chunks, ["id", *SCALAR_FIELDS, *INT_FIELDS, "batch"]):
+            try:
+                chunk = chunk_of(row)
+            except (KeyError, TypeError, ValueError) as exc:
+                raise IndexCorruptError(self._chunks, f"row {row.get('id')}: {exc}") from exc
+            ids.setdefault((chunk.source, int(row["batch"])), []).append(chunk.chunk_id)
+        for s in self._source_rows():
+            got = ids.get((s["source"], int(s.get("batch", 0))), [])
+            if hashlib.sha256("\n".join(sorted(got)).encode()).hexdigest() != s["fingerprint"]:
+                raise IndexCorruptError(self._chunks, f"{s['source']}: {len(got)} rows do not match the fingerprint "
+                                                      f"of the {s['chunks']} chunks committed")
+
     # ---- the Store write side --------------------------------------------------------------------------
+    def cleanup(self) -> list[str]:
+        """Nothing to delete: the rows of a killed write are deleted by the next commit of their source
+        (whose unchanged meta row makes the next ingest redo that file), and rows of other batches may
+        be another worker's write in progress."""
+        return []
+
+    def carried_vectors(self) -> Iterator[tuple[str, list[bytes], np.ndarray]]:
+        """None: there is no older Milvus format to carry vectors from."""
+        return iter(())
+
     def remove_source(self, source: str) -> int:
         """Stage the removal of a source's rows (done by `commit`, after the new rows are in)."""
         self._staged_sources.setdefault(source, {})
@@ -262,8 +287,7 @@ class MilvusStore:
         for start in range(0, len(rows), 512):
             self._client.insert(self._chunks, rows[start:start + 512])
         speech_rows = [{"id": row_key(s.speech_id, self._batch), "speech_id": s.speech_id, "source": s.source,
-                        "batch": self._batch, "data": {**s.to_json(), "index": s.index,
-                                                       "publication": s.meeting.publication}, "v": [0.0, 0.0]}
+                        "batch": self._batch, "data": s.stored_json(), "v": [0.0, 0.0]}
                        for s in speeches]
         for start in range(0, len(speech_rows), 512):
             self._client.insert(self._speeches, speech_rows[start:start + 512])
@@ -383,7 +407,7 @@ class MilvusStore:
             known = {(m["name"], m["dim"]) for m in self._record["models"]}
             if {(m["name"], m["dim"]) for m in models} != known:
                 raise IndexMismatchError(f"Milvus 索引的模型不符: {self._chunks} 有 {sorted(known)}，本次为 "
-                                         f"{sorted((m['name'], m['dim']) for m in models)} — 运行 `rag ingest --rebuild`")
+                                         f"{sorted((m['name'], m['dim']) for m in models)}")
             return
         from pymilvus.exceptions import MilvusException
 
@@ -412,8 +436,8 @@ class MilvusStore:
                 if self._record is not None:
                     return
             time.sleep(0.5)
-        raise IndexMismatchError(f"Milvus 集合 {self._chunks} 不完整 ({cause}) — 运行 `rag ingest --rebuild` "
-                                 "(collections half-created)") from cause
+        raise IndexMismatchError(f"Milvus 集合 {self._chunks} 不完整 ({cause})",
+                                 "运行 `rag ingest --rebuild` (collections half-created)") from cause
 
     def _terms(self) -> list[str]:
         """The dictionary terms of every indexed source (what the FAISS backend's tokenizer would know)."""
