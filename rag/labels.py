@@ -23,18 +23,23 @@ def cell(label: str) -> str:
 
 
 def attribution(chunk: Chunk, placeholders: bool = False) -> list[str]:
-    """Who said a passage, where: speaker · post (the unit when there is no post) · meeting · date, the
-    label of every source list, search result and card. A missing speaker is shown as `cell`; the
-    other missing fields are left out, or named (`placeholders`, as the answers' numbered sources do).
+    """Who said a passage, where: speaker · post · unit (when the post does not already name it) ·
+    meeting · date, the label of every search result and card. A missing speaker is shown as `cell`;
+    the other missing fields are left out. With `placeholders` (the answers' numbered sources) the
+    label is speaker · post (else unit) · meeting · date, every missing field named.
 
     >>> c = Chunk("a.txt:0:0:0", "正文", "", "林晓", None, "柳塘镇", "例会", None, "a.txt", 0, 0, 0, 0, 2)
     >>> " · ".join(attribution(c))
     '林晓 · 柳塘镇 · 例会'
+    >>> from dataclasses import replace
+    >>> " · ".join(attribution(replace(c, speaker_title="区公安局党委书记", unit="青溪区公安局")))
+    '林晓 · 区公安局党委书记 · 青溪区公安局 · 例会'
     >>> " · ".join(attribution(c, placeholders=True))
     '林晓 · 柳塘镇 · 例会 · 日期未知'
     """
     if placeholders:
         return [chunk.speaker or UNKNOWN_SPEAKER, chunk.speaker_title or chunk.unit or UNKNOWN_POST,
                 chunk.meeting or UNKNOWN_MEETING, chunk.meeting_date or UNKNOWN_DATE]
-    fields = (chunk.speaker or cell(UNKNOWN_SPEAKER), chunk.speaker_title or chunk.unit, chunk.meeting, chunk.meeting_date)
+    unit = chunk.unit if chunk.unit and chunk.unit not in (chunk.speaker_title or "") else None
+    fields = (chunk.speaker or cell(UNKNOWN_SPEAKER), chunk.speaker_title, unit, chunk.meeting, chunk.meeting_date)
     return [f for f in fields if f]
