@@ -32,7 +32,7 @@ from rag.config import Settings
 from rag.store.embed import Embedder, embedder_names, load_embedder, loadable_name
 from rag.errors import IndexBusyError, IndexMismatchError, IndexMissingError, InputError
 from rag.store.faiss.index import legacy_vectors, remove_stale
-from rag.parse import expand_paths, load_corpus, sidecar_path
+from rag.parse import SUPPORTED, expand_paths, load_corpus, sidecar_path
 from rag.records import Chunk, Speech
 from rag.store.base import Store, create_store, open_store
 from rag.ingest.vector_cache import VectorCache, text_key
@@ -59,21 +59,34 @@ class IngestReport:
         return asdict(self)
 
 
-def input_files(paths: Sequence[Path]) -> list[Path]:
-    """The files an ingest of `paths` reads (the parser's own expansion), resolved and sorted."""
-    return sorted({f.resolve() for f in expand_paths(paths, [])})
+def input_files(paths: Sequence[Path], warnings: list[str]) -> list[Path]:
+    """The files an ingest of `paths` reads (the parser's own expansion), resolved and sorted; what was
+    skipped (unsupported types, links that lead nowhere) is added to `warnings`. Nothing to read at all
+    is an InputError: exit 1 with the reasons, never 「索引已是最新」."""
+    files = sorted({f.resolve() for f in expand_paths(paths, warnings)})
+    if not files:
+        named = "、".join(str(p) for p in paths)
+        raise InputError(f"没有可索引的文件 (nothing to index): {named} — {'；'.join(warnings) or '其中没有支持的文件'}；"
+                         f"支持 {' '.join(SUPPORTED)}")
+    return files
 
 
-def file_hashes(files: Sequence[Path]) -> dict[str, str]:
-    """SHA-256 of each file and of its `.meta.json` sidecar if any: a change to either re-indexes it."""
+def file_hashes(files: Sequence[Path], warnings: list[str]) -> dict[str, str]:
+    """SHA-256 of each file and of its `.meta.json` sidecar if any: a change to either re-indexes it.
+    A file or sidecar that cannot be read is left out, with a warning naming it."""
     out = {}
     for f in files:
         h = hashlib.sha256()
-        for part in (f, sidecar_path(f)):
-            if part == f or part.is_file():
-                with open(part, "rb") as stream:
-                    for block in iter(lambda: stream.read(1 << 20), b""):
-                        h.update(block)
+        part = f
+        try:
+            for part in (f, sidecar_path(f)):
+                if part == f or part.is_file():
+                    with open(part, "rb") as stream:
+                        for block in iter(lambda: stream.read(1 << 20), b""):
+                            h.update(block)
+        except OSError as exc:
+            warnings.append(f"{part}: 无法读取 ({exc.strerror or exc}) — 请检查权限；{f.name} 已跳过 (skipped)")
+            continue
         out[str(f)] = h.hexdigest()
     return out
 
@@ -109,26 +122,33 @@ def ingest_paths(paths: Sequence[Path], settings: Settings, progress: Progress |
     `embedders` may be passed in already loaded; otherwise they are loaded from `settings.embed_model`.
     """
     index_dir = Path(settings.index_dir)
-    files = input_files(paths)
+    warnings: list[str] = []
+    files = input_files(paths, warnings)
     with index_lock(index_dir):
         remove_stale(index_dir)
-        return _ingest_locked(files, index_dir, settings, progress, rebuild, embedders)
+        return _ingest_locked(files, warnings, index_dir, settings, progress, rebuild, embedders)
 
 
-def _ingest_locked(files: list[Path], index_dir: Path, settings: Settings, progress: Progress | None,
-                   rebuild: bool, embedders: Sequence[Embedder] | None) -> IngestReport:
-    hashes = file_hashes(files)
-    previous, warnings = (None, []) if rebuild else _previous(settings)
+def _ingest_locked(files: list[Path], warnings: list[str], index_dir: Path, settings: Settings,
+                   progress: Progress | None, rebuild: bool, embedders: Sequence[Embedder] | None) -> IngestReport:
+    hashes = file_hashes(files, warnings)
+    unreadable = [f for f in files if str(f) not in hashes]
+    if not hashes:
+        raise InputError(f"没有可索引的内容 (nothing indexed): {'；'.join(warnings)}")
+    previous, rebuilt = (None, []) if rebuild else _previous(settings)
+    warnings += rebuilt
     old = previous.manifest if previous is not None else None
     spec = settings.embed_model
     same_model = old is not None and old["embedding_model_spec"] == spec
     inputs = dict(old.get("inputs", {})) if old else {}
-    todo = [f for f in files if inputs.get(str(f)) != hashes[str(f)]]
+    todo = [f for f in files if str(f) in hashes and inputs.get(str(f)) != hashes[str(f)]]
     if old is not None and same_model and not todo:
-        return IngestReport(str(index_dir), True, (), 0, 0, 0, 0, old["chunks"])
+        return IngestReport(str(index_dir), True, (), 0, 0, 0, 0, old["chunks"], tuple(warnings),
+                            tuple(str(f) for f in unreadable))
 
     source_files = dict(old.get("source_files", {})) if old else {}
     loaded, failed = _load_files(todo, hashes, source_files, inputs, warnings)
+    failed += unreadable
     speeches = [s for _, parsed in loaded for s in parsed]
     new_chunks = chunk_speeches(speeches)
     if len({c.chunk_id for c in new_chunks}) != len(new_chunks):
