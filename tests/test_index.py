@@ -282,8 +282,8 @@ def test_a_killed_embedding_resumes_from_the_cache(tmp_path, corpus_dir, e5, mon
 def test_a_second_writer_is_told_the_index_is_busy(tmp_path, corpus_dir, e5):
     settings = settings_for(tmp_path)
     with index_lock(settings.index_dir):
-        with pytest.raises(IndexBusyError, match=f"pid {os.getpid()}"):
-            ingest_paths([corpus_dir], settings, embedders=[e5])
+        with pytest.raises(IndexBusyError, match=f"pid {os.getpid()}"):  # after waiting lock_wait seconds
+            ingest_paths([corpus_dir], settings, embedders=[e5], lock_wait=0.5)
     assert ingest_paths([corpus_dir], settings, embedders=[e5]).total_chunks == 4  # released
 
 

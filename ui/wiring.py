@@ -16,6 +16,7 @@ from rag.config import DEFAULT_SEEDS, PROJECT_ROOT, Settings
 from rag.library import Library
 from rag.records import Chunk
 from ui.app import Services, build_app_from
+from ui.ingest_worker import ingest_isolated
 from ui.parse_worker import parse_isolated
 from ui.upload import Progress, UploadManager
 
@@ -28,9 +29,10 @@ def embedding_progress(progress: Progress, start: float = 0.05, span: float = 0.
 
 
 class Reindexer:
-    """Adds uploaded files to the library (incremental ingest, then reload), then gives the app a fresh
-    answerer: its term weights and name lists cover the new texts. The progress label shows chunks per
-    second (rag.ingest.pipeline.rate_text)."""
+    """Adds uploaded files to the index in a worker process (ui/ingest_worker.py: the server never
+    embeds; the same chunk budget per file as `rag ingest`), reloads the library, then gives the app a
+    fresh answerer: its term weights and name lists cover the new texts. The progress label shows
+    chunks per second (rag.ingest.pipeline.rate_text)."""
 
     def __init__(self, library: Library, services: Services) -> None:
         self.library = library
@@ -38,7 +40,9 @@ class Reindexer:
 
     def __call__(self, paths: Sequence[Path], progress: Progress) -> int:
         progress(0.02, "解析与分块…")
-        report = self.library.add(paths, progress=embedding_progress(progress))
+        report = ingest_isolated(paths, self.library.settings, embedding_progress(progress))
+        if not report.unchanged:
+            self.library.reload()
         progress(0.95, "更新回答所需的词表…")
         self.services.answerer = answerer_for(self.library.retriever, self.library.settings)
         progress(1.0, "完成")

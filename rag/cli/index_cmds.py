@@ -33,9 +33,12 @@ def ingest(
     as_json: bool = typer.Option(False, "--json", help="输出 JSON 报告"),
     store: Optional[str] = options.STORE,
     milvus_uri: Optional[str] = options.MILVUS_URI,
+    max_chunks: Optional[int] = typer.Option(None, "--max-chunks", min=1,
+                                             help="每个文件最多切分的块数（默认 20000，或环境变量 RAG_MAX_CHUNKS_PER_FILE）"),
 ) -> None:
     """解析文件并加入索引；未变化的文件不会重新嵌入。"""
-    settings = Settings.from_env(index_dir=index, vector_store=store, milvus_uri=milvus_uri)
+    settings = Settings.from_env(index_dir=index, vector_store=store, milvus_uri=milvus_uri,
+                                 max_chunks_per_file=max_chunks)
     with _progress_bar() as progress:
         report = Library(settings).add(paths or [DEFAULT_SEEDS], progress=progress, rebuild=rebuild)
     for warning in report.warnings:
