@@ -7,6 +7,7 @@ answers or indexes by itself: the index is opened, listed, added to and reloaded
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from ui.parse_worker import parse_isolated
 from ui.upload import Progress, UploadManager
 
 DEFAULT_UPLOADS = PROJECT_ROOT / "data" / "uploads"
+log = logging.getLogger(__name__)
 
 
 def embedding_progress(progress: Progress, start: float = 0.05, span: float = 0.85) -> Callable[[int, int, str], None]:
@@ -57,7 +59,10 @@ def create_app(settings: Settings, upload_dir: Path = DEFAULT_UPLOADS, *, allow_
     retriever = library.retriever
     chunk: Callable[[str], Chunk | None] = lambda chunk_id: library.store.find(chunk_id.strip())
     services = Services(retriever, answerer_for(retriever, settings), library.catalogue, chunk)
+    uploads = UploadManager(upload_dir, parse_isolated, Reindexer(library, services),
+                            taken=lambda: set(library.sources()), max_bytes=max_upload_mb * 1024 * 1024)
+    for line in uploads.recover():  # a commit cut by a crash: finished or rolled back before serving
+        log.warning("%s", line)
     if allow_upload:
-        services.uploads = UploadManager(upload_dir, parse_isolated, Reindexer(library, services),
-                                         taken=lambda: set(library.sources()), max_bytes=max_upload_mb * 1024 * 1024)
+        services.uploads = uploads
     return build_app_from(services)
