@@ -168,10 +168,8 @@ class UploadManager:
     def _parse_one(self, path: Path, staged: Staged, cancel: threading.Event) -> None:
         try:
             speeches, warnings = self._parse([path], cancel)
-            foreign = sorted({s.source for s in speeches} - {path.name})
-            if not speeches or foreign:
-                why = f"记录的 source 字段（{'、'.join(foreign)}）与文件名不符" if foreign else "没有解析出任何讲话段落"
-                raise InputError(f"{why} — 未加入")
+            if not speeches:  # (a record's source is a name inside its file: rag/parse/records_jsonl.py)
+                raise InputError("没有解析出任何讲话段落 — 未加入")
         except Exception as exc:  # a damaged .pdf/.docx raises the library's own errors
             why = str(exc) if isinstance(exc, RagError) else f"无法解析（{type(exc).__name__}），文件可能已损坏"
             staged.errors.append(why if why.startswith(path.name) else f"{path.name}: {why}")
