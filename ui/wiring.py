@@ -8,17 +8,21 @@ answers or indexes by itself: the index is opened, listed, added to and reloaded
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from rag.answer.answerer import answerer_for
 from rag.config import DEFAULT_SEEDS, PROJECT_ROOT, Settings
+from rag.errors import RagError
 from rag.library import Library
 from rag.records import Chunk
 from ui.app import Services, build_app_from
 from ui.ingest_worker import ingest_isolated
 from ui.parse_worker import parse_isolated
+from ui.tabs.chat import EXPORT_PREFIX
+from ui.tempfiles import remove_orphans
 from ui.upload import Progress, UploadManager
 
 DEFAULT_UPLOADS = PROJECT_ROOT / "data" / "uploads"
@@ -51,9 +55,41 @@ class Reindexer:
         return report.added
 
 
+WATCH_SECONDS = 5.0  # how often the server looks for a commit made by another process
+
+
+class IndexWatcher:
+    """Reloads the library when another process commits (`rag ingest` while the server runs), and gives
+    the app a fresh answerer for the new texts. A daemon thread; `stop()` ends it."""
+
+    def __init__(self, library: Library, services: Services, interval: float = WATCH_SECONDS) -> None:
+        self.library, self.services, self.interval = library, services, interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="zhengyan-index-watcher", daemon=True)
+
+    def start(self) -> "IndexWatcher":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                if self.library.refresh():
+                    self.services.answerer = answerer_for(self.library.retriever, self.library.settings)
+                    log.warning("index reloaded: a newer commit was found in %s", self.library.settings.index_dir)
+            except RagError as exc:  # a commit being replaced, a damaged index: keep serving the old one
+                log.warning("index not reloaded: %s", exc)
+
+
 def create_app(settings: Settings, upload_dir: Path = DEFAULT_UPLOADS, *, allow_upload: bool = True,
                max_upload_mb: int = 20) -> Any:
-    """Open the index (building it from seeds/ when missing) and build the Gradio app on it."""
+    """Open the index (building it from seeds/ when missing) and build the Gradio app on it. Export
+    folders of servers that died are removed; a watcher reloads the index when another process commits."""
+    for name in remove_orphans(EXPORT_PREFIX):
+        log.warning("removed the export folder of a stopped server: %s", name)
     library = Library(settings)
     library.build_if_missing([DEFAULT_SEEDS])
     retriever = library.retriever
@@ -65,4 +101,5 @@ def create_app(settings: Settings, upload_dir: Path = DEFAULT_UPLOADS, *, allow_
         log.warning("%s", line)
     if allow_upload:
         services.uploads = uploads
+    IndexWatcher(library, services).start()
     return build_app_from(services)

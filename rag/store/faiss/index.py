@@ -137,6 +137,9 @@ class Segment:
         self.dense = {m["name"]: DenseIndex.load(folder, entry["files"][m["name"]], entry["ann"], self.rows, m["dim"])
                       for m in models}
         self.terms = TermCounts.load(folder)
+        # read now, not when BM25 is first built: a store opened long before its first search must not
+        # depend on a file that commits since have removed (mapped files and the database stay open)
+        self.user_terms = [t for t in (folder / "userdict.txt").read_text(encoding="utf-8").split("\n") if t]
         if len(self.groups) != self.rows or len(self.terms.lengths) != self.rows:
             raise ValueError(f"{self.name}: row counts of groups, vectors and term counts differ")
         if "groups_digest" in entry and groups_digest(self.db) != entry["groups_digest"]:  # small: checked at every open
@@ -292,7 +295,7 @@ class FaissStore:
     def bm25(self) -> Bm25:
         terms: set[str] = set()
         for seg in self.segments:
-            terms.update(t for t in (seg.folder / "userdict.txt").read_text(encoding="utf-8").split("\n") if t)
+            terms.update(seg.user_terms)
         return Bm25([s.terms for s in self.segments], Tokenizer(sorted(terms)))
 
     # ---- reading (rag.store.base.Store) ------------------------------------------------------------------
