@@ -90,9 +90,11 @@ def test_the_library_reloads_a_commit_made_elsewhere(tmp_path, e5_model):
 
 
 def test_a_store_opened_before_two_commits_still_searches(tmp_path, e5_model):
+    """The first commit replaces every row of the store's segment (retired, kept one commit for
+    readers); the second removes its folder."""
     settings = index_of(tmp_path, {"a.txt": FILE_A}, e5_model)
     retriever = Retriever.open(settings, embedders={e5_model.name: e5_model})  # not searched yet
-    for name, text in (("b.txt", FILE_B), ("a.txt", FILE_A.replace("320户", "330户"))):
+    for name, text in (("a.txt", FILE_A.replace("320户", "330户")), ("b.txt", FILE_B)):
         (tmp_path / "corpus" / name).write_text(text, encoding="utf-8")
         ingest_paths([tmp_path / "corpus" / name], settings, embedders=[e5_model])
     assert retriever.search("亩均效益", 3)
@@ -111,7 +113,8 @@ def test_export_folders_go_on_sigterm_and_a_killed_servers_at_the_next_start(tmp
         child.wait(30)
     assert not folders[0].exists()  # SIGTERM: removed on the way out
     assert folders[1].exists()  # SIGKILL leaves it …
-    alive = tmp_path / f"zy-probe-{os.getpid()}-mine"
+    alive, unnamed = tmp_path / f"zy-probe-{os.getpid()}-mine", tmp_path / "zy-probe-no_pid"
     alive.mkdir()
+    unnamed.mkdir()
     assert remove_orphans("zy-probe-", root=tmp_path) == [folders[1].name]  # … until the next start
-    assert alive.exists()
+    assert alive.exists() and unnamed.exists()  # a live server's, and one whose owner is unknown

@@ -36,12 +36,13 @@ def process_folder(prefix: str, root: Path | None = None) -> Path:
 
 
 def remove_orphans(prefix: str, root: Path | None = None) -> list[str]:
-    """Remove the `process_folder`s of processes that no longer run (killed with SIGKILL, or a crash)."""
+    """Remove the `process_folder`s of processes that no longer run (killed with SIGKILL, or a crash).
+    A folder whose name carries no pid is not ours to judge and stays."""
     root = Path(root or tempfile.gettempdir())
     removed = []
     for entry in root.glob(f"{prefix}*"):
-        pid = entry.name[len(prefix):].split("-", 1)[0]
-        if entry.is_dir() and (not pid.isdigit() or not _alive(int(pid))):
+        pid, sep, _ = entry.name[len(prefix):].partition("-")
+        if entry.is_dir() and sep and pid.isdigit() and not _alive(int(pid)):
             shutil.rmtree(entry, ignore_errors=True)
             removed.append(entry.name)
     return removed
