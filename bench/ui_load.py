@@ -102,15 +102,16 @@ def upload_files(count: int, megabytes: float = 0) -> list[Path]:
     files = []
     for i in range(count):
         path = folder / f"load_upload_{i}.txt"
-        text = (f"某区2025年第{i + 1}次工作例会发言摘要\n\n某区某镇党委书记 测试{i}\n\n"
-                f"今年以来，某镇新建停车位{100 + i}个，改造老旧小区{3 + i}个。\n")
-        n = 0
-        while i == 0 and len(text.encode()) < megabytes * 1024 * 1024:
+        parts = [f"某区2025年第{i + 1}次工作例会发言摘要\n\n某区某镇党委书记 测试{i}\n\n"
+                 f"今年以来，某镇新建停车位{100 + i}个，改造老旧小区{3 + i}个。\n"]
+        size, n = len(parts[0].encode()), 0
+        while i == 0 and size < megabytes * 1024 * 1024:
             n += 1
-            text += (f"\n第{n}项工作：某镇围绕产业发展、城市更新和民生保障，推进项目{n}个，新增投资{n % 97 + 3}亿元，"
-                     f"带动就业{n % 500 + 100}人，完成年度目标的{n % 40 + 60}%，并将继续完善考核办法、"
-                     f"压实工作责任、加强督促检查，确保各项任务按期落地见效。\n")
-        path.write_text(text, encoding="utf-8")
+            parts.append(f"\n第{n}项工作：某镇围绕产业发展、城市更新和民生保障，推进项目{n}个，新增投资{n % 97 + 3}亿元，"
+                         f"带动就业{n % 500 + 100}人，完成年度目标的{n % 40 + 60}%，并将继续完善考核办法、"
+                         f"压实工作责任、加强督促检查，确保各项任务按期落地见效。\n")
+            size += len(parts[-1].encode())
+        path.write_text("".join(parts), encoding="utf-8")
         files.append(path)
     return files
 
