@@ -64,7 +64,7 @@ def session(url: str, questions: list[dict], deadline: float, until: float | Non
     return results
 
 
-def uploader(url: str, files: list[Path], until: float) -> list[dict]:
+def uploader(url: str, files: list[Path], until: float, timeout: float = 180) -> list[dict]:
     """Uploads through the real page (Chromium) while the sessions ask: parse preview, then add to the
     index. Each upload swaps the index under running answers; none of them may fail."""
     from playwright.sync_api import sync_playwright
@@ -75,7 +75,7 @@ def uploader(url: str, files: list[Path], until: float) -> list[dict]:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
         page = browser.new_page()
-        page.set_default_timeout(180_000)
+        page.set_default_timeout(timeout * 1000)
         page.goto(url)
         page.get_by_role("tab", name="上传").click()
         for path in files:
@@ -95,20 +95,29 @@ def uploader(url: str, files: list[Path], until: float) -> list[dict]:
     return results
 
 
-def upload_files(count: int) -> list[Path]:
-    """Small invented speeches (not evaluation data) to upload during the load check."""
+def upload_files(count: int, megabytes: float = 0) -> list[Path]:
+    """Invented speeches (not evaluation data) to upload during the load check; with `megabytes`, the
+    first one is padded to about that size with numbered paragraphs (each a distinct text to embed)."""
     folder = Path(tempfile.mkdtemp(prefix="zy-load-up-"))
     files = []
     for i in range(count):
         path = folder / f"load_upload_{i}.txt"
-        path.write_text(f"某区2025年第{i + 1}次工作例会发言摘要\n\n某区某镇党委书记 测试{i}\n\n"
-                        f"今年以来，某镇新建停车位{100 + i}个，改造老旧小区{3 + i}个。\n", encoding="utf-8")
+        parts = [f"某区2025年第{i + 1}次工作例会发言摘要\n\n某区某镇党委书记 测试{i}\n\n"
+                 f"今年以来，某镇新建停车位{100 + i}个，改造老旧小区{3 + i}个。\n"]
+        size, n = len(parts[0].encode()), 0
+        while i == 0 and size < megabytes * 1024 * 1024:
+            n += 1
+            parts.append(f"\n第{n}项工作：某镇围绕产业发展、城市更新和民生保障，推进项目{n}个，新增投资{n % 97 + 3}亿元，"
+                         f"带动就业{n % 500 + 100}人，完成年度目标的{n % 40 + 60}%，并将继续完善考核办法、"
+                         f"压实工作责任、加强督促检查，确保各项任务按期落地见效。\n")
+            size += len(parts[-1].encode())
+        path.write_text("".join(parts), encoding="utf-8")
         files.append(path)
     return files
 
 
 def run(url: str, sessions: int, per_session: int, timeout: float, questions: list[dict],
-        duration: float = 0, uploads: int = 0) -> dict:
+        duration: float = 0, uploads: int = 0, upload_mb: float = 0) -> dict:
     deadline = time.monotonic() + timeout
     until = time.monotonic() + duration if duration else None
     start = time.monotonic()
@@ -120,7 +129,8 @@ def run(url: str, sessions: int, per_session: int, timeout: float, questions: li
         ]
         if uploads:
             time.sleep(min(5.0, duration / 4 if duration else 5.0))  # let the questions start first
-            futures.append(pool.submit(uploader, url, upload_files(uploads), until or deadline))
+            futures.append(pool.submit(uploader, url, upload_files(uploads, upload_mb), until or deadline,
+                                       max(180.0, timeout)))
         done, pending = wait(futures, timeout=timeout + 30)
     results = [r for f in done if not f.exception() for r in f.result()]
     crashed = [repr(f.exception()) for f in done if f.exception()]
@@ -151,6 +161,7 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=0,
                         help="keep every session asking for this many seconds (overrides --questions)")
     parser.add_argument("--uploads", type=int, default=0, help="files uploaded through the page meanwhile")
+    parser.add_argument("--upload-mb", type=float, default=0, help="pad the first upload to about this many MB")
     parser.add_argument("--timeout", type=float, default=300, help="seconds for the whole check")
     parser.add_argument("--dev", type=Path, default=ROOT / "eval" / "dev_qa.jsonl")
     parser.add_argument("--out", type=Path, help="also write the JSON summary here")
@@ -165,7 +176,7 @@ def main() -> None:
         url, demo, _ = start_app(args.index)
     try:
         summary = run(url, args.sessions, args.questions, max(args.timeout, args.duration + 120),
-                      load_questions(args.dev), args.duration, args.uploads)
+                      load_questions(args.dev), args.duration, args.uploads, args.upload_mb)
     finally:
         if demo is not None:
             demo.close()

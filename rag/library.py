@@ -43,6 +43,7 @@ class Library:
         self._retriever: Retriever | None = None
         self._embedders = dict(embedders or {})
         self._catalogue: tuple[Store, Catalogue] | None = None  # the catalogue of the store it was read from
+        self._stamp: tuple[int, int, int] | None = None  # the manifest the store was opened from
 
     # ---- reading ---------------------------------------------------------------------------------
     @property
@@ -51,6 +52,7 @@ class Library:
         if self._store is None:
             with self._lock:
                 if self._store is None:
+                    self._stamp = manifest_stamp(self.settings)
                     self._store = open_store(self.settings, index_versions())
         return self._store
 
@@ -116,10 +118,29 @@ class Library:
         if self._retriever is None:
             self._store = None
             return
+        stamp = manifest_stamp(self.settings)
         store = open_store(self.settings, index_versions())
         with self._lock:
-            self._store = store
+            self._store, self._stamp = store, stamp
             self._retriever.swap(store)
+
+    def refresh(self) -> bool:
+        """Reload when another process (`rag ingest`, another server) has committed since the store was
+        opened: its manifest changed. True when it reloaded."""
+        stamp = manifest_stamp(self.settings)
+        if self._store is None or stamp is None or stamp == self._stamp:
+            return False
+        self.reload()
+        return True
+
+
+def manifest_stamp(settings: Settings) -> tuple[int, int, int] | None:
+    """(inode, size, mtime) of the index's manifest.json, which every commit replaces; None without one."""
+    try:
+        info = (Path(settings.index_dir) / "manifest.json").stat()
+    except OSError:
+        return None
+    return info.st_ino, info.st_size, info.st_mtime_ns
 
 
 @dataclass(frozen=True)

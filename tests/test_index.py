@@ -283,8 +283,8 @@ def test_a_killed_embedding_resumes_from_the_cache(tmp_path, corpus_dir, embedde
 def test_a_second_writer_is_told_the_index_is_busy(tmp_path, corpus_dir, embedder):
     settings = settings_for(tmp_path)
     with index_lock(settings.index_dir):
-        with pytest.raises(IndexBusyError, match=f"pid {os.getpid()}"):
-            ingest_paths([corpus_dir], settings, embedders=[embedder])
+        with pytest.raises(IndexBusyError, match=f"pid {os.getpid()}"):  # after waiting lock_wait seconds
+            ingest_paths([corpus_dir], settings, embedders=[embedder], lock_wait=0.5)
     assert ingest_paths([corpus_dir], settings, embedders=[embedder]).total_chunks == 4  # released
 
 
@@ -332,7 +332,7 @@ def test_a_file_of_the_same_name_elsewhere_cannot_replace_another_files_chunks(t
     assert ingest_paths([other / "a.txt"], settings, embedders=[embedder]).total_chunks == 4
 
 
-def test_a_jsonl_record_claiming_another_files_name_is_refused(tmp_path, corpus_dir, embedder):
+def test_a_jsonl_record_naming_another_file_stays_inside_its_own_file(tmp_path, corpus_dir, embedder):
     settings = settings_for(tmp_path)
     ingest_paths([corpus_dir], settings, embedders=[embedder])
     record = {"source": "a.txt", "meeting": "某会议", "speaker": "张三", "text": "冒名顶替的段落，内容完全不同。"}
@@ -340,9 +340,9 @@ def test_a_jsonl_record_claiming_another_files_name_is_refused(tmp_path, corpus_
     (tmp_path / "records.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in (record, own)),
                                             encoding="utf-8")
     report = ingest_paths([tmp_path / "records.jsonl"], settings, embedders=[embedder])
-    assert any("已属于" in w for w in report.warnings) and report.sources == ("own.txt",)
-    texts = [c.text for c in load(settings).chunks]
-    assert not any("冒名顶替" in t for t in texts) and sum("亩均效益" in t for t in texts) == 1
+    assert report.sources == ("records.jsonl#a.txt", "records.jsonl#own.txt") and not report.warnings
+    real = "".join(c.text for c in load(settings).chunks if c.source == "a.txt")
+    assert "亩均效益" in real and "冒名顶替" not in real  # the real a.txt is untouched
 
 
 @pytest.mark.slow  # enough ingests to trigger a compaction

@@ -17,6 +17,7 @@ from ui.tabs.library import LibraryTab, build_library_tab, overview_html
 from ui.tabs.similar import SIMILAR_JS, build_similar_tab, wire_similar_bridge
 from rag.library import Catalogue
 from ui.static import STATIC
+from ui.guard import Guard
 from ui.upload import UploadManager
 from ui.tabs.upload import build_upload_tab
 
@@ -107,11 +108,17 @@ def _wire_refresh(services: Services, chat: ChatTab, compare: CompareTab, librar
 
 
 def launch_app(demo: Any, host: str = "127.0.0.1", port: int = 7860, *, concurrency: int = 4, block: bool = True,
-               inbrowser: bool = False, auth: Sequence[tuple[str, str]] = (), max_upload_mb: int = 20) -> Any:
+               inbrowser: bool = False, auth: Sequence[tuple[str, str]] = (), max_upload_mb: int = 20,
+               allow_upload: bool = True) -> Any:
     """Queue (bounded concurrency, so 10+ sessions wait instead of failing) and serve; with `auth`,
-    every page and route needs a login. Gradio serves files only from its own cache folder."""
+    every page and route needs a login, and login attempts are limited per client (ui/guard.py). With
+    `allow_upload` off, the upload route refuses every request. Gradio serves files only from its own
+    cache folder."""
+    from starlette.middleware import Middleware
+
     demo.queue(default_concurrency_limit=concurrency, max_size=256)
     return demo.launch(
+        app_kwargs={"middleware": [Middleware(Guard, allow_upload=allow_upload)]},
         server_name=host,
         server_port=port,
         prevent_thread_lock=not block,

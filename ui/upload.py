@@ -3,6 +3,11 @@
 Files are parsed in a private staging folder first; nothing reaches the upload folder or the index
 unless parsing succeeded, and the index itself is only touched through the injected `index_files`
 (which must leave the old index intact when it fails; rag.ingest.pipeline does).
+
+A commit is journaled: `.pending/<id>.json` (the files, their uploader) is written before the files
+move into the upload folder and removed once they are indexed and in the ledger. A server killed in
+between leaves the journal; `recover()` (run at start-up) finishes such a commit, or rolls it back
+when the files cannot be indexed, so no upload is left both unindexed and refused as a duplicate.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ IndexFiles = Callable[[Sequence[Path], Progress], int]  # indexes files in place
 # (paths, cancel) → (speeches, warnings); stops with InputError once `cancel` is set
 ParseFiles = Callable[[Sequence[Path], threading.Event], tuple[list[Speech], list[str]]]
 LEDGER = ".uploads.jsonl"  # one JSON line per committed upload: file, sha256, uploader, time
+PENDING = ".pending"  # journals of commits under way (see module docstring)
 STALE_STAGING_SECONDS = 3600  # a preview nobody confirmed within an hour is removed
 
 
@@ -162,10 +168,8 @@ class UploadManager:
     def _parse_one(self, path: Path, staged: Staged, cancel: threading.Event) -> None:
         try:
             speeches, warnings = self._parse([path], cancel)
-            foreign = sorted({s.source for s in speeches} - {path.name})
-            if foreign:
-                raise InputError(f"记录的 source 字段（{'、'.join(foreign)}）与文件名不符 — 未加入")
             if not speeches:  # the parser's own reason (not text, bad encoding …) when it gave one
+                # (a record's source is a name inside its file: rag/parse/records_jsonl.py)
                 refused = [w.removesuffix(SKIPPED) for w in warnings if w.endswith(SKIPPED)]
                 raise InputError("；".join(refused) or "没有解析出任何讲话段落 — 未加入")
         except Exception as exc:  # a damaged .pdf/.docx raises the library's own errors
@@ -231,21 +235,68 @@ class UploadManager:
                 raise InputError(f"{', '.join(clashes)} 刚被另一位用户上传 — 请重新上传并解析")
             self.upload_dir.mkdir(parents=True, exist_ok=True)
             final = [self.upload_dir / p.name for p in staged.files]
-            moved = []
+            journal = self._journal(final, uploader)
             for src, dst in zip(staged.files, final):
                 for a, b in ((src, dst), (sidecar_path(src), sidecar_path(dst))):
                     if a.exists():
                         shutil.move(str(a), b)
-                        moved.append(b)
-            try:
-                added = self._index(final, progress)
-            except BaseException:
-                for path in moved:
-                    path.unlink(missing_ok=True)
-                raise
-            self._record(final, uploader)
+            added = self._finish(journal, final, uploader, progress)
         self.discard(staged)
         return added
+
+    def _journal(self, files: Sequence[Path], uploader: str) -> Path:
+        """Write (atomically) the journal of a commit about to start."""
+        folder = self.upload_dir / PENDING
+        folder.mkdir(parents=True, exist_ok=True)
+        journal = folder / f"{uuid.uuid4().hex}.json"
+        tmp = journal.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"files": [p.name for p in files], "uploader": uploader}, ensure_ascii=False),
+                       encoding="utf-8")
+        tmp.replace(journal)
+        return journal
+
+    def _finish(self, journal: Path, files: Sequence[Path], uploader: str, progress: Progress) -> int:
+        """Index the moved files and record them; on failure remove them (roll back). The journal goes last."""
+        try:
+            added = self._index(files, progress)
+        except BaseException:
+            for path in files:
+                for part in (path, sidecar_path(path)):
+                    part.unlink(missing_ok=True)
+            journal.unlink(missing_ok=True)
+            raise
+        self._record(files, uploader)
+        journal.unlink(missing_ok=True)
+        return added
+
+    def recover(self, progress: Progress | None = None) -> list[str]:
+        """Finish or roll back the commits a killed server left (run at start-up, before serving).
+        Returns what happened to each, one line per commit, for the log."""
+        folder = self.upload_dir / PENDING
+        if not folder.is_dir():
+            return []
+        report = []
+        with self._lock:
+            for tmp in folder.glob("*.tmp"):  # a journal never completed: its commit never started
+                tmp.unlink(missing_ok=True)
+            for journal in sorted(folder.glob("*.json")):
+                try:
+                    entry = json.loads(journal.read_text(encoding="utf-8"))
+                    files = [self.upload_dir / sanitize_name(str(n)) for n in entry["files"]]
+                    uploader = str(entry.get("uploader") or "")
+                except (OSError, ValueError, KeyError, TypeError):
+                    journal.unlink(missing_ok=True)
+                    continue
+                files = [f for f in files if f.is_file()]
+                if not files:  # killed before the first file moved: nothing to finish
+                    journal.unlink(missing_ok=True)
+                    continue
+                try:
+                    self._finish(journal, files, uploader, progress or (lambda f, m: None))
+                    report.append(f"完成中断的上传: {'、'.join(f.name for f in files)}")
+                except RagError as exc:
+                    report.append(f"撤销中断的上传: {'、'.join(f.name for f in files)} ({exc})")
+        return report
 
     def _ledger(self) -> Path:
         return self.upload_dir / LEDGER

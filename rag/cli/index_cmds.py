@@ -32,10 +32,12 @@ def ingest(
     paths: Optional[list[Path]] = typer.Argument(None, help="文件或目录，默认 seeds/"),
     rebuild: bool = typer.Option(False, "--rebuild", help="丢弃旧索引，全部重建"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON 报告"),
+    max_chunks: Optional[int] = typer.Option(None, "--max-chunks", min=1,
+                                             help="每个文件最多切分的块数（默认 20000，或环境变量 RAG_MAX_CHUNKS_PER_FILE）"),
     where: options.IndexChoice = None,  # --index, --store, --milvus-uri (options.with_index)
 ) -> None:
     """解析文件并加入索引；未变化的文件不会重新嵌入。"""
-    settings = where.settings()
+    settings = where.settings(max_chunks_per_file=max_chunks)
     with _progress_bar() as progress:
         report = Library(settings).add(paths or [DEFAULT_SEEDS], progress=progress, rebuild=rebuild)
     for warning in report.warnings:

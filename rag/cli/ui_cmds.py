@@ -43,7 +43,10 @@ def serve(
     check_port(host, port)  # before the index and models load: a taken port fails in a second
     # The app imports gradio (seconds); only `rag serve` pays for it, not every `rag` command.
     from ui.app import launch_app
+    from ui.tempfiles import exit_on_sigterm
     from ui.wiring import DEFAULT_UPLOADS, create_app
+
+    exit_on_sigterm()  # `kill` runs the clean-up of temporary folders, as Ctrl+C does
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     settings = where.settings()
@@ -52,7 +55,7 @@ def serve(
     typer.echo(f"政言 已启动: http://{host}:{port}  (Ctrl+C 退出)", err=True)
     try:
         launch_app(demo, host, port, concurrency=concurrency, block=True, inbrowser=open_browser,
-                   auth=access.auth, max_upload_mb=access.max_upload_mb)
+                   auth=access.auth, max_upload_mb=access.max_upload_mb, allow_upload=access.allow_upload)
     except OSError as exc:  # taken between the check and the launch (Gradio says "Cannot find empty port")
         raise port_error(host, port, exc) from exc
 

@@ -1,7 +1,13 @@
 """Files → index: parse, chunk, embed what is not cached yet, and commit (used by `rag ingest` and the UI).
 
-- **One writer.** The whole read-modify-write holds an exclusive lock on `<index>/.lock` (fcntl), for
-  the CLI and the UI alike; a second ingest is told so at once (`IndexBusyError`).
+- **One writer, briefly.** Parsing, chunking and embedding run first, without the writer lock: vectors
+  go to the embedding cache, which any number of ingests may append to. Only the commit (the
+  read-modify-write of the index, whose texts are then all cached) holds the exclusive lock on
+  `<index>/.lock` (fcntl), for the CLI and the UI alike; a second writer waits for it up to
+  LOCK_WAIT_SECONDS, then is told the index is busy (`IndexBusyError`). Searches read the committed
+  index throughout.
+- **Bounded.** A file that gives more than `settings.max_chunks_per_file` chunks is refused before
+  anything of it is embedded, with a message naming it and how to raise the budget.
 - **Incremental.** A file whose hash matches the manifest is not even parsed; a changed file replaces
   only its own chunks; the store writes a segment of what was added (rag/store/faiss/index.py).
 - **Resumable.** Vectors go to the embedding cache (rag/ingest/vector_cache.py) batch by batch as they are
@@ -21,17 +27,17 @@ import hashlib
 import os
 import time
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
 from rag.config import Settings
-from rag.errors import IndexBusyError, IndexMismatchError, IndexMissingError, InputError
+from rag.errors import IndexBusyError, IndexMismatchError, IndexMissingError, InputError, RagError
 from rag.ingest.chunk import chunk_speeches, index_versions
 from rag.ingest.vector_cache import VectorCache, text_key
-from rag.parse import expand_paths, load_corpus, sidecar_path
+from rag.parse import SUPPORTED, Corpus, expand_paths, load_corpus, sidecar_path
 from rag.records import Chunk, Speech
 from rag.store.base import Store, create_store, open_store
 from rag.store.embed import Embedder, embedder_names, load_embedder, loadable_name
@@ -39,6 +45,7 @@ from rag.store.embed import Embedder, embedder_names, load_embedder, loadable_na
 Progress = Callable[[int, int, str], None]  # (done, total, what: includes chunks/s and time left)
 EMBED_BATCH = 64  # texts per encode call and per cache append: a kill loses at most this many
 ADD_BATCH = 4096  # chunks handed to the store at a time
+LOCK_WAIT_SECONDS = 60.0  # a commit takes seconds; a writer waits this long for another one's
 
 
 @dataclass(frozen=True)
@@ -58,38 +65,58 @@ class IngestReport:
         return asdict(self)
 
 
-def input_files(paths: Sequence[Path]) -> list[Path]:
-    """The files an ingest of `paths` reads (the parser's own expansion), resolved and sorted."""
-    return sorted({f.resolve() for f in expand_paths(paths, [])})
+def input_files(paths: Sequence[Path], warnings: list[str]) -> list[Path]:
+    """The files an ingest of `paths` reads (the parser's own expansion), resolved and sorted; what was
+    skipped (unsupported types, links that lead nowhere) is added to `warnings`. Nothing to read at all
+    is an InputError: exit 1 with the reasons, never 「索引已是最新」."""
+    files = sorted({f.resolve() for f in expand_paths(paths, warnings)})
+    if not files:
+        named = "、".join(str(p) for p in paths)
+        raise InputError(f"没有可索引的文件 (nothing to index): {named} — {'；'.join(warnings) or '其中没有支持的文件'}；"
+                         f"支持 {' '.join(SUPPORTED)}")
+    return files
 
 
-def file_hashes(files: Sequence[Path]) -> dict[str, str]:
-    """SHA-256 of each file and of its `.meta.json` sidecar if any: a change to either re-indexes it."""
+def file_hashes(files: Sequence[Path], warnings: list[str]) -> dict[str, str]:
+    """SHA-256 of each file and of its `.meta.json` sidecar if any: a change to either re-indexes it.
+    A file or sidecar that cannot be read is left out, with a warning naming it."""
     out = {}
     for f in files:
         h = hashlib.sha256()
-        for part in (f, sidecar_path(f)):
-            if part == f or part.is_file():
-                with open(part, "rb") as stream:
-                    for block in iter(lambda: stream.read(1 << 20), b""):
-                        h.update(block)
+        part = f
+        try:
+            for part in (f, sidecar_path(f)):
+                if part == f or part.is_file():
+                    with open(part, "rb") as stream:
+                        for block in iter(lambda: stream.read(1 << 20), b""):
+                            h.update(block)
+        except OSError as exc:
+            warnings.append(f"{part}: 无法读取 ({exc.strerror or exc}) — 请检查权限；{f.name} 已跳过 (skipped)")
+            continue
         out[str(f)] = h.hexdigest()
     return out
 
 
 @contextmanager
-def index_lock(index_dir: Path) -> Iterator[None]:
-    """Hold the index's writer lock, or raise IndexBusyError naming the process that holds it."""
+def index_lock(index_dir: Path, wait: float = 0.0) -> Iterator[None]:
+    """Hold the index's writer lock (waiting up to `wait` seconds for it), or raise IndexBusyError
+    naming the process that holds it."""
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + wait
     with open(index_dir / ".lock", "a+") as f:
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            f.seek(0)
-            holder = f.read().strip() or "?"
-            raise IndexBusyError(f"索引正被另一个写入进程使用: {index_dir} (pid {holder}) — 等它完成后再运行 "
-                                 "(another ingest holds this index; retry when it has finished)") from None
+        while True:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() < deadline:
+                    time.sleep(0.1)
+                    continue
+                f.seek(0)
+                holder = f.read().strip() or "?"
+                raise IndexBusyError(f"索引正被另一个写入进程使用: {index_dir} (pid {holder}) — 等它完成后再运行 "
+                                     "(another ingest holds this index; retry when it has finished)") from None
         f.seek(0)
         f.truncate()
         f.write(str(os.getpid()))
@@ -101,35 +128,105 @@ def index_lock(index_dir: Path) -> Iterator[None]:
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
+@dataclass(frozen=True)
+class _Parsed:
+    """One input file parsed: its corpus, or why it is refused as a whole (`error`, a warning)."""
+
+    corpus: Corpus
+    error: str | None = None
+
+
 def ingest_paths(paths: Sequence[Path], settings: Settings, progress: Progress | None = None,
-                 rebuild: bool = False, embedders: Sequence[Embedder] | None = None) -> IngestReport:
+                 rebuild: bool = False, embedders: Sequence[Embedder] | None = None,
+                 lock_wait: float = LOCK_WAIT_SECONDS) -> IngestReport:
     """Add (or refresh) the speeches in `paths` to the index at `settings.index_dir`.
 
     `embedders` may be passed in already loaded; otherwise they are loaded from `settings.embed_model`.
     """
     index_dir = Path(settings.index_dir)
-    files = input_files(paths)
-    with index_lock(index_dir):
-        return _ingest_locked(files, index_dir, settings, progress, rebuild, embedders)
+    warnings: list[str] = []
+    files = input_files(paths, warnings)
+    prepared, models, embedded = _prepare(files, settings, progress, rebuild, embedders)
+    with index_lock(index_dir, wait=lock_wait):
+        report = _ingest_locked(files, warnings, prepared, index_dir, settings, progress, rebuild, models)
+    if report.unchanged:
+        return report
+    return replace(report, embedded=report.embedded + embedded, reused=report.reused - embedded)
 
 
-def _ingest_locked(files: list[Path], index_dir: Path, settings: Settings, progress: Progress | None,
-                   rebuild: bool, embedders: Sequence[Embedder] | None) -> IngestReport:
-    hashes = file_hashes(files)
+def _prepare(files: list[Path], settings: Settings, progress: Progress | None, rebuild: bool,
+             embedders: Sequence[Embedder] | None
+             ) -> tuple[dict[tuple[str, str], _Parsed], Sequence[Embedder] | None, int]:
+    """Without the writer lock: parse the files the committed index lacks (or holds in another version)
+    and embed their chunks into the cache. Returns the parses by (file, hash), for the commit to reuse
+    when the file is still the same, the models (loaded only when there is something to embed) and the
+    number of texts encoded."""
+    hashes = file_hashes(files, [])  # the commit hashes again and warns
+    inputs = {} if rebuild else _committed_inputs(settings)
+    if inputs is None:  # a stale or older-format index: rebuilt under the lock from what it carries
+        return {}, embedders, 0
+    todo = [f for f in files if str(f) in hashes and inputs.get(str(f)) != hashes[str(f)]]
+    if not todo:
+        return {}, embedders, 0
+    parsed = {(str(f), hashes[str(f)]): _parse_file(f, settings.max_chunks_per_file) for f in todo}
+    chunks = chunk_speeches([s for p in parsed.values() if p.error is None for s in p.corpus.speeches])
+    models = list(embedders) if embedders is not None else \
+        [load_embedder(n) for n in embedder_names(settings.embed_model)]
+    caches = [VectorCache(Path(settings.index_dir) / "cache", m.name, m.dim) for m in models]
+    embedded = sum(embed_missing(m, cache, chunks, progress) for m, cache in zip(models, caches))
+    return parsed, models, embedded
+
+
+
+def _committed_inputs(settings: Settings) -> dict[str, str] | None:
+    """File → hash of the committed index's inputs: {} when there is no index, None when there is one
+    that must be rebuilt (stale, older format, damaged)."""
+    try:
+        return dict(open_store(settings, index_versions()).manifest.get("inputs", {}))
+    except IndexMissingError:
+        return {}
+    except RagError:
+        return None
+
+
+def _parse_file(f: Path, max_chunks: int) -> _Parsed:
+    """Parse one file; one that cannot be parsed, or that gives more chunks than the budget, is refused."""
+    try:
+        corpus = load_corpus([f])
+    except (RecursionError, ValueError, OSError, MemoryError) as exc:  # the parser's own errors are warnings already
+        return _Parsed(Corpus(), f"{f}: 无法解析 ({type(exc).__name__}) — 已跳过 (skipped)")
+    chunks = len(chunk_speeches(corpus.speeches))
+    if chunks > max_chunks:
+        return _Parsed(corpus, f"{f}: 切分出 {chunks} 块，超过每个文件 {max_chunks} 块的上限 (chunk budget per file) — "
+                               f"已跳过；请拆分文件，或用 `rag ingest --max-chunks N`（环境变量 "
+                               f"RAG_MAX_CHUNKS_PER_FILE）提高上限")
+    return _Parsed(corpus)
+
+
+def _ingest_locked(files: list[Path], warnings: list[str], prepared: dict[tuple[str, str], _Parsed], index_dir: Path,
+                   settings: Settings, progress: Progress | None, rebuild: bool,
+                   embedders: Sequence[Embedder] | None) -> IngestReport:
+    hashes = file_hashes(files, warnings)
+    unreadable = [f for f in files if str(f) not in hashes]
+    if not hashes:
+        raise InputError(f"没有可索引的内容 (nothing indexed): {'；'.join(warnings)}")
     previous, stale = (None, None) if rebuild else _previous(settings)
-    warnings = [] if stale is None else [_rebuilt(stale)]
+    warnings += [] if stale is None else [_rebuilt(stale)]
     if previous is not None:
         previous.cleanup()
     old = previous.manifest if previous is not None else None
     spec = settings.embed_model
     same_model = old is not None and old["embedding_model_spec"] == spec
     inputs = dict(old.get("inputs", {})) if old else {}
-    todo = [f for f in files if inputs.get(str(f)) != hashes[str(f)]]
+    todo = [f for f in files if str(f) in hashes and inputs.get(str(f)) != hashes[str(f)]]
     if old is not None and same_model and not todo:
-        return IngestReport(str(index_dir), True, (), 0, 0, 0, 0, old["chunks"])
+        return IngestReport(str(index_dir), True, (), 0, 0, 0, 0, old["chunks"], tuple(warnings),
+                            tuple(str(f) for f in unreadable))
 
     source_files = dict(old.get("source_files", {})) if old else {}
-    loaded, failed = _load_files(todo, hashes, source_files, inputs, warnings)
+    parses = {f: prepared.get((str(f), hashes[str(f)])) or _parse_file(f, settings.max_chunks_per_file) for f in todo}
+    loaded, failed = _load_files(parses, hashes, source_files, inputs, warnings)
+    failed += unreadable
     speeches = [s for _, parsed in loaded for s in parsed]
     new_chunks = chunk_speeches(speeches)
     if len({c.chunk_id for c in new_chunks}) != len(new_chunks):
@@ -168,25 +265,20 @@ def _ingest_locked(files: list[Path], index_dir: Path, settings: Settings, progr
                         tuple(str(f) for f in failed))
 
 
-def _load_files(files: Sequence[Path], hashes: dict[str, str], source_files: dict[str, str],
+def _load_files(parses: dict[Path, _Parsed], hashes: dict[str, str], source_files: dict[str, str],
                 inputs: dict[str, str], warnings: list[str]) -> tuple[list[tuple[Path, list[Speech]]], list[Path]]:
-    """Parse each file on its own: (file, speeches) for those that parsed, and the files that failed.
+    """Each file's parse: (file, speeches) for those that parsed, and the files that failed.
     Speeches naming a source that belongs to another file are refused (see module docstring)."""
     loaded, failed = [], []
     claimed: dict[str, str] = {}  # source → file, within this batch
-    for f in files:
-        try:
-            corpus = load_corpus([f])
-        except (RecursionError, ValueError, OSError, MemoryError) as exc:  # the parser's own errors are warnings already
-            warnings.append(f"{f}: 无法解析 ({type(exc).__name__}) — 已跳过 (skipped)")
-            failed.append(f)
-            continue
-        warnings += corpus.warnings
-        if not corpus.files:
+    for f, parse in parses.items():
+        warnings += parse.corpus.warnings
+        if parse.error is not None or not parse.corpus.files:
+            warnings += [parse.error] if parse.error else []
             failed.append(f)
             continue
         kept = []
-        for s in corpus.speeches:
+        for s in parse.corpus.speeches:
             owner = claimed.get(s.source) or source_files.get(s.source)
             if owner and owner != str(f) and not _same_document(owner, str(f), hashes, inputs):
                 warnings.append(f"{f}: 来源名 {s.source} 已属于 {owner}，拒绝替换 — 重命名文件后再导入 "
@@ -194,7 +286,7 @@ def _load_files(files: Sequence[Path], hashes: dict[str, str], source_files: dic
                 continue
             claimed[s.source] = str(f)
             kept.append(s)
-        if kept or not corpus.speeches:
+        if kept or not parse.corpus.speeches:
             loaded.append((f, kept))
         else:
             failed.append(f)

@@ -6,10 +6,14 @@ encoded and flushed to disk, so an ingest killed at any moment loses at most the
 the next run finds everything before it here. A torn tail (a kill in the middle of an append) is
 ignored on open and cut off at the next append. Embeddings depend only on (model, text), so the cache
 also survives `--rebuild` and chunker or parser changes.
+
+Several ingests may embed at once (they hold the index's writer lock only to commit): each append
+holds `<model>/.lock` for the moment it writes, and lands after whatever other processes appended.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import re
@@ -30,6 +34,7 @@ class VectorCache:
     """One model's cached vectors: look up by text key, append new batches."""
 
     def __init__(self, folder: Path, model: str, dim: int) -> None:
+        self.model = model
         self.folder = Path(folder) / re.sub(r"[^\w.-]+", "_", model)
         self.dim = dim
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -38,9 +43,12 @@ class VectorCache:
         self._vectors_path.touch()
         self._open()
 
+    def _complete_rows(self) -> int:
+        """Rows whose key and vector are both on disk (a torn tail is not counted)."""
+        return min(self._keys_path.stat().st_size // KEY_BYTES, self._vectors_path.stat().st_size // (4 * self.dim))
+
     def _open(self) -> None:
-        n = min(self._keys_path.stat().st_size // KEY_BYTES, self._vectors_path.stat().st_size // (4 * self.dim))
-        self._n = n
+        n = self._n = self._complete_rows()
         keys = np.fromfile(self._keys_path, dtype=f"S{KEY_BYTES}", count=n) if n else np.zeros(0, f"S{KEY_BYTES}")
         self._order = np.argsort(keys, kind="stable")
         self._sorted = keys[self._order]
@@ -76,14 +84,17 @@ class VectorCache:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if vectors.shape != (len(keys), self.dim):
             raise ValueError(f"{len(keys)} keys with vectors of shape {vectors.shape} (dimension {self.dim})")
-        for path, size in ((self._vectors_path, self._n * self.dim * 4), (self._keys_path, self._n * KEY_BYTES)):
-            if path.stat().st_size != size:  # a torn tail from a killed append
-                os.truncate(path, size)
-        for path, data in ((self._vectors_path, vectors.tobytes()), (self._keys_path, b"".join(keys))):
-            with open(path, "ab") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
+        with open(self.folder / ".lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+            n = self._complete_rows()  # another ingest may have appended since
+            for path, size in ((self._vectors_path, n * self.dim * 4), (self._keys_path, n * KEY_BYTES)):
+                if path.stat().st_size != size:  # a torn tail from a killed append
+                    os.truncate(path, size)
+            for path, data in ((self._vectors_path, vectors.tobytes()), (self._keys_path, b"".join(keys))):
+                with open(path, "ab") as f:
+                    f.write(data)
+                    f.flush()
+                    os.fsync(f.fileno())
         for i, k in enumerate(keys):
-            self._fresh[k] = self._n + i
-        self._n += len(keys)
+            self._fresh[k] = n + i
+        self._n = n + len(keys)

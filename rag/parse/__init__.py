@@ -57,26 +57,32 @@ def expand_paths(paths: Sequence[Path], warnings: list[str]) -> list[Path]:
     """The files the parser reads from `paths`, in order: a folder's supported top-level files (sorted;
     hidden files and `.meta.json` sidecars skipped), or a file named directly. The one path expander
     (parsing and ingest both use it). A path that does not exist raises InputError: it is a typing
-    mistake, and going on would index less than the user asked for. A file of an unsupported type
-    named directly becomes a warning."""
+    mistake, and going on would index less than the user asked for. A file of an unsupported type,
+    named or in a folder, becomes a warning."""
     found: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
             try:
-                found += sorted(p for p in path.iterdir()
-                                if p.is_file() and not p.name.startswith(".") and _supported(p))
+                entries = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
             except OSError as exc:
                 warnings.append(f"{path}: 无法读取目录 ({exc.strerror or exc}) — 请检查权限")
+                continue
+            found += [p for p in entries if _supported(p)]
+            warnings += [_unsupported(p) for p in entries if not _supported(p) and not p.name.endswith(".meta.json")]
         elif path.is_file():
             if _supported(path):
                 found.append(path)
             else:
-                warnings.append(f"{path}: 不支持的文件类型 (unsupported type) — 支持 {' '.join(SUPPORTED)}")
+                warnings.append(_unsupported(path))
         elif path.is_symlink():
             warnings.append(f"{path}: 符号链接指向不存在的文件或形成循环 (broken or looping symlink) — 请检查链接")
         else:
             raise InputError(f"文件或目录不存在: {path} — 请检查路径 (no such file or folder)")
     return found
+
+
+def _unsupported(path: Path) -> str:
+    return f"{path}: 不支持的文件类型 (unsupported type) — 支持 {' '.join(SUPPORTED)}，已跳过"
 
 
 def _supported(path: Path) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import json
 import re
+import stat
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ MAX_LINE_CHARS = 100_000
 MAX_JSON_DEPTH = 32
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
 _BRACKET = re.compile(r"[\[\]{}]")
+_LONE_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")  # any surrogate escape; json.dumps then tells pairs from lone ones
 
 
 def decode_bytes(data: bytes, name: str) -> str:
@@ -78,15 +80,27 @@ def _looks_binary(text: str) -> bool:
 
 
 def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
-    """The file's bytes; InputError when it cannot be read or is larger than `limit`."""
+    """The file's bytes; InputError when it cannot be read, is not a regular file (a device such as
+    /dev/zero, a FIFO: refused before it is opened, since reading either never ends) or is larger
+    than `limit` (checked on the size the file declares and again on what is read)."""
     try:
-        size = path.stat().st_size
-        if size > limit:
-            raise InputError(f"{path.name}: 文件过大 ({size / 1024 / 1024:.1f} MB > {limit // 1024 // 1024} MB) "
-                             "— 请拆分后分别导入 (file too large)")
-        return path.read_bytes()
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(f"{path.name}: 不是普通文件 (device, FIFO or socket) — 只接受普通文件，请检查链接指向")
+        if info.st_size > limit:
+            raise InputError(_too_large(path, info.st_size, limit))
+        with open(path, "rb") as stream:
+            data = stream.read(limit + 1)
     except OSError as exc:
         raise InputError(f"{path}: 无法读取 ({exc.strerror or exc}) — 请检查路径和权限") from exc
+    if len(data) > limit:  # the file grew after stat
+        raise InputError(_too_large(path, len(data), limit))
+    return data
+
+
+def _too_large(path: Path, size: int, limit: int) -> str:
+    return (f"{path.name}: 文件过大 ({size / 1024 / 1024:.1f} MB > {limit / 1024 / 1024:g} MB) "
+            "— 请拆分后分别导入 (file too large)")
 
 
 def read_text(path: Path) -> str:
@@ -118,11 +132,18 @@ def parse_json(text: str, where: str) -> Any:
     if _nesting(text) > MAX_JSON_DEPTH:
         raise InputError(f"{where}: JSON 嵌套过深 (nesting deeper than {MAX_JSON_DEPTH}) — 请修正该记录")
     try:
-        return json.loads(text)
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{where}: 不是合法的 JSON ({exc.msg}) — 请修正该记录") from exc
     except (RecursionError, ValueError) as exc:  # belt and braces: the pre-scan should have caught it
         raise InputError(f"{where}: 无法解析的 JSON ({type(exc).__name__}) — 请修正该记录") from exc
+    if _LONE_SURROGATE.search(text):
+        try:  # an escape such as "\ud800" decodes to a string no UTF-8 writer can store
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise InputError(f"{where}: 含无效的 Unicode 转义（孤立代理项 lone surrogate "
+                             f"{exc.object[exc.start:exc.end]!r}）— 请修正该记录") from None
+    return data
 
 
 def _nesting(text: str) -> int:

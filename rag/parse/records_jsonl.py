@@ -1,4 +1,5 @@
-"""`.jsonl` files of ready-made records: one paragraph per line, grouped into speeches."""
+"""`.jsonl` files of ready-made records: one paragraph per line, grouped into speeches. A record's
+`source` names a document inside the file (`records.jsonl#name`), never a file of its own."""
 
 from __future__ import annotations
 
@@ -35,11 +36,21 @@ def parse_jsonl(text: str, file_name: str) -> tuple[list[Speech], list[str]]:
         meeting = Meeting(name=fields["meeting"], level=meeting_level(fields["meeting"]), date=fields["date"])
         speeches.append(Speech(meeting=meeting, speaker=fields["speaker"], speaker_title=fields["speaker_title"],
                                unit=fields["unit"], title=fields["title"], paragraphs=paragraphs,
-                               source=fields["source"] or file_name, index=len(speeches)))
+                               source=virtual_source(file_name, fields["source"]), index=len(speeches)))
     if not speeches:
         first = f"；第一处问题：{warnings[0]}" if warnings else ""
         raise InputError(f"{file_name}: 没有有效记录 (no valid records) — 每行应是含 \"text\" 字段的 JSON 对象{first}")
     return speeches, warnings
+
+
+def virtual_source(file_name: str, claimed: str | None) -> str:
+    """A record's source: a name inside its `.jsonl` file's own namespace, never another file's name
+    (a record cannot take over, or block, a real file).
+
+    >>> virtual_source("records.jsonl", "future.txt"), virtual_source("records.jsonl", None)
+    ('records.jsonl#future.txt', 'records.jsonl')
+    """
+    return f"{file_name}#{claimed}" if claimed else file_name
 
 
 def _record(line: str, file_name: str, number: int) -> dict[str, str | None]:

@@ -3,11 +3,8 @@ conversations kept in the browser, and the whole conversation as Markdown."""
 
 from __future__ import annotations
 
-import atexit
 import functools
 import logging
-import shutil
-import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,7 +20,7 @@ from rag.records import Answer, Filters
 from rag.library import Catalogue
 from ui import history
 from ui.followups import follow_ups
-from ui.tempfiles import remove_older_than
+from ui.tempfiles import process_folder, remove_older_than
 from ui.render.cards import (
     Numbering,
     conversation_markdown,
@@ -37,6 +34,7 @@ from ui.render.cards import (
 from ui.static import static_text
 
 log = logging.getLogger(__name__)
+EXPORT_PREFIX = "zhengyan-export-"  # + pid: a dead server's folder is removed at the next start
 EXPORT_MAX_AGE = 600  # seconds an exported conversation stays on disk (Gradio has copied it by then)
 
 # Written for the app (not taken from any evaluation set).
@@ -87,9 +85,7 @@ def write_markdown(answers: list[Answer], folder: Path | None = None, number: Nu
 
 @functools.cache
 def _export_folder() -> Path:
-    folder = Path(tempfile.mkdtemp(prefix="zhengyan-export-"))
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    return folder
+    return process_folder(EXPORT_PREFIX)
 
 
 def error_answer(question: str, message: str) -> Answer:

@@ -31,7 +31,7 @@ import shutil
 import sqlite3
 import threading
 import time
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
@@ -124,8 +124,13 @@ class Segment:
         self.dense = {m["name"]: DenseIndex.load(folder, entry["files"][m["name"]], entry["ann"], self.rows, m["dim"])
                       for m in models}
         self.terms = TermCounts.load(folder)
+        # read now, not when BM25 is first built: a store opened long before its first search must not
+        # depend on a file that commits since have removed (mapped files and the database stay open)
+        self.user_terms = [t for t in (folder / "userdict.txt").read_text(encoding="utf-8").split("\n") if t]
         if len(self.groups) != self.rows or len(self.terms.lengths) != self.rows:
             raise ValueError(f"{self.name}: row counts of groups, vectors and term counts differ")
+        if "groups_digest" in entry and groups_digest(self.db) != entry["groups_digest"]:  # small: checked at every open
+            raise ValueError(f"{self.name}: the speaker/unit table does not match its digest")
 
     def verify(self, fingerprint: str) -> None:
         """Rows in order must hash to the fingerprint written at commit, each row to its row hash:
@@ -139,6 +144,13 @@ class Segment:
             n += 1
         if n != self.rows or h.hexdigest() != fingerprint:
             raise ValueError(f"{self.name}: chunk metadata does not match its fingerprint")
+
+    def verify_files(self, entry: dict[str, Any]) -> None:
+        """Every file of the segment (chunk data, speaker/unit table, vectors, ANN index, term counts)
+        must hash to the digest written at commit (segments of older commits carry none)."""
+        for name, digest in entry.get("sha256", {}).items():
+            if file_digest(self.folder / name) != digest:
+                raise ValueError(f"{self.name}/{name} does not match its digest")
 
     def mask(self, filters: Filters | None) -> np.ndarray | None:
         if filters is None or filters.is_empty():
@@ -267,7 +279,7 @@ class FaissStore:
     def bm25(self) -> Bm25:
         terms: set[str] = set()
         for seg in self.segments:
-            terms.update(t for t in (seg.folder / "userdict.txt").read_text(encoding="utf-8").split("\n") if t)
+            terms.update(seg.user_terms)
         return Bm25([s.terms for s in self.segments], Tokenizer(sorted(terms)))
 
     # ---- reading (rag.store.base.Store) ------------------------------------------------------------------
@@ -344,10 +356,11 @@ class FaissStore:
 
     def verify(self) -> None:
         """Hash every segment's rows against the fingerprint written at commit (O(rows): what a writer
-        and `rag info --check` do, not every reader)."""
+        and `rag info --check` do, not every reader), and every file of each segment against its digest."""
         for seg, entry in zip(self.segments, self.manifest["segments"]):
             try:
                 seg.verify(entry["fingerprint"])
+                seg.verify_files(entry)
             except (ValueError, sqlite3.Error) as exc:
                 raise corrupt(self.index_dir, f"{type(exc).__name__}: {exc}") from exc
 
@@ -509,13 +522,34 @@ class _Staging:
         h = hashlib.sha256()
         for chunk_id, th in self.db.execute("SELECT chunk_id, text_hash FROM chunks ORDER BY row"):
             h.update(f"{chunk_id}\t{th}\n".encode())
+        groups = groups_digest(self.db)
         self.db.close()
         for f in self.tmp.iterdir():
             _fsync(f)
         sizes = {f.name: f.stat().st_size for f in sorted(self.tmp.iterdir())}
+        digests = {f.name: file_digest(f) for f in sorted(self.tmp.iterdir())}
         os.replace(self.tmp, Path(index_dir) / self.name)
         return {"name": self.name, "rows": self.rows, "deleted": [], "ann": kind, "fingerprint": h.hexdigest(),
-                "files": files, "file_sizes": sizes, "speeches": len(self.groups)}
+                "files": files, "file_sizes": sizes, "sha256": digests, "groups_digest": groups,
+                "speeches": len(self.groups)}
+
+
+def groups_digest(db: sqlite3.Connection) -> str:
+    """SHA-256 of the speaker/unit table (what filters read), row by row."""
+    h = hashlib.sha256()
+    for row in db.execute("SELECT id, source, stem, speaker, speaker_title, unit, meeting, meeting_date "
+                          "FROM groups ORDER BY id"):
+        h.update(json.dumps(row, ensure_ascii=False).encode() + b"\n")
+    return h.hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file's bytes, read in blocks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 # ---- manifest, damage, clean-up ------------------------------------------------------------------------
