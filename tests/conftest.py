@@ -37,11 +37,18 @@ def embedder() -> CountingEmbedder:
     return CountingEmbedder(HashEmbedder())
 
 
+@pytest.fixture()
+def e5(e5_model) -> CountingEmbedder:
+    """The production model counting what it encodes: for tests where another process (an upload
+    worker) loads the model by name, so the vectors in one index come from one model."""
+    return CountingEmbedder(e5_model)
+
+
 # Fixtures that load the real embedding model (directly, or through `rag ingest`): a test using one is
 # marked `slow`, so `pytest -m "not slow"` runs without the model. Modules that load it otherwise
 # (the CLI, the app) carry `pytestmark = pytest.mark.slow` themselves.
 # A test on the Milvus backend is slow too: milvus-lite starts a server process for each connection.
-REAL_MODEL_FIXTURES = {"e5_model", "built"}
+REAL_MODEL_FIXTURES = {"e5_model", "e5", "built"}
 
 
 def pytest_collection_modifyitems(items) -> None:

@@ -42,20 +42,20 @@ def _corpus(tmp_path: Path) -> Path:
     return folder
 
 
-def test_unreadable_file_is_a_warning_and_the_rest_is_indexed(tmp_path, monkeypatch, e5):
+def test_unreadable_file_is_a_warning_and_the_rest_is_indexed(tmp_path, monkeypatch, embedder):
     folder = _corpus(tmp_path)
     _deny(monkeypatch, "b.txt")
-    report = ingest_paths([folder], Settings(index_dir=tmp_path / "index"), embedders=[e5])
+    report = ingest_paths([folder], Settings(index_dir=tmp_path / "index"), embedders=[embedder])
     assert report.sources == ("a.txt",)
     text = "\n".join(report.warnings)
     assert "b.txt" in text and "无法读取" in text and "内部错误" not in text
 
 
-def test_unreadable_sidecar_is_a_warning_and_the_rest_is_indexed(tmp_path, monkeypatch, e5):
+def test_unreadable_sidecar_is_a_warning_and_the_rest_is_indexed(tmp_path, monkeypatch, embedder):
     folder = _corpus(tmp_path)
     (folder / "b.meta.json").write_text('{"meeting": "例会"}', encoding="utf-8")
     _deny(monkeypatch, "b.meta.json")
-    report = ingest_paths([folder], Settings(index_dir=tmp_path / "index"), embedders=[e5])
+    report = ingest_paths([folder], Settings(index_dir=tmp_path / "index"), embedders=[embedder])
     assert report.sources == ("a.txt",)
     assert "b.meta.json" in "\n".join(report.warnings)
 
@@ -93,10 +93,10 @@ def test_nothing_to_index_beside_an_existing_index_also_exits_1(tmp_path):
     assert result.returncode == 1 and "索引已是最新" not in result.stdout and "没有可索引" in result.stderr
 
 
-def test_unsupported_file_in_a_folder_is_named_while_the_rest_is_indexed(tmp_path, e5):
+def test_unsupported_file_in_a_folder_is_named_while_the_rest_is_indexed(tmp_path, embedder):
     folder = _corpus(tmp_path)
     (folder / "table.csv").write_text("年份,GDP\n", encoding="utf-8")
-    report = ingest_paths([folder], Settings(index_dir=tmp_path / "index"), embedders=[e5])
+    report = ingest_paths([folder], Settings(index_dir=tmp_path / "index"), embedders=[embedder])
     assert report.sources == ("a.txt", "b.txt") and "table.csv" in "\n".join(report.warnings)
 
 

@@ -73,15 +73,15 @@ def test_the_chunk_budget_is_20k_per_file_and_can_be_raised(monkeypatch):
     assert Settings.from_env().max_chunks_per_file == 50_000
 
 
-def test_a_file_over_the_chunk_budget_is_refused_before_embedding(tmp_path, e5):
+def test_a_file_over_the_chunk_budget_is_refused_before_embedding(tmp_path, embedder):
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / "a.txt").write_text(FILE_A, encoding="utf-8")
     records = (json.dumps({"text": f"第{i}项工作已经完成。", "speaker": "林晓"}, ensure_ascii=False)
                for i in range(MAX_CHUNKS_PER_FILE + 1))
     (folder / "many.jsonl").write_text("\n".join(records), encoding="utf-8")
-    report = ingest_paths([folder], Settings(index_dir=tmp_path / "index"), embedders=[e5])
-    assert report.sources == ("a.txt",) and e5.passages == 4  # nothing of many.jsonl was embedded
+    report = ingest_paths([folder], Settings(index_dir=tmp_path / "index"), embedders=[embedder])
+    assert report.sources == ("a.txt",) and embedder.passages == 4  # nothing of many.jsonl was embedded
     text = "\n".join(report.warnings)
     assert "many.jsonl" in text and "20001 块" in text and "--max-chunks" in text and "RAG_MAX_CHUNKS_PER_FILE" in text
 
@@ -118,7 +118,7 @@ def test_a_sidecar_that_is_not_a_regular_file_is_refused_unopened(tmp_path, kind
     assert isinstance(outcome[0], InputError) and "a.meta.json" in str(outcome[0]) and "不是普通文件" in str(outcome[0])
 
 
-def test_embedding_does_not_hold_the_writer_lock(tmp_path, e5):
+def test_embedding_does_not_hold_the_writer_lock(tmp_path, embedder):
     """While one ingest is embedding (held inside the model), a second ingest commits and a reader
     searches the committed index; then the first one commits too and both files are in."""
     (tmp_path / "a.txt").write_text(FILE_A, encoding="utf-8")
@@ -127,15 +127,15 @@ def test_embedding_does_not_hold_the_writer_lock(tmp_path, e5):
     entered, release = threading.Event(), threading.Event()
 
     class Slow:
-        name, dim = e5.name, e5.dim
+        name, dim = embedder.name, embedder.dim
 
         def encode_queries(self, texts):
-            return e5.encode_queries(texts)
+            return embedder.encode_queries(texts)
 
         def encode_passages(self, texts):
             entered.set()
             release.wait(60)
-            return e5.encode_passages(texts)
+            return embedder.encode_passages(texts)
 
     results: dict[str, object] = {}
     first = threading.Thread(target=lambda: results.update(a=ingest_paths([tmp_path / "a.txt"], settings,
@@ -143,7 +143,7 @@ def test_embedding_does_not_hold_the_writer_lock(tmp_path, e5):
     first.start()
     try:
         assert entered.wait(60)
-        second = ingest_paths([tmp_path / "b.txt"], settings, embedders=[e5], lock_wait=0)
+        second = ingest_paths([tmp_path / "b.txt"], settings, embedders=[embedder], lock_wait=0)
         assert second.sources == ("b.txt",)
         assert {c.source for c in open_store(settings).chunks} == {"b.txt"}  # readers see the commit
     finally:
