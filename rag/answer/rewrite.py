@@ -19,7 +19,7 @@ from rag.answer.question import analyse, tokens
 from rag.places import place_stem, places
 from rag.records import Answer, Chunk
 from rag.units import resolve_chunk
-from rag.zh import DISTRICT_SUFFIXES
+from rag.zh import DISTRICT_SUFFIXES, QUESTION_STOPWORDS, segmenter
 
 _ELLIPSIS_START = re.compile(r"^(那么|那|还有|另外|而|那个|再问)")
 _FOCUS = re.compile(r"^(?:那么|那|还有|另外|而|那个)?\s*(?P<x>[^，,。？?！!呢]{1,16}?)\s*(?:的情况|方面)?\s*呢[？?！!。]?$")
@@ -33,8 +33,14 @@ SHORT = 7  # characters (punctuation excluded) below which a question is treated
 # How names of organs and towns end: a word the corpus does not know is still a department ("财政局").
 _ORGAN_END = re.compile(r"(?:局|委|办|中心|集团|公司|街道|镇|乡|管委会|院|厅|署)$")
 _YEAR = re.compile(r"(?:19|20)\d{2}年")
+# A period inside a year, as questions write it: swapped like a year ("那上半年呢?").
+_PERIOD = re.compile(r"(?:第?[一二三四1-4]季度|前三季度|上半年|下半年|全年|1?\d(?:[-—至到]1?\d)?月(?:份)?)")
+# A short message that asks something on its own: a question word with a verb and a noun of its own
+# ("推进了哪些改革?"), not a bare "具体数字?" or "增长多少?".
+_ASK_WORD = re.compile(r"哪些|什么|多少|如何|怎样|怎么|几[个项家条]|是否|有没有")
 
-PERSON, DISTRICT, LOCAL, YEAR = "person", "district", "local", "year"
+_TOPIC_FLAGS = ("n", "vn", "j", "l", "eng")  # jieba POS flags of words that can name a topic ("改革" is vn)
+PERSON, DISTRICT, LOCAL, YEAR, PERIOD = "person", "district", "local", "year", "period"
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,8 @@ class Lexicon:
         """What a word names: a person, a district, a department/town, a year — or None."""
         if _YEAR.fullmatch(word):
             return YEAR
+        if _PERIOD.fullmatch(word):
+            return PERIOD
         if word in self.speakers:
             return PERSON
         if word in self.districts or (word.endswith(DISTRICT_SUFFIXES) and places(word) == [word]):
@@ -84,6 +92,8 @@ class Lexicon:
 
         for m in _YEAR.finditer(text):
             add(m.start(), m.group(), YEAR)
+        for m in _PERIOD.finditer(text):
+            add(m.start(), m.group(), PERIOD)
         for name in sorted(self.speakers, key=len, reverse=True):
             if len(name) >= 2:
                 add(text.find(name), name, PERSON)
@@ -91,6 +101,10 @@ class Lexicon:
             add(text.find(place), place, DISTRICT if place.endswith(DISTRICT_SUFFIXES) else LOCAL)
         for name in sorted(self.locals, key=len, reverse=True):
             add(text.find(name), name, LOCAL)
+        for district in self.districts:  # a district written without its suffix ("大足上半年…")
+            stem = place_stem(district)
+            if len(stem) >= 2:
+                add(text.find(stem), stem, DISTRICT)
         pos = 0
         for tok in tokens(text):
             start = text.find(tok, pos)
@@ -117,9 +131,28 @@ class Lexicon:
             district = next((s for s in spans if s[2] == DISTRICT), None)
             if district:
                 return previous[:district[1]] + word + previous[district[1]:]
-        if kind == YEAR:
-            return word + previous
+        if kind == YEAR:  # before the period it qualifies, else after the place, else in front
+            period = next((s for s in spans if s[2] == PERIOD), None)
+            place = next((s for s in spans if s[2] in (DISTRICT, LOCAL)), None)
+            at = period[0] if period else place[1] if place else 0
+            return previous[:at] + word + previous[at:]
+        if kind == PERIOD:
+            year = next((s for s in spans if s[2] == YEAR), None)
+            return previous[:year[1]] + word + previous[year[1]:] if year else None
         return None
+
+    def swap_all(self, previous: str, focus: str) -> str | None:
+        """`previous` with every name of `focus` swapped in by kind, when names cover the whole focus
+        ("2024年一季度" swaps the year and the period); None when part of the focus is no name."""
+        spans = self.mentions(focus)
+        if not spans or sum(b - a for a, b, _ in spans) != len(focus):
+            return None
+        out = previous
+        for a, b, kind in spans:
+            out = self.swap(out, focus[a:b], kind) or ""
+            if not out:
+                return None
+        return out
 
 
 def _plain_len(text: str) -> int:
@@ -135,8 +168,20 @@ def is_follow_up(question: str) -> bool:
     q = question.strip()
     return bool(
         _ELLIPSIS_START.match(q) or q.rstrip("？?！!。 ").endswith("呢")
-        or _PERSON_PRONOUN.search(q) or _PLACE_PRONOUN.search(q) or _plain_len(q) <= SHORT
+        or _PERSON_PRONOUN.search(q) or _PLACE_PRONOUN.search(q) or (_plain_len(q) <= SHORT and not _complete(q))
     )
+
+
+def _complete(question: str) -> bool:
+    """A short question that stands alone: a question word, a verb and a noun of its own.
+
+    >>> _complete("推进了哪些改革?"), _complete("具体数字?"), _complete("增长多少?")
+    (True, False, False)
+    """
+    flags = [f for w, f in segmenter().tagged(question) if w not in QUESTION_STOPWORDS]
+    verb = any(f == "v" for f in flags)
+    noun = any(f.startswith(_TOPIC_FLAGS) for f in flags)
+    return bool(_ASK_WORD.search(question)) and verb and noun
 
 
 def _previous_question(turn: Answer) -> str:
@@ -188,7 +233,7 @@ def rule_rewrite(question: str, history: Sequence[Answer], known: Callable[[str]
         raw = focus.group("x").strip()
         x = raw if lexicon.kind(raw) else _named(raw, info.places[0] if info.places else None, known)
         kind = lexicon.kind(x)
-        swapped = lexicon.swap(prev, x, kind) if kind else None
+        swapped = lexicon.swap(prev, x, kind) if kind else lexicon.swap_all(prev, x)
         if swapped:
             return swapped
         if info.places:
@@ -198,7 +243,8 @@ def rule_rewrite(question: str, history: Sequence[Answer], known: Callable[[str]
             return prev.replace(speaker, x, 1)
         if _COMPARE_WORDS.search(prev):
             return _COMPARE_WORDS.sub(x, prev, count=1)
-        return f"{x}{prev}"
+        topic = _topic(prev)  # "那乡村振兴呢?" after "数字化改革有什么成效?": the topic is swapped
+        return prev.replace(topic, x, 1) if topic else f"{x}：{prev}"
     speaker = _previous_speaker(prev_turn)
     if speaker and _PERSON_PRONOUN.search(q):
         q = _PERSON_PRONOUN.sub(speaker, q, count=1)
@@ -206,13 +252,31 @@ def rule_rewrite(question: str, history: Sequence[Answer], known: Callable[[str]
         q = _PLACE_PRONOUN.sub(info.places[0], q, count=1)
     now = analyse(q)
     if _plain_len(q) <= SHORT and not now.places and not (speaker and speaker in q):
-        # a bare "具体数字?" keeps the whole previous topic
-        return "".join(info.places) + "".join(info.terms) + "：" + q
+        # a bare "具体数字?" keeps the whole previous topic, and the person it named
+        people = lexicon.names_of(prev, PERSON)
+        rest = analyse(re.sub("|".join(map(re.escape, people)), "，", prev)) if people else info
+        return "".join(people) + "".join(info.places) + "".join(rest.terms) + "：" + q
     if not now.places and info.places and not (speaker and speaker in q):
         q = "".join(info.places) + q
     if not now.terms and info.terms:
         q = q.rstrip("？?") + "（" + "".join(info.terms) + "）？"
     return q
+
+
+def _topic(question: str) -> str | None:
+    """The longest run of noun words written together in a question: what it is about.
+
+    >>> _topic("数字化改革有什么成效?")
+    '数字化改革'
+    """
+    runs: list[str] = [""]
+    for word, flag in segmenter().tagged(question):
+        if flag.startswith(_TOPIC_FLAGS) and word not in QUESTION_STOPWORDS:
+            runs[-1] += word
+        elif runs[-1]:
+            runs.append("")
+    runs = [r for r in runs if len(r) >= 2 and not places(r)]
+    return max(runs, key=len) if runs else None
 
 
 def place_stem_suffix(place: str) -> str:
