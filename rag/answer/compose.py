@@ -62,6 +62,8 @@ def select(ranked: Sequence[Candidate], info: QuestionInfo, config: AnswerConfig
         return _per_unit([c for c in ranked if c.places_ok and term_match(topic, c.sentence) >= TOPIC_MATCH
                           and not _PROBLEM.search(c.sentence)], 0.0)
     usable = [c for c in ranked if c.places_ok and (c.about_speaker or c.context_coverage >= config.min_context_coverage)]
+    if info.scopes:  # "全国…": only a sentence stating that scope answers, wherever it ranks
+        usable = [c for c in usable if states_scope(c, info)]
     if info.wants_figure:
         usable = [c for c in usable if c.has_unit] or [c for c in usable if c.has_figure] or usable
     if not usable:
@@ -82,6 +84,11 @@ def select(ranked: Sequence[Candidate], info: QuestionInfo, config: AnswerConfig
             break
         chosen.append(c)
     return chosen
+
+
+def states_scope(c: Candidate, info: QuestionInfo) -> bool:
+    """Does the sentence state every scope the question sets ("全国")?"""
+    return all(s in c.sentence for s in info.scopes)
 
 
 def topic_term(info: QuestionInfo, weight: TermWeights) -> str | None:
@@ -165,7 +172,7 @@ def extractive(base: Answer, info: QuestionInfo, ranked: Sequence[Candidate], co
         points = measures(chosen[0], ranked, config)
         if len(points) > 1:
             hit = points[0].hit
-            lines = [f"{who(hit.chunk)}谈到以下做法[1]："] + [f"- {_end(c.excerpt)}[1]" for c in points]
+            lines = [f"{who(hit.chunk)}谈到以下做法[1]："] + [f"- {end_quote(c.excerpt)}[1]" for c in points]
             citation = Citation(1, hit, "".join(c.sentence for c in points))
             return checked(replace(base, answer="\n".join(lines), answerable=True), [citation])
     if info.comparison:
@@ -181,7 +188,7 @@ def extractive(base: Answer, info: QuestionInfo, ranked: Sequence[Candidate], co
     lines, citations = [], []
     for marker, cid in enumerate(order, start=1):
         group = sorted(by_chunk[cid], key=lambda c: c.position)
-        quote = "".join(f"{_end(_excerpt(c, topic))}[{marker}]" for c in group)
+        quote = "".join(f"{end_quote(_excerpt(c, topic))}[{marker}]" for c in group)
         lines.append(f"{'- ' if info.comparison else ''}{who(group[0].hit.chunk)}：{quote}")
         citations.append(Citation(marker, group[0].hit, "".join(c.sentence for c in group)))
     opening = places_line(chosen, {cid: i for i, cid in enumerate(order, start=1)}) + "\n"
@@ -198,7 +205,7 @@ def _excerpt(c: Candidate, topic: str | None) -> str:
     return "……" + "".join(keep) if keep else c.excerpt
 
 
-def _end(text: str) -> str:
+def end_quote(text: str) -> str:
     """Close a quoted sentence: "…全市第1；" → "…全市第1。" """
     text = re.sub(f"[{SEMICOLONS}{COMMAS}、{COLONS}]+$", "", text)
     return text if re.search(f"[{SENTENCE_ENDS}]$", text) else text + "。"

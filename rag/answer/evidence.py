@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from rag import stat_terms
 from rag.store.keyword import TermStats, term_stats
 from rag.ingest.chunk import sentence_spans
 from rag.answer.question import QuestionInfo
@@ -88,7 +89,7 @@ def term_match(term: str, text: str) -> float:
     >>> term_match("集体经济", "村集体经济收入"), term_match("粮食产量", "粮食种植面积、产量达9.7亿斤"), term_match("高新技术", "高企")
     (1.0, 0.8, 0.0)
     """
-    if term in text:
+    if term in text or any(f in text for f in stat_terms.forms(term)):  # "GDP" is held by "地区生产总值"
         return 1.0
     if len(term) < 3:
         return 0.0

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from collections.abc import Collection
 
+from rag import stat_terms
 from rag.places import places
 from rag.zh import PLACE_SUFFIXES, QUESTION_STOPWORDS, UNIT_WORDS, any_of, segmenter
 
@@ -97,6 +98,9 @@ def analyse(question: str, known_places: Collection[str] = ()) -> QuestionInfo:
             continue
         if tok not in terms:
             terms.append(tok)
+    for term in stat_terms.found_in(rest):  # "固投", "社零": jieba splits some into single characters
+        if term not in terms:
+            terms.append(term)
     wants_figure = bool(_FIGURE_CUE.search(question))
     return QuestionInfo(
         text=question, places=tuple(found), terms=tuple(terms), wants_figure=wants_figure,

@@ -75,8 +75,9 @@ class Lexicon:
             return PERIOD
         if word in self.speakers:
             return PERSON
-        if word in self.districts or (word.endswith(DISTRICT_SUFFIXES) and places(word) == [word]):
-            return DISTRICT
+        if word in self.districts or (word.endswith(DISTRICT_SUFFIXES) and not _ORGAN_END.search(word)
+                                      and (places(word) == [word] or len(place_stem(word)) >= 2)):
+            return DISTRICT  # "璧山区" even when jieba does not read it as a place
         if word in self.locals or (len(word) >= 3 and _ORGAN_END.search(word)):
             return LOCAL
         return None
