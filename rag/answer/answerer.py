@@ -17,7 +17,7 @@ from rag.answer.answerability import Evidence
 from rag.answer import constraints
 from rag.answer.citations import who
 from rag.answer.compose import AnswerConfig, Delta, checked, end_quote, extractive, not_found, select, states_scope, topic_term
-from rag.answer.evidence import Candidate, TermWeights, candidates, score
+from rag.answer.evidence import Candidate, TermWeights, candidates, score, term_match
 from rag.answer.injection import drop_planted
 from rag.answer.llm import load_llm
 from rag.answer.llm_answer import llm_answer
@@ -34,6 +34,8 @@ from rag.answer.rewrite import LOCAL, Lexicon, Rewriter
 _MORE = re.compile(r"还|另外|其他|其它|别的|此外")
 # A question about what someone said: answered from that speaker's speeches only
 _SAID = re.compile(r"讲|说|提|谈|强调|指出|介绍|表示|部署|要求|汇报")
+# Words that ask for a post ("担任什么职务", "什么身份"): they name nothing a passage must hold
+_ASKS_POST = re.compile(r"担任|任职|职务|职位|身份|岗位|什么职")
 # What a question asks a speaker for without naming a topic ("讲了哪些成绩", "说了什么"): no content term
 _WHAT_SAID = re.compile(r"讲|说|提|谈|讲了|说了|提到|谈到|成绩|成效|做法|举措|措施|经验|工作|内容|观点|要求|亮点|重点|意见|讲话|发言|体会")
 
@@ -59,6 +61,9 @@ def judge(chosen: Sequence[Candidate], ranked: Sequence[Candidate], info: Questi
     if info.places and not any(c.places_ok for c in ranked):
         missing = [p for p in info.places if not any(place_in(p, c.hit.chunk.indexed_text) for c in ranked)]
         return Verdict(False, f"资料中没有提到{'、'.join(missing or info.places)}")
+    unnamed = [r for r in info.regions if not any(term_match(r, h.chunk.indexed_text) for h in hits)]
+    if unnamed:  # "新疆" in no retrieved passage: another region's figures are no answer
+        return Verdict(False, f"资料中没有提到{'、'.join(unnamed)}")
     absent = answerability.absent_terms(info, hits, terms)
     if not chosen:
         if info.scopes and not any(states_scope(c, info) for c in ranked):
@@ -167,7 +172,8 @@ class Answerer:
         about_speaker = catalogue_answer(standalone, self._heads)
         if about_speaker is not None:
             return replace(about_speaker, question=q, rewritten_question=shown)
-        subs = sub_questions(standalone, entities(standalone, self._places, self._lexicon.speakers))
+        regions = analyse(standalone, self._places).regions  # "重庆和甘肃代表团…"
+        subs = sub_questions(standalone, entities(standalone, self._places | set(regions), self._lexicon.speakers))
         if not subs:
             return None
         parts = [self.ask(sub, filters, (), top_k) for sub in subs]
@@ -196,6 +202,8 @@ class Answerer:
         q = check_query(question)
         standalone = self._rewriter.rewrite(q, history) if history else q
         info = analyse(standalone, self._places)
+        if _ASKS_POST.search(standalone):  # "韩俊担任什么职务?": the sentence naming 韩俊 answers
+            info = replace(info, terms=tuple(t for t in info.terms if not _ASKS_POST.search(t)))
         k = top_k or self.config.top_k
         k = max(k * 3, self.config.compare_k) if info.comparison else k
         filters = filters or Filters()

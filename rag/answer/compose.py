@@ -64,8 +64,8 @@ def select(ranked: Sequence[Candidate], info: QuestionInfo, config: AnswerConfig
     usable = [c for c in ranked if c.places_ok and (c.about_speaker or c.context_coverage >= config.min_context_coverage)]
     if info.scopes:  # "全国…": only a sentence stating that scope answers, wherever it ranks
         usable = [c for c in usable if states_scope(c, info)]
-    if info.wants_figure:
-        usable = [c for c in usable if c.has_unit] or [c for c in usable if c.has_figure] or usable
+    if info.wants_figure:  # a sentence without any figure never answers "多少"
+        usable = [c for c in usable if c.has_unit] or [c for c in usable if c.has_figure or _CN_FIGURE.search(c.sentence)]
     if not usable:
         return []
     if info.comparison:
@@ -146,6 +146,8 @@ def places_line(chosen: Sequence[Candidate], marker_of: dict[str, int]) -> str:
     return f"涉及：{'、'.join(named)}。"
 
 
+# A figure written in Chinese numerals with its measure word ("四五十家", "两倍", "三成")
+_CN_FIGURE = re.compile(r"[一二两三四五六七八九十百千万亿]+[多余]?(?:个|家|户|人|项|座|所|次|条|倍|成|名|种|批|件|年|月|天)")
 # An enumerated point as speeches open it: 一是… / 第二，… / 三、… / （四）… / 5.…
 _POINT = re.compile(r"^(?:[一二三四五六七八九十]+是|第[一二三四五六七八九十]+[，,、]|[一二三四五六七八九十]+、|"
                     r"[（(][一二三四五六七八九十]+[）)]|\d{1,2}[、.．](?!\d))")
@@ -156,6 +158,7 @@ def measures(best: Candidate, ranked: Sequence[Candidate], config: AnswerConfig)
     enumerated points (一是…二是…) when it has at least two, else the best sentence and the sentences
     that follow it in the chunk — at most `max_points`, in the chunk's order."""
     same = sorted((c for c in ranked if c.hit.chunk.chunk_id == best.hit.chunk.chunk_id), key=lambda c: c.position)
+    same = [c for c in same if re.sub(r"\W", "", c.excerpt)]
     points = [c for c in same if _POINT.match(c.sentence)]
     if len(points) >= 2:
         return points[: config.max_points]
@@ -220,7 +223,7 @@ def checked(answer: Answer, citations: Sequence[Citation], truncated: bool = Fal
     for i, line in enumerate(raw):
         result = check(line, hits, truncated=truncated and i == len(raw) - 1)
         warnings += result.warnings
-        if result.kept:
+        if result.kept and re.sub(r"\[\d+\]|[\W_]", "", result.text):  # never a bullet left with only a marker
             lines.append(result.text)
     text = "\n".join(lines)
     order = first_use_order(text)

@@ -24,14 +24,16 @@ _DATE_YEAR = re.compile(r"^((?:19|20)\d{2})(?:-(\d{1,2}))?")
 _REVIEW = re.compile(r"预计全年|这一年|一年来|过去一年|过去的一年|刚刚过去")
 EARLY_MONTHS = 3  # a speech in January–March reviews the previous year
 
-MONEY, DURATION = "money", "duration"
+MONEY, DURATION, DATE = "money", "duration", "date"
 # How a question asks for money or a duration, when it names no other unit ("增长多少" asks a rate).
 _ASKS_MONEY = re.compile(r"多少钱|花了多少|花费|金额|资金|经费|费用|收入|营收|利润|税收|产值|总值|GDP|增加值|零售总额|"
                          r"投资(?:了)?多少|投入(?:了)?多少|预算|多少(?:万|亿)?元")
 _ASKS_RATE = re.compile(r"增长|增速|增幅|下降|提高|比例|占比|比重|率|百分")
 _ASKS_DURATION = re.compile(r"多久|多长时间|用了几年|几年时间|多少年|几个月|多少天|多少个小时")
+_ASKS_DATE = re.compile(r"哪天|哪一天|几月几[日号]|什么日子|哪一年|哪年|什么时候|何时")
 _QUANTITY_FIGURE = {
-    MONEY: re.compile(rf"{NUMBER}\s*{any_of(MAGNITUDES)}*(?:元|美元)"),
+    MONEY: re.compile(rf"{NUMBER}\s*[多余]?\s*{any_of(MAGNITUDES)}*[多余]?(?:元|美元)"),
+    DATE: re.compile(r"(?:19|20)\d{2}\s*年|\d{1,2}\s*月(?:\d{1,2}\s*[日号])?|[一二三四五六七八九十]+月|去年|今年|前年|上月|本月|年代|世纪|时期|期间|朝"),
     DURATION: re.compile(rf"(?:{NUMBER}|[一二三四五六七八九十两半]+)\s*(?:个?月|年|天|日|小时|周|个工作日)"),
 }
 
@@ -69,6 +71,8 @@ def of(question: str) -> Constraints:
     quantity = None
     if _ASKS_DURATION.search(question):
         quantity = DURATION
+    elif _ASKS_DATE.search(question):
+        quantity = DATE
     elif _ASKS_MONEY.search(question) and not _ASKS_RATE.search(question):
         quantity = MONEY
     return Constraints(years, bool(since) and not span, quantity)
@@ -83,7 +87,7 @@ def describe(cons: Constraints, year_missing: bool) -> str:
     if cons.years and (year_missing or not cons.quantity):
         span = f"{cons.years[0]}—{cons.years[-1]}" if len(cons.years) > 1 else str(cons.years[0])
         return f"{span}年{'以来' if cons.since else ''}的数据"
-    return "所问的金额" if cons.quantity == MONEY else "所问的时长"
+    return {MONEY: "所问的金额", DURATION: "所问的时长", DATE: "所问的日期"}[cons.quantity or MONEY]
 
 
 def stated_years(text: str, date: str | None) -> set[int]:
