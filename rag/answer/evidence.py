@@ -192,8 +192,16 @@ def excerpt(sentence: str, info: QuestionInfo, limit: int = MAX_EXCERPT) -> str:
     def clause_score(b: tuple[int, int]) -> float:
         text = sentence[b[0]:b[1]]
         has, with_unit = figure_flags(text, info.unit, _given(info))
-        year = any(y in text for y in _YEARS.findall(info.text))  # the clause of the year asked ("2025年，…")
-        return coverage(info.content, text) + 0.3 * (has and info.wants_figure) + 0.3 * with_unit + 0.3 * year
+        return coverage(info.content, text) + 0.3 * (has and info.wants_figure) + 0.3 * with_unit
+
+    year = next((y for y in _YEARS.findall(info.text) if y in sentence), None)
+    if year:  # "…年均产量252.1万吨，2025年，总产量达268.57万吨": the excerpt opens at the year asked
+        start = sentence.index(year)
+        ends = [m.end() for m in _CLAUSE_END.finditer(sentence, start + len(year) + 1) if m.end() - start <= limit]
+        if ends or len(sentence) - start <= limit:
+            stop = len(sentence) if len(sentence) - start <= limit else ends[-1]
+            text = sentence[start:stop].rstrip("，,：:")
+            return ("……" if start else "") + text + ("……" if stop < len(sentence) else "")
 
     best = max(range(len(bounds)), key=lambda i: (clause_score(bounds[i]), -i))
     lo = hi = best
