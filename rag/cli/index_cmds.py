@@ -106,7 +106,7 @@ def info(
 
 def eval_cmd(
     domain: list[str] = typer.Option(["seeds", "cmrc"], "--domain", "-d",
-                                     help="评测领域：seeds（种子讲话）、cmrc（CMRC 2018 公开集），可重复"),
+                                     help="评测领域：seeds（种子讲话）、cmrc（CMRC 2018 公开集）、real（真实体裁文档，按问题类型计分），可重复"),
     fit: bool = typer.Option(False, "--fit", help="在两个领域的 tune 部分重新拟合可答性模型并写入 rag/answer/answerability.json"),
     limit: Optional[int] = typer.Option(None, "--limit", min=1,
                                         help="每个部分、每类问题只取按哈希固定的前 N 个（快速检查用，不是报告数字）"),

@@ -4,7 +4,8 @@ For each domain (rag/eval/sets.py): build or refresh its evaluation index (every
 gitignored eval/.cache/), rank every question once per component, then
 - retrieval: hit@1, hit@5, MRR@5 of BM25, each dense model and every fusion in `candidate_fusions`,
   per part; the fusion to ship is chosen on the tune parts only (`choose_fusion`);
-- answers (rag/eval/answers.py): accuracy, refusal precision/recall, the seeds' dev checks.
+- answers (rag/eval/answers.py): accuracy, refusal precision/recall, the seeds' dev checks; a domain
+  scored by kind (the real-genre set) through rag/eval/kinds.py instead.
 Results go to eval/results/ as JSON with the commit, the settings and the split.
 """
 
@@ -21,10 +22,12 @@ import numpy as np
 
 from rag.store.keyword import Bm25, TermCounts, Tokenizer, user_terms
 from rag.config import PROJECT_ROOT, Settings
-from rag.store.embed import E5_SMALL, HYBRID, M3E_SMALL, Embedder, load_embedder
-from rag.eval.sets import DOMAINS, PARTS, REPORT_SHARE, SPLIT_SEED, TUNE, Domain, EvalQuestion, git_commit
+from rag.store.embed import E5_SMALL, M3E_SMALL, Embedder, load_embedder
+from rag.errors import UsageError
+from rag.eval.kinds import kind_markdown, kind_report
+from rag.eval.sets import FUSION_DOMAINS, PARTS, REPORT_SHARE, SPLIT_SEED, TUNE, Domain, EvalQuestion, git_commit
 from rag.answer import answerability
-from rag.eval.answers import answer_report, assess_all, fit_answerability
+from rag.eval.answers import answer_report, answerer_for_run, assess_all, fit_answerability
 from rag.retrieve.fusion import BM25, Fusion, Ranking
 from rag.store.faiss.index import FaissStore, text_hash
 from rag.ingest.pipeline import ingest_paths
@@ -128,7 +131,7 @@ class DomainRun:
 
 def open_domain(domain: Domain, progress=None, limit: int | None = None, tune_limit: int | None = None) -> DomainRun:
     """Build (first time) or refresh the domain's index, load it with query caches, rank every question."""
-    settings = Settings.from_env(index_dir=domain.index_dir, embed_model=HYBRID)
+    settings = Settings.from_env(index_dir=domain.index_dir, embed_model=domain.embed_model)
     ingest_paths(list(domain.corpus), settings, progress=progress)
     index = FaissStore.load(domain.index_dir)
     embedders = {name: CachedQueries(load_embedder(name), domain.index_dir.parent / f"{domain.name}-queries-{name}.npz")
@@ -154,7 +157,7 @@ def limited(domain: Domain, limit: int | None, tune_limit: int | None = None) ->
     out: list[EvalQuestion] = []
     for p in PARTS:
         cap = limit or (tune_limit if p == TUNE else None)
-        for kind in ("qa", "negative", "multi"):
+        for kind in domain.kinds:
             chosen = [q for q in domain.questions if q.part == p and q.kind == kind]
             chosen.sort(key=lambda q: hashlib.sha256(f"{SPLIT_SEED}:sample:{q.id}".encode()).hexdigest())
             out += chosen[:cap] if cap else chosen
@@ -162,14 +165,14 @@ def limited(domain: Domain, limit: int | None, tune_limit: int | None = None) ->
 
 
 def retrieval_table(run: DomainRun, fusions: Sequence[Fusion]) -> dict[str, dict[str, dict[str, float]]]:
-    """fusion name → part → metrics, over the answerable one-fact questions."""
+    """fusion name → part → metrics, over the domain's retrieval questions (the answerable one-fact ones)."""
     r = run.retriever
     table: dict[str, dict[str, dict[str, float]]] = {}
     for fusion in fusions:
         row = {}
         for p in PARTS:
             ranks = []
-            for q in run.domain.select(p, ("qa",)):
+            for q in run.domain.select(p, run.domain.retrieval_kinds):
                 ranked = run.rankings[q.id]
                 hits = r.hits(q.q, {c: ranked[c] for c in ranked}, K, fusion)
                 ranks.append(first_gold([h.chunk for h in hits], q, run.domain.is_gold))
@@ -252,7 +255,7 @@ def header_ablation(run: DomainRun, fusion: Fusion) -> dict[str, Any] | None:
             row = {}
             for p in PARTS:
                 ranks = []
-                for q in run.domain.select(p, ("qa",)):
+                for q in run.domain.select(p, run.domain.retrieval_kinds):
                     hits = retriever.hits(q.q, retriever.rankings(q.q, FETCH), K, f)
                     ranks.append(first_gold([h.chunk for h in hits], q, run.domain.is_gold))
                 row[p] = rank_metrics(ranks)
@@ -286,34 +289,43 @@ def run_eval(domains: Sequence[Domain], out: Path | None = None, limit: int | No
         log(f"[{domain.name}] retrieval: {len(fusions)} configurations × {len(run.rankings)} questions")
         result["domains"][domain.name] = {
             "index": {k: run.retriever.index.manifest[k] for k in ("chunks", "speeches", "corpus_fingerprint")},
-            "questions": {p: {kind: len(run.domain.select(p, (kind,))) for kind in ("qa", "negative", "multi")}
+            "questions": {p: {kind: len(run.domain.select(p, (kind,))) for kind in run.domain.kinds}
                           for p in PARTS},
             "retrieval": retrieval_table(run, fusions),
         }
-    tables = {name: d["retrieval"] for name, d in result["domains"].items()}
+    tables = {name: d["retrieval"] for name, d in result["domains"].items() if name in FUSION_DOMAINS} or \
+        {name: d["retrieval"] for name, d in result["domains"].items()}
     if runs:
         chosen, why = choose_fusion(tables, candidate_fusions(runs[0].retriever.components))
         result["fusion_choice"] = why
-        if len(runs) == len(DOMAINS) and not limit:  # chosen on every domain's tune part: answers use it
+        if set(FUSION_DOMAINS) <= set(tables) and not limit:  # chosen on every fusion domain's tune part: answers use it
             for run in runs:
                 run.fusion = chosen
         result["answers_fusion"] = runs[0].fusion.name()
         result["header_ablation"] = {run.domain.name: header_ablation(run, chosen) for run in runs}
     if answers or fit:
+        scored = [run for run in runs if not run.domain.by_kind]
+        if fit and not scored:
+            raise UsageError("--fit 需要 seeds 或 cmrc 领域 (the answerability model is fitted on seeds and cmrc)")
         assessed = {}
-        for run in runs:
+        for run in scored:
             log(f"[{run.domain.name}] answers …")
             assessed[run.domain.name] = assess_all(run)
         if fit:
             log("fitting answerability on the tune parts …")
-            model = fit_answerability(runs, assessed)
+            model = fit_answerability(scored, assessed)
         else:
             model = answerability.load()
         result["answerability"] = {"threshold": model.threshold, "intercept": model.intercept,
                                    "weights": dict(zip(model.features, model.coef)), "fitted_on": model.fitted_on,
                                    "refit_now": fit}
-        for run in runs:
+        for run in scored:
             result["domains"][run.domain.name]["answers"] = answer_report(run, assessed[run.domain.name], model)
+        for run in runs:
+            if run.domain.by_kind:
+                log(f"[{run.domain.name}] answers by kind …")
+                result["domains"][run.domain.name]["answers"] = kind_report(
+                    run.domain.questions, answerer_for_run(run, model), log)
     path = out or PROJECT_ROOT / "eval" / "results" / f"eval-{time.strftime('%Y%m%dT%H%M%S')}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -355,8 +367,11 @@ def summary(result: dict[str, Any], names: Sequence[str] | None = None) -> str:
             for p in PARTS:
                 m = row[p]
                 lines.append(f"{name[:58]:58} {p:7} {m['hit@1']:6.3f} {m['hit@5']:6.3f} {m['mrr@5']:6.3f}")
-        for p, a in d.get("answers", {}).get("parts", {}).items():
-            lines.append(f"answers {p}: " + " · ".join(f"{k} {v}" for k, v in a.items() if not isinstance(v, (list, dict))))
+        if d.get("answers", {}).get("scored_by") == "kind":
+            lines.append(kind_markdown(d["answers"]["parts"]))
+        else:
+            for p, a in d.get("answers", {}).get("parts", {}).items():
+                lines.append(f"answers {p}: " + " · ".join(f"{k} {v}" for k, v in a.items() if not isinstance(v, (list, dict))))
         if "dev_checks" in d.get("answers", {}):
             lines.append(d["answers"]["dev_checks"]["summary"])
     if chosen:
