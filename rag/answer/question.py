@@ -21,7 +21,7 @@ _ASK_AMOUNT = re.compile(r"几[个家项户人年次条所座名位天月岁层�
 # Only 万/亿 as a magnitude here: in a question 千 and 百 open a unit word (千米, 千瓦), not a magnitude.
 _UNIT_AFTER = re.compile(f"(?:多少|几)(万|亿)?({any_of(UNIT_WORDS)})?")
 # "How / what measures" questions: the answer lists the concrete measures, not only a topic sentence.
-_MEASURES = re.compile(r"(?<!是)(?:如何|怎样)(?!的)|怎么(?:做|办|推进|抓|让|样)|哪些(?:做法|举措|措施|经验|办法|建议|方面)|采取了?(?:什么|哪些)|"
+_MEASURES = re.compile(r"(?:如何|怎样)(?!的)|怎么(?:做|办|推进|抓|让|样)|哪些(?:做法|举措|措施|经验|办法|建议|方面)|采取了?(?:什么|哪些)|"
                        r"有何(?:做法|举措)|什么(?:做法|举措|措施|建议|思路)|哪几(?:个方面|条|项|点)|几个方面|包括哪些|思路是什么")
 # Collective scopes: a question about the whole country or province is not answered by one district's
 # sentence. A country's name (中国) is an ordinary term: in 中国建筑工程总公司 or 中国电视 it sets no scope
