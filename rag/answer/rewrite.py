@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from rag.errors import RagError
 from rag.answer.llm import complete, rewrite_messages
+from rag import stat_terms
 from rag.answer.question import analyse, tokens
 from rag.places import place_stem, places
 from rag.records import Answer, Chunk
@@ -40,6 +41,10 @@ _PERIOD = re.compile(r"(?:第?[一二三四1-4]季度|前三季度|上半年|下
 _ASK_WORD = re.compile(r"哪些|什么|多少|如何|怎样|怎么|几[个项家条]|是否|有没有")
 
 _TOPIC_FLAGS = ("n", "vn", "j", "l", "eng")  # jieba POS flags of words that can name a topic ("改革" is vn)
+# How the name of a zone or port ends ("郑州" + "航空港", "西部" + "科学城"): part of the place named
+_PLACE_END = re.compile(r"(?:港|新区|开发区|园区|科学城|高新区|区|县|市)$")
+# The asking end of a question ("是多少?", "建了多少个?"): what a bare "增长了多少?" replaces
+_ASK_TAIL = re.compile(r"(?:是|有|为|达到|达|约)?(?:多少|几[个家项条人]?|多大|多高|多长|什么|哪些)[^，,。]*[？?]?$")
 PERSON, DISTRICT, LOCAL, YEAR, PERIOD = "person", "district", "local", "year", "period"
 
 
@@ -168,7 +173,8 @@ def is_follow_up(question: str) -> bool:
     """
     q = question.strip()
     return bool(
-        _ELLIPSIS_START.match(q) or q.rstrip("？?！!。 ").endswith("呢")
+        (_ELLIPSIS_START.match(q) and (_plain_len(q) <= 2 * SHORT or not _complete(q)))
+        or q.rstrip("？?！!。 ").endswith("呢")
         or _PERSON_PRONOUN.search(q) or _PLACE_PRONOUN.search(q) or (_plain_len(q) <= SHORT and not _complete(q))
     )
 
@@ -202,7 +208,7 @@ def _named(x: str, previous_place: str | None, known: Callable[[str], bool]) -> 
     """A bare focus word gets the administrative suffix under which the corpus knows it
     ("铜梁" → "铜梁区"), else stays as it is when the corpus knows it (a person), else takes the
     previous place's suffix, so that an unknown place is refused rather than answered for another."""
-    if places(x) or not re.fullmatch(r"[\u4e00-\u9fff]{2,6}", x):
+    if places(x) or not re.fullmatch(r"[\u4e00-\u9fff]{2,3}", x):  # a bare place stem is short ("白河")
         return x
     suffixes = ([place_stem_suffix(previous_place)] if previous_place else []) + list(_SUFFIX_PREFERENCE)
     for suffix in dict.fromkeys(s for s in suffixes if s):
@@ -237,21 +243,29 @@ def rule_rewrite(question: str, history: Sequence[Answer], known: Callable[[str]
         swapped = lexicon.swap(prev, x, kind) if kind else lexicon.swap_all(prev, x)
         if swapped:
             return swapped
-        if info.places:
+        place, rest = _place_part(x)
+        if place and rest:  # "那乌当区的固定资产投资呢?": the place, then the topic
+            return _swap_topic(rule_rewrite(f"那{place}呢?", history, known, lexicon), rest)
+        if info.places and place:
             return prev.replace(info.places[0], x, 1)
+        subject = _subject(prev) if place else None
+        if subject:  # "那乌当区呢?" after "郑州航空港2024年…": the place the question opens with
+            return prev.replace(subject, x, 1)
         speaker = _previous_speaker(prev_turn)
         if speaker and speaker in prev:  # "李春奎还提到了什么?" → "那铜梁呢?" → "铜梁区还提到了什么?"
             return prev.replace(speaker, x, 1)
         if _COMPARE_WORDS.search(prev):
             return _COMPARE_WORDS.sub(x, prev, count=1)
-        topic = _topic(prev)  # "那乡村振兴呢?" after "数字化改革有什么成效?": the topic is swapped
-        return prev.replace(topic, x, 1) if topic else f"{x}：{prev}"
+        return _swap_topic(prev, x)
     speaker = _previous_speaker(prev_turn)
     if speaker and _PERSON_PRONOUN.search(q):
         q = _PERSON_PRONOUN.sub(speaker, q, count=1)
     if info.places and _PLACE_PRONOUN.search(q):
         q = _PLACE_PRONOUN.sub(info.places[0], q, count=1)
     now = analyse(q)
+    stem = _ASK_TAIL.split(prev)[0] if _ASK_TAIL.search(prev) else ""
+    if _plain_len(q) <= SHORT and not now.places and not _topic_runs(q) and stem:
+        return stem + q  # "增长了多少?" after "…地区生产总值是多少?": the previous question, asked anew
     if _plain_len(q) <= SHORT and not now.places and not (speaker and speaker in q):
         # a bare "具体数字?" keeps the whole previous topic, and the person it named
         people = lexicon.names_of(prev, PERSON)
@@ -264,20 +278,75 @@ def rule_rewrite(question: str, history: Sequence[Answer], known: Callable[[str]
     return q
 
 
-def _topic(question: str) -> str | None:
-    """The longest run of noun words written together in a question: what it is about.
-
-    >>> _topic("数字化改革有什么成效?")
-    '数字化改革'
-    """
-    runs: list[str] = [""]
+def _topic_runs(question: str) -> list[list[str]]:
+    """Runs of noun words written together, none holding a place name (jieba ns, or an admin suffix)."""
+    runs: list[list[str]] = [[]]
     for word, flag in segmenter().tagged(question):
-        if flag.startswith(_TOPIC_FLAGS) and word not in QUESTION_STOPWORDS:
-            runs[-1] += word
+        if flag.startswith(_TOPIC_FLAGS) and flag != "ns" and word not in QUESTION_STOPWORDS \
+                and not _YEAR.fullmatch(word) and not places(word):
+            runs[-1].append(word)
         elif runs[-1]:
-            runs.append("")
-    runs = [r for r in runs if len(r) >= 2 and not places(r)]
-    return max(runs, key=len) if runs else None
+            runs.append([])
+    return [r for r in runs if len("".join(r)) >= 2]
+
+
+def _swap_topic(previous: str, focus: str) -> str:
+    """`previous` with its topic replaced by `focus`: a statistics term by another ("固定资产投资呢?"
+    after "…地区生产总值是多少?"), else the longest noun run — only its first words when the focus is
+    shorter ("城镇居民呢?" after "农村居民人均可支配收入…") — else the focus in front.
+
+    >>> _swap_topic("数字化改革有什么成效?", "乡村振兴"), _swap_topic("乌当区农村居民人均可支配收入是多少?", "城镇居民")
+    ('乡村振兴有什么成效?', '乌当区城镇居民人均可支配收入是多少?')
+    """
+    stat = stat_terms.found_in(previous)
+    if stat and (stat_terms.found_in(focus) or not _topic_runs(previous)):
+        return previous.replace(stat[0], focus, 1)
+    for k in range(len(focus) - 1, 1, -1):  # "城镇居民" shares "居民" with "农村居民…": only the qualifier changes
+        shared, qualifier = focus[-k:], focus[:-k]
+        at = previous.find(shared)
+        if at >= len(qualifier) > 0 and re.fullmatch(r"[\u4e00-\u9fff]+", previous[at - len(qualifier):at]):
+            return previous[:at - len(qualifier)] + focus + previous[at + k:]
+    runs = _topic_runs(previous)
+    if not runs:
+        return f"{focus}：{previous}"
+    return previous.replace("".join(max(runs, key=lambda r: len("".join(r)))), focus, 1)
+
+
+def _place_part(focus: str) -> tuple[str | None, str]:
+    """A focus split into the place it opens with (an admin name or a jieba place name) and the rest.
+
+    >>> _place_part("乌当区的固定资产投资"), _place_part("葛洲坝"), _place_part("便民经营点")
+    (('乌当区', '固定资产投资'), ('葛洲坝', ''), (None, '便民经营点'))
+    """
+    found = places(focus)
+    tagged = segmenter().tagged(focus)
+    if found and focus.startswith(found[0]):
+        place = found[0]
+    elif tagged and tagged[0][1] == "ns":
+        place = tagged[0][0]
+    else:
+        return None, focus
+    rest = re.sub(r"^的", "", focus[len(place):])
+    return (place, rest) if len(rest) >= 2 else (focus, "")  # "晋城市区": one place
+
+
+def _subject(question: str) -> str | None:
+    """The first place a question names when it is no admin name the corpus knows: a jieba place name
+    and the nouns right after it, up to a year, period or statistics term ("郑州航空港2024年…").
+
+    >>> _subject("郑州航空港2024年地区生产总值是多少?")
+    '郑州航空港'
+    """
+    tagged = segmenter().tagged(question)
+    start = next((i for i, (w, f) in enumerate(tagged) if f == "ns" or places(w)), None)
+    if start is None:
+        return None
+    words = [tagged[start][0]]
+    for word, _ in tagged[start + 1:]:
+        if not _PLACE_END.search(word):
+            break
+        words.append(word)
+    return "".join(words)
 
 
 def place_stem_suffix(place: str) -> str:
