@@ -221,11 +221,10 @@ class Answerer:
         cons = constraints.of(standalone)
         fitting = [c for c in ranked if constraints.satisfies(c, cons)] if cons else ranked
         stating = [c for c in fitting if constraints.states_year(c, cons)]  # "2025年…" before a year-less sentence
-        chosen = select(stating, info, self.config, topic) if cons.years else []
-        if chosen:
-            fitting = stating
-        else:
-            chosen = select(fitting, info, self.config, topic)
+        chosen = select(fitting, info, self.config, topic)
+        first = select(stating, info, self.config, topic) if cons.years else []
+        if first and chosen and first[0].score >= self.config.close_ratio * chosen[0].score:
+            chosen, fitting = first, stating  # as good a sentence that states the year itself
         verdict = judge(chosen, ranked, info, hits, self._terms, self._model)
         if speaker and chosen and not info.content:  # nothing asked but what the speaker said
             verdict = Verdict(True)

@@ -201,7 +201,8 @@ def excerpt(sentence: str, info: QuestionInfo, limit: int = MAX_EXCERPT) -> str:
         if ends or len(sentence) - start <= limit:
             stop = len(sentence) if len(sentence) - start <= limit else ends[-1]
             text = sentence[start:stop].rstrip("，,：:")
-            return ("……" if start else "") + text + ("……" if stop < len(sentence) else "")
+            if not info.wants_figure or figure_flags(text, info.unit, _given(info))[0]:  # never cut the figure off
+                return ("……" if start else "") + text + ("……" if stop < len(sentence) else "")
 
     best = max(range(len(bounds)), key=lambda i: (clause_score(bounds[i]), -i))
     lo = hi = best
