@@ -113,7 +113,7 @@ LEXICON = Lexicon(frozenset({"周海涛", "林晓燕"}), frozenset({"青溪区",
     ("那招商投资局呢?", "青溪区招商投资局一季度完成了多少投资?"),  # department for department
     ("那财政局呢?", "青溪区财政局一季度完成了多少投资?"),  # a department the corpus lacks: refused later, not swapped for the district
     ("那云岭区呢?", "云岭区交通局一季度完成了多少投资?"),  # district for district
-    ("那2024年呢?", "2024年青溪区交通局一季度完成了多少投资?"),  # a year with no counterpart goes in front
+    ("那2024年呢?", "青溪区交通局2024年一季度完成了多少投资?"),  # a year with no counterpart goes before the period
 ])
 def test_follow_up_swaps_the_same_kind_of_entity(follow_up, expected):
     history = [Answer("青溪区交通局一季度完成了多少投资?", "", True)]
@@ -134,3 +134,23 @@ def test_lexicon_reads_the_corpus_names_by_kind():
     assert lexicon.speakers == {"郑国栋", "吴佳音"} and lexicon.districts == {"青溪区"}
     assert lexicon.locals == {"公安局", "白鹭镇"}
     assert lexicon.names_of("青溪区公安局化解了多少纠纷?", LOCAL) == ["公安局"]
+
+
+REWRITE_LEXICON = Lexicon(frozenset({"柳明"}), frozenset({"白沙区", "青溪区"}), frozenset())
+
+
+@pytest.mark.parametrize("previous,follow_up,expected", [
+    # a district written without its suffix is swapped, never concatenated
+    ("白沙上半年新增城镇就业多少人?", "那青溪区呢?", "青溪区上半年新增城镇就业多少人?"),
+    # a year and a period swap their counterparts; a year alone goes before the period
+    ("青溪区2022年一季度出口增长多少?", "那2023年上半年呢?", "青溪区2023年上半年出口增长多少?"),
+    ("青溪区一季度出口增长多少?", "那2023年呢?", "青溪区2023年一季度出口增长多少?"),
+    # a topic of no known kind replaces the previous topic
+    ("数字化改革有什么成效?", "那乡村振兴呢?", "乡村振兴有什么成效?"),
+    # a short complete question stands alone
+    ("青溪区数字化改革有什么成效?", "推进了哪些改革?", "推进了哪些改革?"),
+    # a bare ask keeps the person the previous question named
+    ("柳明讲了哪些成绩?", "具体数字?", "柳明成绩：具体数字?"),
+])
+def test_follow_up_replaces_and_never_glues(previous, follow_up, expected):
+    assert rule_rewrite(follow_up, [Answer(previous, "", True)], lambda s: False, REWRITE_LEXICON) == expected

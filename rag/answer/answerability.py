@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rag import stat_terms
 from rag.answer.evidence import Candidate, TermWeights, coverage, term_match
 from rag.answer.question import QuestionInfo
 from rag.records import Hit
@@ -108,7 +109,7 @@ def evidence_of(info: QuestionInfo, hits: Sequence[Hit], chosen: Sequence[Candid
 
 def _share_in(words: Sequence[str], text: str) -> float:
     """Share of the words written in the text (1 when there are none: nothing is missing)."""
-    return sum(w in text for w in words) / len(words) if words else 1.0
+    return sum(w in text or any(f in text for f in stat_terms.forms(w)) for w in words) / len(words) if words else 1.0
 
 
 @dataclass(frozen=True)

@@ -62,8 +62,10 @@ def select(ranked: Sequence[Candidate], info: QuestionInfo, config: AnswerConfig
         return _per_unit([c for c in ranked if c.places_ok and term_match(topic, c.sentence) >= TOPIC_MATCH
                           and not _PROBLEM.search(c.sentence)], 0.0)
     usable = [c for c in ranked if c.places_ok and (c.about_speaker or c.context_coverage >= config.min_context_coverage)]
-    if info.wants_figure:
-        usable = [c for c in usable if c.has_unit] or [c for c in usable if c.has_figure] or usable
+    if info.scopes:  # "全国…": only a sentence stating that scope answers, wherever it ranks
+        usable = [c for c in usable if states_scope(c, info)]
+    if info.wants_figure:  # a sentence without any figure never answers "多少"
+        usable = [c for c in usable if c.has_unit] or [c for c in usable if c.has_figure or _CN_FIGURE.search(c.sentence)]
     if not usable:
         return []
     if info.comparison:
@@ -82,6 +84,11 @@ def select(ranked: Sequence[Candidate], info: QuestionInfo, config: AnswerConfig
             break
         chosen.append(c)
     return chosen
+
+
+def states_scope(c: Candidate, info: QuestionInfo) -> bool:
+    """Does the sentence state every scope the question sets ("全国")?"""
+    return all(s in c.sentence for s in info.scopes)
 
 
 def topic_term(info: QuestionInfo, weight: TermWeights) -> str | None:
@@ -139,6 +146,8 @@ def places_line(chosen: Sequence[Candidate], marker_of: dict[str, int]) -> str:
     return f"涉及：{'、'.join(named)}。"
 
 
+# A figure written in Chinese numerals with its measure word ("四五十家", "两倍", "三成")
+_CN_FIGURE = re.compile(r"[一二两三四五六七八九十百千万亿]+[多余]?(?:个|家|户|人|项|座|所|次|条|倍|成|名|种|批|件|年|月|天)")
 # An enumerated point as speeches open it: 一是… / 第二，… / 三、… / （四）… / 5.…
 _POINT = re.compile(r"^(?:[一二三四五六七八九十]+是|第[一二三四五六七八九十]+[，,、]|[一二三四五六七八九十]+、|"
                     r"[（(][一二三四五六七八九十]+[）)]|\d{1,2}[、.．](?!\d))")
@@ -149,6 +158,7 @@ def measures(best: Candidate, ranked: Sequence[Candidate], config: AnswerConfig)
     enumerated points (一是…二是…) when it has at least two, else the best sentence and the sentences
     that follow it in the chunk — at most `max_points`, in the chunk's order."""
     same = sorted((c for c in ranked if c.hit.chunk.chunk_id == best.hit.chunk.chunk_id), key=lambda c: c.position)
+    same = [c for c in same if re.sub(r"\W", "", c.excerpt)]
     points = [c for c in same if _POINT.match(c.sentence)]
     if len(points) >= 2:
         return points[: config.max_points]
@@ -165,7 +175,7 @@ def extractive(base: Answer, info: QuestionInfo, ranked: Sequence[Candidate], co
         points = measures(chosen[0], ranked, config)
         if len(points) > 1:
             hit = points[0].hit
-            lines = [f"{who(hit.chunk)}谈到以下做法[1]："] + [f"- {_end(c.excerpt)}[1]" for c in points]
+            lines = [f"{who(hit.chunk)}谈到以下做法[1]："] + [f"- {end_quote(c.excerpt)}[1]" for c in points]
             citation = Citation(1, hit, "".join(c.sentence for c in points))
             return checked(replace(base, answer="\n".join(lines), answerable=True), [citation])
     if info.comparison:
@@ -181,7 +191,7 @@ def extractive(base: Answer, info: QuestionInfo, ranked: Sequence[Candidate], co
     lines, citations = [], []
     for marker, cid in enumerate(order, start=1):
         group = sorted(by_chunk[cid], key=lambda c: c.position)
-        quote = "".join(f"{_end(_excerpt(c, topic))}[{marker}]" for c in group)
+        quote = "".join(f"{end_quote(_excerpt(c, topic))}[{marker}]" for c in group)
         lines.append(f"{'- ' if info.comparison else ''}{who(group[0].hit.chunk)}：{quote}")
         citations.append(Citation(marker, group[0].hit, "".join(c.sentence for c in group)))
     opening = places_line(chosen, {cid: i for i, cid in enumerate(order, start=1)}) + "\n"
@@ -198,7 +208,7 @@ def _excerpt(c: Candidate, topic: str | None) -> str:
     return "……" + "".join(keep) if keep else c.excerpt
 
 
-def _end(text: str) -> str:
+def end_quote(text: str) -> str:
     """Close a quoted sentence: "…全市第1；" → "…全市第1。" """
     text = re.sub(f"[{SEMICOLONS}{COMMAS}、{COLONS}]+$", "", text)
     return text if re.search(f"[{SENTENCE_ENDS}]$", text) else text + "。"
@@ -213,7 +223,7 @@ def checked(answer: Answer, citations: Sequence[Citation], truncated: bool = Fal
     for i, line in enumerate(raw):
         result = check(line, hits, truncated=truncated and i == len(raw) - 1)
         warnings += result.warnings
-        if result.kept:
+        if result.kept and re.sub(r"\[\d+\]|[\W_]", "", result.text):  # never a bullet left with only a marker
             lines.append(result.text)
     text = "\n".join(lines)
     order = first_use_order(text)

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from rag import stat_terms
 from rag.store.keyword import TermStats, term_stats
 from rag.ingest.chunk import sentence_spans
 from rag.answer.question import QuestionInfo
@@ -28,6 +29,7 @@ _NUMBER = re.compile(NUMBER)
 # The period a figure refers to, as speeches write it: kept in an excerpt that would cut it off.
 _PERIOD = re.compile(r"(?:\d{4}年)?(?:全年|上半年|下半年|前三季度|[一二三四]季度|第[一二三四]季度|\d{1,2}(?:[-—至]\d{1,2})?月(?:份)?|"
                      r"今年以来|今年|去年|年底|年内|截至[^，,。]{1,10})|\d{4}年")
+_YEARS = re.compile(r"(?:19|20)\d{2}年")
 _ANY_UNIT = rf"{any_of(MAGNITUDES)}?{any_of(sorted(UNIT_WORDS + PERCENT, key=len, reverse=True))}"
 
 
@@ -88,7 +90,7 @@ def term_match(term: str, text: str) -> float:
     >>> term_match("集体经济", "村集体经济收入"), term_match("粮食产量", "粮食种植面积、产量达9.7亿斤"), term_match("高新技术", "高企")
     (1.0, 0.8, 0.0)
     """
-    if term in text:
+    if term in text or any(f in text for f in stat_terms.forms(term)):  # "GDP" is held by "地区生产总值"
         return 1.0
     if len(term) < 3:
         return 0.0
@@ -192,6 +194,16 @@ def excerpt(sentence: str, info: QuestionInfo, limit: int = MAX_EXCERPT) -> str:
         has, with_unit = figure_flags(text, info.unit, _given(info))
         return coverage(info.content, text) + 0.3 * (has and info.wants_figure) + 0.3 * with_unit
 
+    year = next((y for y in _YEARS.findall(info.text) if y in sentence), None)
+    if year:  # "…年均产量252.1万吨，2025年，总产量达268.57万吨": the excerpt opens at the year asked
+        start = sentence.index(year)
+        ends = [m.end() for m in _CLAUSE_END.finditer(sentence, start + len(year) + 1) if m.end() - start <= limit]
+        if ends or len(sentence) - start <= limit:
+            stop = len(sentence) if len(sentence) - start <= limit else ends[-1]
+            text = sentence[start:stop].rstrip("，,：:")
+            if not info.wants_figure or figure_flags(text, info.unit, _given(info))[0]:  # never cut the figure off
+                return ("……" if start else "") + text + ("……" if stop < len(sentence) else "")
+
     best = max(range(len(bounds)), key=lambda i: (clause_score(bounds[i]), -i))
     lo = hi = best
     while True:
@@ -229,29 +241,47 @@ def candidates(hits: Sequence[Hit], info: QuestionInfo, weight: TermWeights | No
     weight = weight or TermWeights()
     seen: set[str] = set()
     out: list[Candidate] = []
+    asked = info.places + info.regions
     for rank, hit in enumerate(hits):
         context = _context(hit)
         c = hit.chunk
         who = "｜".join(x for x in (c.speaker, c.unit, c.speaker_title) if x)
         about = bool(info.terms or info.places) and all(term_match(t, who) == 1.0 for t in info.terms) \
             and all(place_in(p, who) for p in info.places)
-        places_ok = all(place_in(p, hit.chunk.text + context) for p in info.places)
+        places_ok = all(place_in(p, hit.chunk.text + context) for p in info.places + info.regions)
         for position, (a, b) in enumerate(sentence_spans(hit.chunk.text)):
             sentence = hit.chunk.text[a:b].strip()
             key = re.sub(r"\W", "", sentence)
             if len(key) < 8 or key in seen or _is_heading(sentence):
                 continue
             seen.add(key)
+            here = places_ok and not (asked and _elsewhere(sentence, context, asked))
             has, with_unit = figure_flags(sentence, info.unit, _given(info))
             out.append(Candidate(
                 hit=hit, rank=rank, position=position, sentence=sentence, excerpt=excerpt(sentence, info),
                 coverage=coverage(info.content, sentence, weight),
                 context_coverage=coverage(info.content, sentence + "｜" + context, weight),
-                has_figure=has, has_unit=with_unit, places_ok=places_ok,
+                has_figure=has, has_unit=with_unit, places_ok=here,
                 focus=figure_coverage(sentence, info, weight) if info.wants_figure else coverage(info.content, sentence, weight),
                 about_speaker=about,
             ))
     return out
+
+
+_COUNTRY = ("中国", "全国", "我国", "国家")
+
+
+def _elsewhere(sentence: str, context: str, asked: Sequence[str]) -> bool:
+    """The sentence is about another place: it names a place (jieba: ns) and no asked place, which
+    neither it nor its chunk's metadata names ("临汾PM2.5…" is no answer about 运城).
+
+    >>> _elsewhere("2025年，临汾PM2.5平均浓度为35.1微克", "", ["运城市"]), _elsewhere("全区增长7%", "", ["运城市"])
+    (True, False)
+    """
+    if all(place_in(p, sentence + "｜" + context) for p in asked):
+        return False
+    named = [w for w, flag in segmenter().tagged(sentence) if flag == "ns" and len(w) >= 2 and w not in _COUNTRY]
+    return any(not any(place_in(p, w) or place_in(w, p) for p in asked) for w in named)
 
 
 def _figure_score(c: Candidate, info: QuestionInfo) -> float:

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from collections.abc import Collection
 
+from rag import stat_terms
 from rag.places import places
 from rag.zh import PLACE_SUFFIXES, QUESTION_STOPWORDS, UNIT_WORDS, any_of, segmenter
 
@@ -20,8 +21,8 @@ _ASK_AMOUNT = re.compile(r"几[个家项户人年次条所座名位天月岁层�
 # Only 万/亿 as a magnitude here: in a question 千 and 百 open a unit word (千米, 千瓦), not a magnitude.
 _UNIT_AFTER = re.compile(f"(?:多少|几)(万|亿)?({any_of(UNIT_WORDS)})?")
 # "How / what measures" questions: the answer lists the concrete measures, not only a topic sentence.
-_MEASURES = re.compile(r"(?<!是)(?:如何|怎样)(?!的)|怎么(?:做|办|推进|抓)|哪些(?:做法|举措|措施|经验|办法)|采取了?(?:什么|哪些)|"
-                       r"有何(?:做法|举措)|什么(?:做法|举措|措施)")
+_MEASURES = re.compile(r"(?:如何|怎样)(?!的)|怎么(?:做|办|推进|抓|让|样)|哪些(?:做法|举措|措施|经验|办法|建议|方面)|采取了?(?:什么|哪些)|"
+                       r"有何(?:做法|举措)|什么(?:做法|举措|措施|建议|思路)|哪几(?:个方面|条|项|点)|几个方面|包括哪些|思路是什么")
 # Collective scopes: a question about the whole country or province is not answered by one district's
 # sentence. A country's name (中国) is an ordinary term: in 中国建筑工程总公司 or 中国电视 it sets no scope
 # (rag eval, CMRC tune part: every question the old list declined by 中国 was answerable).
@@ -71,6 +72,7 @@ class QuestionInfo:
     wants_measures: bool = False  # "如何/怎样/哪些做法": the answer lists the measures
     compounds: tuple[str, ...] = ()  # adjacent noun words of the question joined ("截尾" + "鹦嘴鱼")
     names: tuple[str, ...] = ()  # words that name someone or something: proper nouns, words jieba does not know
+    regions: tuple[str, ...] = ()  # place names jieba knows (ns) that are no administrative place here ("新疆")
 
     @property
     def content(self) -> tuple[str, ...]:
@@ -97,6 +99,9 @@ def analyse(question: str, known_places: Collection[str] = ()) -> QuestionInfo:
             continue
         if tok not in terms:
             terms.append(tok)
+    for term in stat_terms.found_in(rest):  # "固投", "社零": jieba splits some into single characters
+        if term not in terms:
+            terms.append(term)
     wants_figure = bool(_FIGURE_CUE.search(question))
     return QuestionInfo(
         text=question, places=tuple(found), terms=tuple(terms), wants_figure=wants_figure,
@@ -106,6 +111,9 @@ def analyse(question: str, known_places: Collection[str] = ()) -> QuestionInfo:
         wants_measures=bool(_MEASURES.search(question)) and not wants_figure,
         compounds=tuple(dict.fromkeys(a + b for run in noun_runs(rest) for a, b in zip(run, run[1:]))),
         names=_names(question),
+        regions=tuple(dict.fromkeys(
+            w for w, flag in segmenter().tagged(rest) if flag == "ns" and len(w) >= 2 and not _SCOPE.fullmatch(w)
+            and w not in ("中国", "国家"))),
     )
 
 

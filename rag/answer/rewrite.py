@@ -15,11 +15,12 @@ from dataclasses import dataclass
 
 from rag.errors import RagError
 from rag.answer.llm import complete, rewrite_messages
+from rag import stat_terms
 from rag.answer.question import analyse, tokens
 from rag.places import place_stem, places
 from rag.records import Answer, Chunk
 from rag.units import resolve_chunk
-from rag.zh import DISTRICT_SUFFIXES
+from rag.zh import DISTRICT_SUFFIXES, QUESTION_STOPWORDS, segmenter
 
 _ELLIPSIS_START = re.compile(r"^(那么|那|还有|另外|而|那个|再问)")
 _FOCUS = re.compile(r"^(?:那么|那|还有|另外|而|那个)?\s*(?P<x>[^，,。？?！!呢]{1,16}?)\s*(?:的情况|方面)?\s*呢[？?！!。]?$")
@@ -33,8 +34,18 @@ SHORT = 7  # characters (punctuation excluded) below which a question is treated
 # How names of organs and towns end: a word the corpus does not know is still a department ("财政局").
 _ORGAN_END = re.compile(r"(?:局|委|办|中心|集团|公司|街道|镇|乡|管委会|院|厅|署)$")
 _YEAR = re.compile(r"(?:19|20)\d{2}年")
+# A period inside a year, as questions write it: swapped like a year ("那上半年呢?").
+_PERIOD = re.compile(r"(?:第?[一二三四1-4]季度|前三季度|上半年|下半年|全年|1?\d(?:[-—至到]1?\d)?月(?:份)?)")
+# A short message that asks something on its own: a question word with a verb and a noun of its own
+# ("推进了哪些改革?"), not a bare "具体数字?" or "增长多少?".
+_ASK_WORD = re.compile(r"哪些|什么|多少|如何|怎样|怎么|几[个项家条]|是否|有没有")
 
-PERSON, DISTRICT, LOCAL, YEAR = "person", "district", "local", "year"
+_TOPIC_FLAGS = ("n", "vn", "j", "l", "eng")  # jieba POS flags of words that can name a topic ("改革" is vn)
+# How the name of a zone or port ends ("郑州" + "航空港", "西部" + "科学城"): part of the place named
+_PLACE_END = re.compile(r"(?:港|新区|开发区|园区|科学城|高新区|区|县|市)$")
+# The asking end of a question ("是多少?", "建了多少个?"): what a bare "增长了多少?" replaces
+_ASK_TAIL = re.compile(r"(?:是|有|为|达到|达|约)?(?:多少|几[个家项条人]?|多大|多高|多长|什么|哪些)[^，,。]*[？?]?$")
+PERSON, DISTRICT, LOCAL, YEAR, PERIOD = "person", "district", "local", "year", "period"
 
 
 @dataclass(frozen=True)
@@ -65,10 +76,13 @@ class Lexicon:
         """What a word names: a person, a district, a department/town, a year — or None."""
         if _YEAR.fullmatch(word):
             return YEAR
+        if _PERIOD.fullmatch(word):
+            return PERIOD
         if word in self.speakers:
             return PERSON
-        if word in self.districts or (word.endswith(DISTRICT_SUFFIXES) and places(word) == [word]):
-            return DISTRICT
+        if word in self.districts or (word.endswith(DISTRICT_SUFFIXES) and not _ORGAN_END.search(word)
+                                      and (places(word) == [word] or len(place_stem(word)) >= 2)):
+            return DISTRICT  # "璧山区" even when jieba does not read it as a place
         if word in self.locals or (len(word) >= 3 and _ORGAN_END.search(word)):
             return LOCAL
         return None
@@ -84,6 +98,8 @@ class Lexicon:
 
         for m in _YEAR.finditer(text):
             add(m.start(), m.group(), YEAR)
+        for m in _PERIOD.finditer(text):
+            add(m.start(), m.group(), PERIOD)
         for name in sorted(self.speakers, key=len, reverse=True):
             if len(name) >= 2:
                 add(text.find(name), name, PERSON)
@@ -91,6 +107,10 @@ class Lexicon:
             add(text.find(place), place, DISTRICT if place.endswith(DISTRICT_SUFFIXES) else LOCAL)
         for name in sorted(self.locals, key=len, reverse=True):
             add(text.find(name), name, LOCAL)
+        for district in self.districts:  # a district written without its suffix ("大足上半年…")
+            stem = place_stem(district)
+            if len(stem) >= 2:
+                add(text.find(stem), stem, DISTRICT)
         pos = 0
         for tok in tokens(text):
             start = text.find(tok, pos)
@@ -117,9 +137,28 @@ class Lexicon:
             district = next((s for s in spans if s[2] == DISTRICT), None)
             if district:
                 return previous[:district[1]] + word + previous[district[1]:]
-        if kind == YEAR:
-            return word + previous
+        if kind == YEAR:  # before the period it qualifies, else after the place, else in front
+            period = next((s for s in spans if s[2] == PERIOD), None)
+            place = next((s for s in spans if s[2] in (DISTRICT, LOCAL)), None)
+            at = period[0] if period else place[1] if place else 0
+            return previous[:at] + word + previous[at:]
+        if kind == PERIOD:
+            year = next((s for s in spans if s[2] == YEAR), None)
+            return previous[:year[1]] + word + previous[year[1]:] if year else None
         return None
+
+    def swap_all(self, previous: str, focus: str) -> str | None:
+        """`previous` with every name of `focus` swapped in by kind, when names cover the whole focus
+        ("2024年一季度" swaps the year and the period); None when part of the focus is no name."""
+        spans = self.mentions(focus)
+        if not spans or sum(b - a for a, b, _ in spans) != len(focus):
+            return None
+        out = previous
+        for a, b, kind in spans:
+            out = self.swap(out, focus[a:b], kind) or ""
+            if not out:
+                return None
+        return out
 
 
 def _plain_len(text: str) -> int:
@@ -134,9 +173,22 @@ def is_follow_up(question: str) -> bool:
     """
     q = question.strip()
     return bool(
-        _ELLIPSIS_START.match(q) or q.rstrip("？?！!。 ").endswith("呢")
-        or _PERSON_PRONOUN.search(q) or _PLACE_PRONOUN.search(q) or _plain_len(q) <= SHORT
+        (_ELLIPSIS_START.match(q) and (_plain_len(q) <= 2 * SHORT or not _complete(q)))
+        or q.rstrip("？?！!。 ").endswith("呢")
+        or _PERSON_PRONOUN.search(q) or _PLACE_PRONOUN.search(q) or (_plain_len(q) <= SHORT and not _complete(q))
     )
+
+
+def _complete(question: str) -> bool:
+    """A short question that stands alone: a question word, a verb and a noun of its own.
+
+    >>> _complete("推进了哪些改革?"), _complete("具体数字?"), _complete("增长多少?")
+    (True, False, False)
+    """
+    flags = [f for w, f in segmenter().tagged(question) if w not in QUESTION_STOPWORDS]
+    verb = any(f == "v" for f in flags)
+    noun = any(f.startswith(_TOPIC_FLAGS) for f in flags)
+    return bool(_ASK_WORD.search(question)) and verb and noun
 
 
 def _previous_question(turn: Answer) -> str:
@@ -156,7 +208,7 @@ def _named(x: str, previous_place: str | None, known: Callable[[str], bool]) -> 
     """A bare focus word gets the administrative suffix under which the corpus knows it
     ("铜梁" → "铜梁区"), else stays as it is when the corpus knows it (a person), else takes the
     previous place's suffix, so that an unknown place is refused rather than answered for another."""
-    if places(x) or not re.fullmatch(r"[\u4e00-\u9fff]{2,6}", x):
+    if places(x) or not re.fullmatch(r"[\u4e00-\u9fff]{2,3}", x):  # a bare place stem is short ("白河")
         return x
     suffixes = ([place_stem_suffix(previous_place)] if previous_place else []) + list(_SUFFIX_PREFERENCE)
     for suffix in dict.fromkeys(s for s in suffixes if s):
@@ -188,31 +240,113 @@ def rule_rewrite(question: str, history: Sequence[Answer], known: Callable[[str]
         raw = focus.group("x").strip()
         x = raw if lexicon.kind(raw) else _named(raw, info.places[0] if info.places else None, known)
         kind = lexicon.kind(x)
-        swapped = lexicon.swap(prev, x, kind) if kind else None
+        swapped = lexicon.swap(prev, x, kind) if kind else lexicon.swap_all(prev, x)
         if swapped:
             return swapped
-        if info.places:
+        place, rest = _place_part(x)
+        if place and rest:  # "那乌当区的固定资产投资呢?": the place, then the topic
+            return _swap_topic(rule_rewrite(f"那{place}呢?", history, known, lexicon), rest)
+        if info.places and place:
             return prev.replace(info.places[0], x, 1)
+        subject = _subject(prev) if place else None
+        if subject:  # "那乌当区呢?" after "郑州航空港2024年…": the place the question opens with
+            return prev.replace(subject, x, 1)
         speaker = _previous_speaker(prev_turn)
         if speaker and speaker in prev:  # "李春奎还提到了什么?" → "那铜梁呢?" → "铜梁区还提到了什么?"
             return prev.replace(speaker, x, 1)
         if _COMPARE_WORDS.search(prev):
             return _COMPARE_WORDS.sub(x, prev, count=1)
-        return f"{x}{prev}"
+        return _swap_topic(prev, x)
     speaker = _previous_speaker(prev_turn)
     if speaker and _PERSON_PRONOUN.search(q):
         q = _PERSON_PRONOUN.sub(speaker, q, count=1)
     if info.places and _PLACE_PRONOUN.search(q):
         q = _PLACE_PRONOUN.sub(info.places[0], q, count=1)
     now = analyse(q)
+    stem = _ASK_TAIL.split(prev)[0] if _ASK_TAIL.search(prev) else ""
+    if _plain_len(q) <= SHORT and not now.places and not _topic_runs(q) and stem:
+        return stem + q  # "增长了多少?" after "…地区生产总值是多少?": the previous question, asked anew
     if _plain_len(q) <= SHORT and not now.places and not (speaker and speaker in q):
-        # a bare "具体数字?" keeps the whole previous topic
-        return "".join(info.places) + "".join(info.terms) + "：" + q
+        # a bare "具体数字?" keeps the whole previous topic, and the person it named
+        people = lexicon.names_of(prev, PERSON)
+        rest = analyse(re.sub("|".join(map(re.escape, people)), "，", prev)) if people else info
+        return "".join(people) + "".join(info.places) + "".join(rest.terms) + "：" + q
     if not now.places and info.places and not (speaker and speaker in q):
         q = "".join(info.places) + q
     if not now.terms and info.terms:
         q = q.rstrip("？?") + "（" + "".join(info.terms) + "）？"
     return q
+
+
+def _topic_runs(question: str) -> list[list[str]]:
+    """Runs of noun words written together, none holding a place name (jieba ns, or an admin suffix)."""
+    runs: list[list[str]] = [[]]
+    for word, flag in segmenter().tagged(question):
+        if flag.startswith(_TOPIC_FLAGS) and flag != "ns" and word not in QUESTION_STOPWORDS \
+                and not _YEAR.fullmatch(word) and not places(word):
+            runs[-1].append(word)
+        elif runs[-1]:
+            runs.append([])
+    return [r for r in runs if len("".join(r)) >= 2]
+
+
+def _swap_topic(previous: str, focus: str) -> str:
+    """`previous` with its topic replaced by `focus`: a statistics term by another ("固定资产投资呢?"
+    after "…地区生产总值是多少?"), else the longest noun run — only its first words when the focus is
+    shorter ("城镇居民呢?" after "农村居民人均可支配收入…") — else the focus in front.
+
+    >>> _swap_topic("数字化改革有什么成效?", "乡村振兴"), _swap_topic("乌当区农村居民人均可支配收入是多少?", "城镇居民")
+    ('乡村振兴有什么成效?', '乌当区城镇居民人均可支配收入是多少?')
+    """
+    stat = stat_terms.found_in(previous)
+    if stat and (stat_terms.found_in(focus) or not _topic_runs(previous)):
+        return previous.replace(stat[0], focus, 1)
+    for k in range(len(focus) - 1, 1, -1):  # "城镇居民" shares "居民" with "农村居民…": only the qualifier changes
+        shared, qualifier = focus[-k:], focus[:-k]
+        at = previous.find(shared)
+        if at >= len(qualifier) > 0 and re.fullmatch(r"[\u4e00-\u9fff]+", previous[at - len(qualifier):at]):
+            return previous[:at - len(qualifier)] + focus + previous[at + k:]
+    runs = _topic_runs(previous)
+    if not runs:
+        return f"{focus}：{previous}"
+    return previous.replace("".join(max(runs, key=lambda r: len("".join(r)))), focus, 1)
+
+
+def _place_part(focus: str) -> tuple[str | None, str]:
+    """A focus split into the place it opens with (an admin name or a jieba place name) and the rest.
+
+    >>> _place_part("乌当区的固定资产投资"), _place_part("葛洲坝"), _place_part("便民经营点")
+    (('乌当区', '固定资产投资'), ('葛洲坝', ''), (None, '便民经营点'))
+    """
+    found = places(focus)
+    tagged = segmenter().tagged(focus)
+    if found and focus.startswith(found[0]):
+        place = found[0]
+    elif tagged and tagged[0][1] == "ns":
+        place = tagged[0][0]
+    else:
+        return None, focus
+    rest = re.sub(r"^的", "", focus[len(place):])
+    return (place, rest) if len(rest) >= 2 else (focus, "")  # "晋城市区": one place
+
+
+def _subject(question: str) -> str | None:
+    """The first place a question names when it is no admin name the corpus knows: a jieba place name
+    and the nouns right after it, up to a year, period or statistics term ("郑州航空港2024年…").
+
+    >>> _subject("郑州航空港2024年地区生产总值是多少?")
+    '郑州航空港'
+    """
+    tagged = segmenter().tagged(question)
+    start = next((i for i, (w, f) in enumerate(tagged) if f == "ns" or places(w)), None)
+    if start is None:
+        return None
+    words = [tagged[start][0]]
+    for word, _ in tagged[start + 1:]:
+        if not _PLACE_END.search(word):
+            break
+        words.append(word)
+    return "".join(words)
 
 
 def place_stem_suffix(place: str) -> str:

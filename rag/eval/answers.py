@@ -17,7 +17,6 @@ import numpy as np
 
 from rag.answer import answerability
 from rag.answer import answerer_for
-from rag.answer.compose import extractive, not_found
 from rag.eval.sets import PARTS, TUNE, EvalQuestion, git_commit
 from rag.records import Answer
 
@@ -71,14 +70,17 @@ class Assessed:
 def assess_all(run) -> dict[str, Assessed]:
     """Every question of a rag.eval.run.DomainRun, assessed once (the model only flips `answerable`)."""
     answerer = answerer_for_run(run, answerability.neutral())
+    shipped = answerer_for_run(run)  # questions about the corpus and per-entity sub-questions: as shipped
     out = {}
     for q in run.domain.questions:
         start = time.perf_counter()
+        direct = shipped.direct(q.q)
+        if direct is not None:  # decided by the catalogue or by each sub-question's own verdict
+            out[q.id] = Assessed(None, direct, round(1000 * (time.perf_counter() - start)))
+            continue
         s = answerer.assess(q.q)  # the neutral model answers whatever the rules let through
         base = Answer(question=q.q, answer="", answerable=False, mode="extractive")
-        a = extractive(base, s.info, s.ranked, answerer.config) if s.verdict.answerable else \
-            not_found(base, s.hits, s.ranked, s.verdict.reason, answerer.config.related)
-        out[q.id] = Assessed(s.verdict.evidence, a, round(1000 * (time.perf_counter() - start)))
+        out[q.id] = Assessed(s.verdict.evidence, answerer.written(base, s), round(1000 * (time.perf_counter() - start)))
     return out
 
 

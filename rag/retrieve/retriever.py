@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
+from rag import stat_terms
 from rag.config import Settings
 from rag.ingest.chunk import index_versions
 from rag.records import Filters, Hit
@@ -61,7 +62,7 @@ class Retriever:
         out: dict[str, Ranking] = {}
         for name in self.components:
             if name == BM25:
-                out[name] = index.keyword_search(query, n, filters)
+                out[name] = index.keyword_search(stat_terms.expand(query), n, filters)
             else:
                 q = self.embedders[name].encode_queries([query])[0]
                 out[name] = index.dense_search(name, q, n, filters)
