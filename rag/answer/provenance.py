@@ -16,6 +16,7 @@ from dataclasses import replace
 
 from rag.labels import UNKNOWN_DATE, UNKNOWN_MEETING, UNKNOWN_SPEAKER
 from rag.records import Answer, Chunk, Citation, Hit
+from rag.zh import clip
 
 MEETING, DATE, SPEAKER = "meeting", "date", "speaker"
 _ASKS = {
@@ -113,7 +114,8 @@ def catalogue_answer(question: str, heads: Sequence[Chunk]) -> Answer | None:
     if not posts and not (asks and _SPOKE.search(question.replace(person, ""))):
         return None
     own = [h for h in heads if h.speaker == person]
-    citations = [Citation(i, Hit(h, 1.0), h.text[:60]) for i, h in enumerate(own, start=1)]
+    citations = [Citation(i, Hit(h, 1.0), clip(h.text, 60).removesuffix("……"))  # never cut inside a figure
+                 for i, h in enumerate(own, start=1)]
     if posts:
         lines = [f"{h.speaker_title or h.unit or UNKNOWN_SPEAKER}（{h.meeting or UNKNOWN_MEETING}，"
                  f"{h.meeting_date or UNKNOWN_DATE}）[{i}]" for i, h in enumerate(own, start=1)]
